@@ -1,0 +1,294 @@
+//! `/__admin/*`: health, routes, reset, state dump/restore, the request journal, sessions,
+//! scenarios and the virtual clock. Answers are plain JSON; errors are `{"error": "..."}`.
+//! Every call acts on the session named by `X-Trunkmock-Session` (default `default`).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hyper::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use hyper::http::request::Parts;
+use hyper::{Method, StatusCode};
+use regex::Regex;
+use serde_json::{Value, json};
+
+use crate::engine::journal::JournalQuery;
+use crate::engine::reply::Reply;
+use crate::engine::scenario::Scenario;
+use crate::engine::store::{Session, dump_world};
+use crate::engine::{DEFAULT_SESSION, Engine, SESSION_HEADER, call::Pairs, clock};
+
+fn error(status: StatusCode, message: impl Into<String>) -> Reply {
+    Reply::json(status, json!({ "error": message.into() }))
+}
+
+fn ok(body: Value) -> Reply {
+    Reply::json(StatusCode::OK, body)
+}
+
+/// Handles one admin request.
+pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> Reply {
+    if let Some(token) = &engine.config.admin_token {
+        let given = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given != Some(token.as_str()) {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "the admin API needs Authorization: Bearer <admin token>",
+            )
+            .with_header(WWW_AUTHENTICATE, "Bearer realm=\"trunkmock admin\"");
+        }
+    }
+    let session_name = parts
+        .headers
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| !s.is_empty())
+        .unwrap_or(DEFAULT_SESSION);
+    let query = Pairs::parse_query(parts.uri.query().unwrap_or(""));
+    let rest = path.trim_start_matches("/__admin").trim_end_matches('/');
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let method = &parts.method;
+
+    // Endpoints that need no session.
+    match (method, segments.as_slice()) {
+        (&Method::GET, ["health"]) => {
+            return ok(json!({
+                "status": "ok",
+                "version": env!("CARGO_PKG_VERSION"),
+                "uptime_seconds": engine.clock.uptime_ms() as f64 / 1000.0,
+                "sessions": engine.sessions.len(),
+                "families": engine.families.iter().map(|f| f.name()).collect::<Vec<_>>(),
+            }));
+        }
+        (&Method::GET, ["routes"]) => return ok(json!({ "routes": routes(engine) })),
+        (&Method::GET, ["sessions"]) => {
+            let now = engine.clock.now_ms();
+            let list: Vec<Value> = engine
+                .sessions
+                .all()
+                .iter()
+                .map(|s| {
+                    json!({
+                        "name": s.name,
+                        "created": clock::rfc3339(s.created_ms),
+                        "requests": s.journal.len(),
+                        "clock_offset_seconds": s.clock.offset_ms() as f64 / 1000.0,
+                        "age_seconds": (now - s.created_ms) as f64 / 1000.0,
+                    })
+                })
+                .collect();
+            return ok(json!({ "sessions": list, "max_sessions": engine.sessions.max() }));
+        }
+        (&Method::DELETE, ["sessions", name]) => {
+            let name = crate::engine::call::decode_component(name);
+            return if engine.sessions.remove(&name) {
+                Reply::empty(StatusCode::NO_CONTENT)
+            } else {
+                error(StatusCode::NOT_FOUND, format!("no session named {name}"))
+            };
+        }
+        _ => {}
+    }
+
+    let session = match engine.session(session_name) {
+        Ok(s) => s,
+        Err(e) => {
+            return error(
+                StatusCode::TOO_MANY_REQUESTS,
+                engine.describe_session_error(&e),
+            );
+        }
+    };
+    match (method, segments.as_slice()) {
+        (&Method::POST, ["reset"]) => {
+            match engine
+                .sessions
+                .reset(&session, &engine.families, &engine.blueprint())
+            {
+                Ok(()) => ok(json!({ "reset": session.name })),
+                Err(e) => error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    engine.describe_session_error(&e),
+                ),
+            }
+        }
+        (&Method::GET, ["state"]) => ok(Value::Object(dump_world(
+            &session,
+            &engine.families,
+            session.clock.now_ms(&engine.clock),
+        ))),
+        (&Method::PUT, ["state"]) => match parse_json(&body) {
+            Ok(Value::Object(map)) => match restore_state(engine, &session, &map) {
+                Ok(()) => ok(Value::Object(dump_world(
+                    &session,
+                    &engine.families,
+                    session.clock.now_ms(&engine.clock),
+                ))),
+                Err(reply) => reply,
+            },
+            Ok(_) => error(StatusCode::BAD_REQUEST, "the state must be a JSON object keyed by family"),
+            Err(reply) => reply,
+        },
+        (&Method::GET, ["requests"]) => {
+            let q = match journal_query(query.get("method"), query.get("path")) {
+                Ok(q) => q,
+                Err(r) => return r,
+            };
+            let limit = query
+                .get("limit")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(usize::MAX);
+            let list = session.journal.list(&q, limit);
+            ok(json!({ "requests": list, "count": list.len() }))
+        }
+        (&Method::DELETE, ["requests"]) => {
+            session.journal.clear();
+            Reply::empty(StatusCode::NO_CONTENT)
+        }
+        (&Method::POST, ["requests", "count"]) => {
+            let v = match parse_json(&body) {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            let q = match journal_query(
+                v.get("method").and_then(Value::as_str),
+                v.get("path").and_then(Value::as_str),
+            ) {
+                Ok(q) => q,
+                Err(r) => return r,
+            };
+            ok(json!({ "count": session.journal.count(&q) }))
+        }
+        (&Method::POST, ["scenarios"]) => apply_scenario(engine, &session, &body),
+        (&Method::GET, ["clock"]) => clock_body(engine, &session),
+        (&Method::POST, ["clock", "advance"]) => {
+            let v = match parse_json(&body) {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            match v.get("seconds").and_then(Value::as_f64) {
+                Some(s) if s >= 0.0 && s.is_finite() => {
+                    session.clock.advance_ms((s * 1000.0).round() as i64);
+                    clock_body(engine, &session)
+                }
+                _ => error(
+                    StatusCode::BAD_REQUEST,
+                    "body must be {\"seconds\": N} with N a number >= 0",
+                ),
+            }
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            format!("no admin endpoint {method} {path}; see GET /__admin/routes and the README"),
+        ),
+    }
+}
+
+fn parse_json(body: &[u8]) -> Result<Value, Reply> {
+    serde_json::from_slice(body)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("body is not valid JSON: {e}")))
+}
+
+fn journal_query(method: Option<&str>, path: Option<&str>) -> Result<JournalQuery, Reply> {
+    let path = match path {
+        Some(p) => Some(Regex::new(p).map_err(|e| {
+            error(StatusCode::BAD_REQUEST, format!("path is not a valid regex: {e}"))
+        })?),
+        None => None,
+    };
+    Ok(JournalQuery {
+        method: method.map(str::to_string),
+        path,
+        operation_id: None,
+    })
+}
+
+fn clock_body(engine: &Engine, session: &Session) -> Reply {
+    let now = session.clock.now_ms(&engine.clock);
+    ok(json!({
+        "now": clock::rfc3339(now),
+        "offset_seconds": session.clock.offset_ms() as f64 / 1000.0,
+    }))
+}
+
+/// Every operation: family, operationId, method, path, summary.
+pub fn routes(engine: &Engine) -> Vec<Value> {
+    engine
+        .contracts
+        .operations
+        .iter()
+        .map(|o| {
+            json!({
+                "family": o.family,
+                "operationId": o.operation_id,
+                "method": o.method.as_str(),
+                "path": o.path,
+                "summary": o.summary,
+            })
+        })
+        .collect()
+}
+
+/// Replaces the state of every family named in `map`; all or nothing.
+fn restore_state(
+    engine: &Engine,
+    session: &Session,
+    map: &serde_json::Map<String, Value>,
+) -> Result<(), Reply> {
+    for name in map.keys() {
+        if !engine.families.iter().any(|f| f.name() == name) {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                format!("/{name}: no family named {name}"),
+            ));
+        }
+    }
+    let settings = session.settings();
+    let now = session.clock.now_ms(&engine.clock);
+    let backup = dump_world(session, &engine.families, now);
+    for (i, f) in engine.families.iter().enumerate() {
+        let Some(v) = map.get(f.name()) else { continue };
+        if let Err(e) = session.slot(i).restore(v, &settings) {
+            // Put back what an earlier family already took.
+            for (j, g) in engine.families.iter().enumerate() {
+                if let Some(old) = backup.get(g.name()) {
+                    let _ = session.slot(j).restore(old, &settings);
+                }
+            }
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                format!("/{}{}: {}", f.name(), e.pointer, e.message),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Applies a scenario body to the session: its state replaces those families' state, its
+/// settings merge over the session's.
+fn apply_scenario(engine: &Engine, session: &Session, body: &[u8]) -> Reply {
+    let value = match parse_json(body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let scenario = match Scenario::from_value("<request body>", &value) {
+        Ok(s) => s,
+        Err(p) => return error(StatusCode::BAD_REQUEST, p.to_string()),
+    };
+    let mut settings = (*session.settings()).clone();
+    settings.merge(&scenario.settings);
+    let previous = session.settings();
+    session.set_settings(settings);
+    if let Err(reply) = restore_state(engine, session, &scenario.state) {
+        session.set_settings((*previous).clone());
+        return reply;
+    }
+    ok(json!({
+        "applied": scenario.name,
+        "session": session.name,
+        "families": scenario.state.keys().collect::<Vec<_>>(),
+    }))
+}

@@ -1,0 +1,80 @@
+//! One function per PBX operation: read the call, ask the model, answer.
+
+use hyper::StatusCode;
+use hyper::header::CONTENT_DISPOSITION;
+use serde_json::{Map, Value, json};
+
+use super::errors::PbxError;
+use super::model::{ListQuery, PbxState};
+use crate::engine::call::Call;
+use crate::engine::reply::Reply;
+
+type Result = std::result::Result<Reply, PbxError>;
+
+fn body_object(call: &Call<'_>) -> Map<String, Value> {
+    call.body.as_object().cloned().unwrap_or_default()
+}
+
+/// `GET /api/providers`
+pub fn list_providers(state: &mut PbxState, call: &mut Call<'_>) -> Result {
+    // The contract has already checked skip ≥ 0 and top in 1..=100.
+    let number = |name: &str, default: usize| {
+        call.query
+            .get(name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let q = ListQuery {
+        filter: call.query.get("filter"),
+        search: call.query.get("search"),
+        orderby: call.query.get("orderby"),
+        skip: number("skip", 0),
+        top: number("top", 100),
+    };
+    let (count, items) = state.list(&q)?;
+    Ok(Reply::json(
+        StatusCode::OK,
+        json!({ "count": count, "items": items }),
+    ))
+}
+
+/// `POST /api/providers`
+pub fn create_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
+    let id = state.create(&body_object(call), call.ids)?;
+    Ok(Reply::json(StatusCode::CREATED, json!({ "id": id })))
+}
+
+/// `GET /api/providers/{id}`
+pub fn get_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
+    let p = state.get(call.param("id"))?;
+    Ok(Reply::json(StatusCode::OK, Value::Object(p)))
+}
+
+/// `POST /api/providers/{id}`: 200 with no body, as documented.
+pub fn update_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
+    state.update(call.param("id"), &body_object(call))?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+/// `GET /api/providers/{id}/status`
+pub fn get_provider_status(state: &mut PbxState, call: &mut Call<'_>) -> Result {
+    let status = state.status(call.param("id"))?;
+    Ok(Reply::json(StatusCode::OK, json!({ "status": status })))
+}
+
+/// `POST /api/providers/{id}/destroy`
+pub fn destroy_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
+    state.destroy(call.param("id"))?;
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}
+
+/// `GET /api/providers/export`: every provider as a JSON file download.
+pub fn export_providers(state: &mut PbxState, _call: &mut Call<'_>) -> Result {
+    let body = serde_json::to_vec_pretty(&state.export()).unwrap_or_default();
+    Ok(
+        Reply::bytes(StatusCode::OK, "application/octet-stream", body).with_header(
+            CONTENT_DISPOSITION,
+            "attachment; filename=\"providers.json\"",
+        ),
+    )
+}

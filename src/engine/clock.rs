@@ -1,0 +1,120 @@
+//! The virtual clock: real time plus an offset that `POST /__admin/clock/advance` moves forward,
+//! per session, so tests make asynchronous transitions (pending → ok, bulk jobs) happen at once.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// The process-wide real clock, read once at start so every session measures from the same
+/// origin with a monotonic source.
+#[derive(Debug)]
+pub struct RealClock {
+    started: Instant,
+    started_unix_ms: i64,
+}
+
+impl Default for RealClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RealClock {
+    pub fn new() -> Self {
+        let unix_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        Self {
+            started: Instant::now(),
+            started_unix_ms: unix_ms,
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.started_unix_ms + self.started.elapsed().as_millis() as i64
+    }
+
+    pub fn uptime_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+}
+
+/// A session's offset from real time.
+#[derive(Debug, Default)]
+pub struct SessionClock {
+    offset_ms: AtomicI64,
+}
+
+impl SessionClock {
+    pub fn now_ms(&self, real: &RealClock) -> i64 {
+        real.now_ms() + self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn advance_ms(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+
+    pub fn offset_ms(&self) -> i64 {
+        self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn reset(&self) {
+        self.offset_ms.store(0, Ordering::Relaxed);
+    }
+}
+
+/// `2024-05-01T12:30:00Z`-style UTC text for milliseconds since the epoch.
+pub fn rfc3339(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (y, mo, d, h, mi, s) = civil(secs);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
+/// `2024-05-01 12:30:00` (the space-separated form some vendors print).
+pub fn datetime_space(ms: i64) -> String {
+    let (y, mo, d, h, mi, s) = civil(ms.div_euclid(1000));
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+}
+
+/// Splits Unix seconds into UTC calendar fields (Howard Hinnant's days-from-civil inverse).
+fn civil(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        y,
+        m,
+        d,
+        (rem / 3600) as u32,
+        ((rem % 3600) / 60) as u32,
+        (rem % 60) as u32,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(datetime_space(951_782_400_000), "2000-02-29 00:00:00");
+    }
+
+    #[test]
+    fn advancing_moves_only_that_session() {
+        let real = RealClock::new();
+        let (a, b) = (SessionClock::default(), SessionClock::default());
+        a.advance_ms(10_000);
+        assert!(a.now_ms(&real) - b.now_ms(&real) >= 9_990);
+    }
+}

@@ -1,0 +1,88 @@
+//! What a handler (or the engine) answers: a status, headers and a body, independent of hyper.
+
+use bytes::Bytes;
+use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use hyper::{HeaderMap, StatusCode};
+use serde_json::Value;
+
+/// The body of a [`Reply`].
+#[derive(Debug, Clone)]
+pub enum ReplyBody {
+    /// No body at all (204, or a 200 that the vendor documents as empty).
+    Empty,
+    /// A JSON document, serialised with the reply's content type.
+    Json(Value),
+    /// Raw bytes (e.g. a file download) with their own content type.
+    Bytes(Bytes),
+}
+
+/// A complete answer to one request.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: ReplyBody,
+}
+
+impl Reply {
+    /// A JSON body with `application/json`.
+    pub fn json(status: StatusCode, body: Value) -> Self {
+        Self::json_as(status, body, "application/json")
+    }
+
+    /// A JSON body with another JSON media type (e.g. `application/vnd.api+json`).
+    pub fn json_as(status: StatusCode, body: Value, content_type: &'static str) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        Self {
+            status,
+            headers,
+            body: ReplyBody::Json(body),
+        }
+    }
+
+    /// No body; no content type.
+    pub fn empty(status: StatusCode) -> Self {
+        Self {
+            status,
+            headers: HeaderMap::new(),
+            body: ReplyBody::Empty,
+        }
+    }
+
+    /// Raw bytes with the given content type.
+    pub fn bytes(status: StatusCode, content_type: &'static str, bytes: impl Into<Bytes>) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        Self {
+            status,
+            headers,
+            body: ReplyBody::Bytes(bytes.into()),
+        }
+    }
+
+    /// Adds (or replaces) a header. Values that are not valid header values are dropped.
+    pub fn with_header(mut self, name: HeaderName, value: impl AsRef<str>) -> Self {
+        if let Ok(v) = HeaderValue::from_str(value.as_ref()) {
+            self.headers.insert(name, v);
+        }
+        self
+    }
+
+    /// The JSON body, if the reply has one.
+    pub fn json_body(&self) -> Option<&Value> {
+        match &self.body {
+            ReplyBody::Json(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Serialises the body to bytes (empty for [`ReplyBody::Empty`]).
+    pub fn body_bytes(&self) -> Bytes {
+        match &self.body {
+            ReplyBody::Empty => Bytes::new(),
+            ReplyBody::Json(v) => Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+            ReplyBody::Bytes(b) => b.clone(),
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Sessions: each `X-Trunkmock-Session` name owns a World (one state slot per family), a
+//! journal, a clock offset and its settings. Sessions are created on first use from the
+//! blueprint, up to `--max-sessions`; past that a new name is refused, never evicted silently.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use serde_json::{Map, Value};
+
+use super::clock::{RealClock, SessionClock};
+use super::family::{DynFamily, FamilySlot, StateError};
+use super::ids::IdGen;
+use super::journal::Journal;
+use super::scenario::Blueprint;
+use super::settings::Settings;
+
+/// One isolated session.
+pub struct Session {
+    pub name: String,
+    pub created_ms: i64,
+    /// Indexed like the engine's family list.
+    slots: Vec<Box<dyn FamilySlot>>,
+    pub journal: Journal,
+    pub clock: SessionClock,
+    settings: RwLock<Arc<Settings>>,
+}
+
+impl Session {
+    pub fn slot(&self, family: usize) -> &dyn FamilySlot {
+        self.slots[family].as_ref()
+    }
+
+    pub fn settings(&self) -> Arc<Settings> {
+        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set_settings(&self, settings: Settings) {
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(settings);
+    }
+}
+
+/// Why a session could not be had.
+#[derive(Debug)]
+pub enum SessionError {
+    TooMany(usize),
+    State {
+        family: &'static str,
+        error: StateError,
+    },
+}
+
+pub struct Sessions {
+    map: RwLock<HashMap<String, Arc<Session>>>,
+    max: usize,
+    journal_limit: usize,
+    seed: u64,
+}
+
+impl Sessions {
+    pub fn new(max: usize, journal_limit: usize, seed: u64) -> Self {
+        Self {
+            map: RwLock::new(HashMap::new()),
+            max,
+            journal_limit,
+            seed,
+        }
+    }
+
+    pub fn ids_for(&self, session: &str, family: &str) -> IdGen {
+        IdGen::for_session(self.seed, session, family)
+    }
+
+    /// Builds every family's slot for `name` from the blueprint.
+    fn build(
+        &self,
+        name: &str,
+        families: &[Arc<dyn DynFamily>],
+        blueprint: &Blueprint,
+        now_ms: i64,
+    ) -> Result<Session, SessionError> {
+        let mut slots = Vec::with_capacity(families.len());
+        for f in families {
+            let slot = f
+                .clone()
+                .new_slot(
+                    blueprint.state.get(f.name()),
+                    &blueprint.settings,
+                    self.ids_for(name, f.name()),
+                )
+                .map_err(|error| SessionError::State {
+                    family: f.name(),
+                    error,
+                })?;
+            slots.push(slot);
+        }
+        Ok(Session {
+            name: name.to_string(),
+            created_ms: now_ms,
+            slots,
+            journal: Journal::new(self.journal_limit),
+            clock: SessionClock::default(),
+            settings: RwLock::new(Arc::new(blueprint.settings.clone())),
+        })
+    }
+
+    /// The session called `name`, created from the blueprint on first use.
+    pub fn get_or_create(
+        &self,
+        name: &str,
+        families: &[Arc<dyn DynFamily>],
+        blueprint: &Blueprint,
+        clock: &RealClock,
+    ) -> Result<Arc<Session>, SessionError> {
+        // The hot path: a shared read lock, released before any handler runs.
+        if let Some(s) = self.map.read().unwrap_or_else(|e| e.into_inner()).get(name) {
+            return Ok(s.clone());
+        }
+        let built = Arc::new(self.build(name, families, blueprint, clock.now_ms())?);
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = map.get(name) {
+            return Ok(s.clone());
+        }
+        if map.len() >= self.max {
+            return Err(SessionError::TooMany(self.max));
+        }
+        map.insert(name.to_string(), built.clone());
+        Ok(built)
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<Session>> {
+        self.map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    pub fn remove(&self, name: &str) -> bool {
+        self.map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name)
+            .is_some()
+    }
+
+    /// Every session, sorted by name.
+    pub fn all(&self) -> Vec<Arc<Session>> {
+        let mut v: Vec<_> = self
+            .map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// Puts a session back to the blueprint: state, ids, settings, clock and journal.
+    pub fn reset(
+        &self,
+        session: &Session,
+        families: &[Arc<dyn DynFamily>],
+        blueprint: &Blueprint,
+    ) -> Result<(), SessionError> {
+        for (i, f) in families.iter().enumerate() {
+            session.slots[i]
+                .replace(
+                    blueprint.state.get(f.name()),
+                    &blueprint.settings,
+                    self.ids_for(&session.name, f.name()),
+                )
+                .map_err(|error| SessionError::State {
+                    family: f.name(),
+                    error,
+                })?;
+        }
+        session.set_settings(blueprint.settings.clone());
+        session.clock.reset();
+        session.journal.clear();
+        Ok(())
+    }
+}
+
+/// The whole state of a session, one entry per family.
+pub fn dump_world(
+    session: &Session,
+    families: &[Arc<dyn DynFamily>],
+    now_ms: i64,
+) -> Map<String, Value> {
+    let settings = session.settings();
+    families
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name().to_string(), session.slot(i).dump(now_ms, &settings)))
+        .collect()
+}

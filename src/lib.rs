@@ -1,0 +1,15 @@
+//! trunkmock: stateful, contract-driven fakes of five SIP-trunk provisioning REST APIs.
+//!
+//! The [`engine`] is API-agnostic: it routes requests with tables built from the OpenAPI
+//! contracts in `contracts/`, validates them, keeps one isolated state per session and hands
+//! each operation to its family's handler in [`apis`]. [`server`] puts it on a socket; the
+//! admin API lives in [`admin`].
+
+pub mod admin;
+pub mod apis;
+pub mod config;
+pub mod engine;
+pub mod server;
+
+pub use config::{Options, build_engine, check};
+pub use engine::{Engine, EngineConfig};

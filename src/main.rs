@@ -1,0 +1,176 @@
+//! The `trunkmock` command: `serve`, `check` and `routes`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use trunkmock::{EngineConfig, Options};
+
+#[derive(Parser)]
+#[command(name = "trunkmock", version, about = "Stateful fakes of SIP-trunk provisioning APIs for contract testing")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every API family, seeded from the scenario files.
+    Serve(ServeArgs),
+    /// Load and compile contracts and scenarios; print every problem; exit 1 on any.
+    Check(SourceArgs),
+    /// List every operation: family, operationId, method, path.
+    Routes(SourceArgs),
+}
+
+#[derive(Args, Clone)]
+struct SourceArgs {
+    /// Folder of `<family>.openapi.json` contracts.
+    #[arg(long, env = "TRUNKMOCK_CONTRACTS", default_value = "contracts")]
+    contracts: PathBuf,
+    /// Scenario file (repeatable; later files override earlier ones).
+    #[arg(long = "scenario", env = "TRUNKMOCK_SCENARIO", value_delimiter = ',', default_value = "scenarios/default.json")]
+    scenarios: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    /// Address to listen on.
+    #[arg(long, env = "TRUNKMOCK_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "TRUNKMOCK_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Seed for every generated id, so runs repeat.
+    #[arg(long, env = "TRUNKMOCK_SEED")]
+    seed: Option<u64>,
+    /// Log format: one line per request, as text or JSON.
+    #[arg(long, env = "TRUNKMOCK_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+    /// Require `Authorization: Bearer <token>` on /__admin/*.
+    #[arg(long, env = "TRUNKMOCK_ADMIN_TOKEN")]
+    admin_token: Option<String>,
+    /// Requests kept per session in the journal.
+    #[arg(long, env = "TRUNKMOCK_JOURNAL_LIMIT", default_value_t = 10_000)]
+    journal_limit: usize,
+    /// Sessions kept at once; a new one past this is refused with 429.
+    #[arg(long, env = "TRUNKMOCK_MAX_SESSIONS", default_value_t = 1000)]
+    max_sessions: usize,
+    /// Largest request body accepted, in bytes (larger: 413).
+    #[arg(long, env = "TRUNKMOCK_BODY_LIMIT", default_value_t = 1024 * 1024)]
+    body_limit: usize,
+}
+
+fn options(source: &SourceArgs, engine: EngineConfig) -> Options {
+    Options {
+        contracts: source.contracts.clone(),
+        scenarios: source.scenarios.clone(),
+        engine,
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Check(source) => {
+            let problems = trunkmock::check(&options(&source, EngineConfig::default()));
+            if problems.is_empty() {
+                println!("ok: contracts and scenarios load");
+                ExitCode::SUCCESS
+            } else {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                eprintln!("{} problem(s)", problems.len());
+                ExitCode::FAILURE
+            }
+        }
+        Command::Routes(source) => {
+            match trunkmock::build_engine(&options(&source, EngineConfig::default())) {
+                Ok(engine) => {
+                    for op in &engine.contracts.operations {
+                        println!("{:<9} {:<40} {:<7} {}", op.family, op.operation_id, op.method, op.path);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    init_logging(args.log_format);
+    let config = EngineConfig {
+        body_limit: args.body_limit,
+        journal_limit: args.journal_limit,
+        max_sessions: args.max_sessions,
+        admin_token: args.admin_token.clone(),
+        seed: args.seed,
+    };
+    let engine = match trunkmock::build_engine(&options(&args.source, config)) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("trunkmock cannot start:\n{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr: SocketAddr = match format!("{}:{}", args.host, args.port).parse() {
+        Ok(a) => a,
+        Err(_) => match (args.host.as_str(), args.port) {
+            ("localhost", p) => SocketAddr::from(([127, 0, 0, 1], p)),
+            _ => {
+                eprintln!("trunkmock cannot start: --host {} is not an IP address", args.host);
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("trunkmock cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("trunkmock cannot listen on {addr}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let local = listener.local_addr().unwrap_or(addr);
+        tracing::info!(
+            families = engine.families.len(),
+            operations = engine.contracts.operations.len(),
+            "listening on http://{local}"
+        );
+        trunkmock::server::serve(engine, listener, trunkmock::server::shutdown_signal()).await;
+        tracing::info!("stopped");
+        ExitCode::SUCCESS
+    })
+}
