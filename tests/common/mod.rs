@@ -1,0 +1,194 @@
+//! Test support: start a real server on 127.0.0.1:0 in-process, talk to it over HTTP with
+//! reqwest, and check every response against the contract of the operation it answers.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use trunkmock::server::Running;
+use trunkmock::{Engine, Options};
+
+/// The repository root (where `contracts/` and `scenarios/` live).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Options for a test server: the repo's contracts and default scenario, seed 42.
+pub fn options() -> Options {
+    let mut o = Options {
+        contracts: repo().join("contracts"),
+        scenarios: vec![repo().join("scenarios/default.json")],
+        ..Options::default()
+    };
+    o.engine.seed = Some(42);
+    o
+}
+
+/// A running server and a client for it.
+pub struct TestServer {
+    pub base: String,
+    pub running: Running,
+    pub client: reqwest::Client,
+}
+
+impl TestServer {
+    /// A server with the default options.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server with options changed by `f` (e.g. another scenario or limit).
+    pub async fn start_with(f: impl FnOnce(&mut Options)) -> Self {
+        let mut o = options();
+        f(&mut o);
+        let engine = trunkmock::build_engine(&o).unwrap_or_else(|e| panic!("engine: {e}"));
+        let running = trunkmock::server::spawn(engine, "127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("bind 127.0.0.1:0");
+        Self {
+            base: format!("http://{}", running.addr),
+            running,
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("client"),
+        }
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.running.engine
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request builder; `.send()` checks the answer against the contract.
+    pub fn req(&self, method: Method, path: &str) -> Req<'_> {
+        Req {
+            server: self,
+            method: method.clone(),
+            path: path.to_string(),
+            inner: self.client.request(method, self.url(path)),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.req(Method::GET, path).send().await
+    }
+
+    pub async fn delete(&self, path: &str) -> Resp {
+        self.req(Method::DELETE, path).send().await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Resp {
+        self.req(Method::POST, path).json(&body).send().await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Resp {
+        self.req(Method::PUT, path).json(&body).send().await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Resp {
+        self.req(Method::PATCH, path).json(&body).send().await
+    }
+
+    /// Checks a response against the contract operation for `method path`; panics on a
+    /// mismatch. Paths no operation answers (admin, unknown) are not checked.
+    pub fn check_contract(&self, method: &Method, path: &str, resp: &Resp) {
+        let path = path.split('?').next().unwrap_or(path);
+        let method = hyper::Method::from_bytes(method.as_str().as_bytes()).unwrap();
+        if let Some(op) = self.engine().contracts.operation_for(&method, path)
+            && let Err(e) = op.validate_response(resp.status, &resp.bytes)
+        {
+            panic!("response breaks the contract: {e}");
+        }
+    }
+}
+
+/// A request under construction.
+pub struct Req<'a> {
+    server: &'a TestServer,
+    method: Method,
+    path: String,
+    inner: reqwest::RequestBuilder,
+}
+
+impl Req<'_> {
+    pub fn json(mut self, body: &Value) -> Self {
+        self.inner = self.inner.json(body);
+        self
+    }
+
+    /// A raw body with an explicit content type.
+    pub fn body(mut self, content_type: &str, body: impl Into<reqwest::Body>) -> Self {
+        self.inner = self
+            .inner
+            .header("content-type", content_type)
+            .body(body);
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.inner = self.inner.header(name, value);
+        self
+    }
+
+    /// Runs in the named session (`X-Trunkmock-Session`).
+    pub fn session(self, name: &str) -> Self {
+        self.header("x-trunkmock-session", name)
+    }
+
+    /// Sends, reads the whole answer, and checks it against the contract.
+    pub async fn send(self) -> Resp {
+        let resp = self.send_unchecked().await;
+        self.server.check_contract(&self.method, &self.path, &resp);
+        resp
+    }
+
+    /// Sends without the contract check (for answers no contract documents).
+    pub async fn send_unchecked(&self) -> Resp {
+        let builder = self.inner.try_clone().expect("cloneable request");
+        let r = builder.send().await.expect("request sent");
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let bytes = r.bytes().await.expect("body read").to_vec();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            bytes,
+            json,
+        }
+    }
+}
+
+/// A complete answer.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+    /// The body parsed as JSON (`Null` when empty or not JSON).
+    pub json: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// Panics with the body when the status differs: a failing test shows why.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Self {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.text());
+        self
+    }
+}
