@@ -11,6 +11,8 @@ use hyper::{Method, StatusCode};
 use regex::Regex;
 use serde_json::{Value, json};
 
+use crate::engine::faults::book::{AddError, MAX_RULES};
+use crate::engine::faults::{self, FaultRule};
 use crate::engine::journal::JournalQuery;
 use crate::engine::reply::Reply;
 use crate::engine::scenario::Scenario;
@@ -129,7 +131,10 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
                 ))),
                 Err(reply) => reply,
             },
-            Ok(_) => error(StatusCode::BAD_REQUEST, "the state must be a JSON object keyed by family"),
+            Ok(_) => error(
+                StatusCode::BAD_REQUEST,
+                "the state must be a JSON object keyed by family",
+            ),
             Err(reply) => reply,
         },
         (&Method::GET, ["requests"]) => {
@@ -163,6 +168,25 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
             ok(json!({ "count": session.journal.count(&q) }))
         }
         (&Method::POST, ["scenarios"]) => apply_scenario(engine, &session, &body),
+        (&Method::GET, ["faults"]) => ok(json!({
+            "faults": session.faults.snapshot().iter().map(|r| r.describe()).collect::<Vec<_>>(),
+        })),
+        (&Method::POST, ["faults"]) => add_faults(engine, &session, &body),
+        (&Method::DELETE, ["faults"]) => {
+            session.faults.clear();
+            Reply::empty(StatusCode::NO_CONTENT)
+        }
+        (&Method::DELETE, ["faults", id]) => {
+            let id = crate::engine::call::decode_component(id);
+            if session.faults.remove(&id) {
+                Reply::empty(StatusCode::NO_CONTENT)
+            } else {
+                error(
+                    StatusCode::NOT_FOUND,
+                    format!("no fault rule with id {id} in session {}", session.name),
+                )
+            }
+        }
         (&Method::GET, ["clock"]) => clock_body(engine, &session),
         (&Method::POST, ["clock", "advance"]) => {
             let v = match parse_json(&body) {
@@ -188,14 +212,21 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
 }
 
 fn parse_json(body: &[u8]) -> Result<Value, Reply> {
-    serde_json::from_slice(body)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("body is not valid JSON: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("body is not valid JSON: {e}"),
+        )
+    })
 }
 
 fn journal_query(method: Option<&str>, path: Option<&str>) -> Result<JournalQuery, Reply> {
     let path = match path {
         Some(p) => Some(Regex::new(p).map_err(|e| {
-            error(StatusCode::BAD_REQUEST, format!("path is not a valid regex: {e}"))
+            error(
+                StatusCode::BAD_REQUEST,
+                format!("path is not a valid regex: {e}"),
+            )
         })?),
         None => None,
     };
@@ -278,12 +309,32 @@ fn apply_scenario(engine: &Engine, session: &Session, body: &[u8]) -> Reply {
         Ok(s) => s,
         Err(p) => return error(StatusCode::BAD_REQUEST, p.to_string()),
     };
+    if let Some((pointer, message)) = faults::check_settings(&scenario.settings)
+        .into_iter()
+        .next()
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("<request body>#{pointer}: {message}"),
+        );
+    }
+    let rules = match compile_rules(engine, &scenario.faults, Some("/faults")) {
+        Ok(r) => r,
+        Err(reply) => return reply,
+    };
+    let added = match session.faults.add(rules, false) {
+        Ok(ids) => ids,
+        Err(e) => return add_error(e),
+    };
     let mut settings = (*session.settings()).clone();
     settings.merge(&scenario.settings);
     let previous = session.settings();
     session.set_settings(settings);
     if let Err(reply) = restore_state(engine, session, &scenario.state) {
         session.set_settings((*previous).clone());
+        for id in &added {
+            session.faults.remove(id);
+        }
         return reply;
     }
     ok(json!({
@@ -291,4 +342,76 @@ fn apply_scenario(engine: &Engine, session: &Session, body: &[u8]) -> Reply {
         "session": session.name,
         "families": scenario.state.keys().collect::<Vec<_>>(),
     }))
+}
+
+/// Compiles rules from a request body; on any problem, a 400 listing every one with its
+/// pointer (`<request body>#/faults/0/match/path: not a valid regex ...`).
+fn compile_rules(
+    engine: &Engine,
+    values: &[Value],
+    prefix: Option<&str>,
+) -> Result<Vec<std::sync::Arc<FaultRule>>, Reply> {
+    let known = |op: &str| {
+        engine
+            .contracts
+            .operations
+            .iter()
+            .any(|o| o.operation_id == op)
+    };
+    let mut rules = Vec::new();
+    let mut problems = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        // A single rule posted on its own (`prefix` None) has no index in its pointers.
+        let at = prefix.map(|p| format!("{p}/{i}")).unwrap_or_default();
+        match FaultRule::compile(v, &known) {
+            Ok(r) => rules.push(std::sync::Arc::new(r)),
+            Err(ps) => problems.extend(
+                ps.into_iter()
+                    .map(|p| format!("<request body>#{at}{}: {}", p.pointer, p.message)),
+            ),
+        }
+    }
+    if problems.is_empty() {
+        Ok(rules)
+    } else {
+        Err(Reply::json(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": problems.join("; "), "problems": problems }),
+        ))
+    }
+}
+
+fn add_error(e: AddError) -> Reply {
+    match e {
+        AddError::DuplicateId(id) => error(
+            StatusCode::CONFLICT,
+            format!("a fault rule called {id} exists already; DELETE /__admin/faults/{id} first"),
+        ),
+        AddError::Full => error(
+            StatusCode::BAD_REQUEST,
+            format!("a session holds at most {MAX_RULES} fault rules"),
+        ),
+    }
+}
+
+/// `POST /__admin/faults`: one rule (answers `{"id"}`) or an array of rules (answers
+/// `{"ids"}`), checked like a scenario's and tried before the session's existing rules.
+fn add_faults(engine: &Engine, session: &Session, body: &[u8]) -> Reply {
+    let value = match parse_json(body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (list, single) = match value {
+        Value::Array(list) => (list, false),
+        v => (vec![v], true),
+    };
+    let rules = match compile_rules(engine, &list, (!single).then_some("")) {
+        Ok(r) => r,
+        Err(reply) => return reply,
+    };
+    match session.faults.add(rules, true) {
+        Ok(ids) if single => Reply::json(StatusCode::CREATED, json!({ "id": ids[0] })),
+        Ok(ids) => Reply::json(StatusCode::CREATED, json!({ "ids": ids })),
+        Err(e) => add_error(e),
+    }
 }

@@ -10,6 +10,7 @@ pub mod apis;
 pub mod config;
 pub mod engine;
 pub mod server;
+pub mod wire;
 
 pub use config::{Options, build_engine, check};
 pub use engine::{Engine, EngineConfig};

@@ -1,10 +1,12 @@
 //! The listener: accepts TCP connections, serves HTTP/1.1 and HTTP/2 with hyper, and shuts down
-//! gracefully: stop accepting, let open requests finish, give up after a deadline.
+//! gracefully: stop accepting, let open requests finish, give up after a deadline. Faults
+//! that break the connection or slow the body are carried out here, by [`crate::wire`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http_body_util::{BodyExt, Either};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -12,6 +14,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::engine::Engine;
+use crate::wire::{DribbleBody, FaultIo, ResponseBody, WireControl};
 
 /// How long open connections get to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
@@ -39,11 +42,14 @@ pub async fn serve(
                 };
                 let _ = stream.set_nodelay(true);
                 let engine = engine.clone();
+                let control = Arc::new(WireControl::default());
+                let io = FaultIo::new(stream, control.clone());
                 let service = service_fn(move |req| {
                     let engine = engine.clone();
-                    async move { Ok::<_, std::convert::Infallible>(engine.handle(req).await) }
+                    let control = control.clone();
+                    async move { Ok::<_, std::convert::Infallible>(respond(&engine, &control, req).await) }
                 });
-                let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                let conn = builder.serve_connection(TokioIo::new(io), service).into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;
@@ -56,6 +62,30 @@ pub async fn serve(
     tokio::select! {
         _ = graceful.shutdown() => tracing::info!("all connections closed"),
         _ = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!("shutdown grace period over; closing"),
+    }
+}
+
+/// Answers one request, arming the connection's fault or dribbling the body when told to.
+async fn respond(
+    engine: &Arc<Engine>,
+    control: &WireControl,
+    req: hyper::Request<hyper::body::Incoming>,
+) -> hyper::Response<ResponseBody> {
+    let (response, delivery) = engine.answer(req).await;
+    if let Some(fault) = delivery.wire {
+        control.arm(fault);
+    }
+    match delivery.dribble {
+        Some(spec) => {
+            let (parts, body) = response.into_parts();
+            let bytes = body
+                .collect()
+                .await
+                .map(|c| c.to_bytes())
+                .unwrap_or_default();
+            hyper::Response::from_parts(parts, Either::Right(DribbleBody::new(bytes, spec)))
+        }
+        None => response.map(Either::Left),
     }
 }
 

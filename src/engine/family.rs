@@ -136,7 +136,12 @@ pub trait FamilySlot: Send + Sync {
     fn preflight(&self, call: &mut CallParts<'_>) -> Result<(), Reply>;
     fn dump(&self, now_ms: i64, settings: &Settings) -> Value;
     fn restore(&self, value: &Value, settings: &Settings) -> Result<(), StateError>;
-    fn replace(&self, value: Option<&Value>, settings: &Settings, ids: IdGen) -> Result<(), StateError>;
+    fn replace(
+        &self,
+        value: Option<&Value>,
+        settings: &Settings,
+        ids: IdGen,
+    ) -> Result<(), StateError>;
 }
 
 /// A [`Call`] without the id generator, which the slot lends from behind its lock.
@@ -280,7 +285,12 @@ impl<F: Family> FamilySlot for Slot<F> {
         Ok(())
     }
 
-    fn replace(&self, value: Option<&Value>, settings: &Settings, ids: IdGen) -> Result<(), StateError> {
+    fn replace(
+        &self,
+        value: Option<&Value>,
+        settings: &Settings,
+        ids: IdGen,
+    ) -> Result<(), StateError> {
         let state = self.family.family.load_state(value, settings)?;
         let mut guard = self.lock();
         guard.state = state;

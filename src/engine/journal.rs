@@ -27,8 +27,13 @@ pub struct JournalEntry {
     /// The matched operation, `null` for unknown paths.
     pub operation_id: Option<String>,
     pub family: Option<String>,
+    /// `0` when a fault broke the connection before any status was sent.
     pub status: u16,
     pub duration_ms: f64,
+    /// What a fault rule or `Prefer` header did to the request (`"bulk-rejected"`,
+    /// `"prefer"`); absent for a request answered normally.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
 
 /// A filter on the journal: method (exact, case-insensitive) and path (regex).
@@ -109,7 +114,10 @@ impl Journal {
     }
 
     pub fn clear(&self) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 
@@ -130,6 +138,7 @@ mod tests {
             family: None,
             status: 200,
             duration_ms: 0.0,
+            fault: None,
         }
     }
 
@@ -139,7 +148,11 @@ mod tests {
         for i in 1..=3 {
             j.record(entry(i, "GET", "/a"));
         }
-        let seqs: Vec<u64> = j.list(&JournalQuery::default(), 10).iter().map(|e| e.seq).collect();
+        let seqs: Vec<u64> = j
+            .list(&JournalQuery::default(), 10)
+            .iter()
+            .map(|e| e.seq)
+            .collect();
         assert_eq!(seqs, vec![3, 2]);
     }
 

@@ -1,10 +1,11 @@
 //! The API-agnostic machinery and [`Engine::handle`], the pipeline every request goes through:
-//! admin → session → route → validate → handler → journal + log → response.
+//! admin → session → route → faults → validate → handler → journal + log → response.
 
 pub mod call;
 pub mod clock;
 pub mod contracts;
 pub mod family;
+pub mod faults;
 pub mod ids;
 pub mod journal;
 pub mod problem;
@@ -27,6 +28,7 @@ use serde_json::Value;
 use call::Pairs;
 use contracts::Contracts;
 use family::{CallParts, DynFamily};
+use faults::{Delivery, PlannedAction, Preference, RequestView, WireFault};
 use journal::{BODY_KEEP, JournalEntry};
 use problem::{Problem, ProblemKind, Violation};
 use reply::{Reply, ReplyBody};
@@ -108,18 +110,27 @@ impl Engine {
                     "contracts/{}.openapi.json: no family named {} is built in",
                     op.family, op.family
                 ));
-                targets.push(Target { family: 0, handler: 0 });
+                targets.push(Target {
+                    family: 0,
+                    handler: 0,
+                });
                 continue;
             };
             let index = family::handler_index(families[fi].as_ref());
             match index.get(op.operation_id.as_str()) {
-                Some(&h) => targets.push(Target { family: fi, handler: h }),
+                Some(&h) => targets.push(Target {
+                    family: fi,
+                    handler: h,
+                }),
                 None => {
                     errors.push(format!(
                         "contracts/{}.openapi.json: operation {} ({} {}) has no handler",
                         op.family, op.operation_id, op.method, op.path
                     ));
-                    targets.push(Target { family: fi, handler: 0 });
+                    targets.push(Target {
+                        family: fi,
+                        handler: 0,
+                    });
                 }
             }
         }
@@ -155,6 +166,16 @@ impl Engine {
                 errors.push(format!("{file}#/state/{family}: no family named {family}"));
             }
         }
+        let mut blueprint = blueprint;
+        for (file, scenario_settings) in &blueprint.settings_sources {
+            for (pointer, message) in faults::check_settings(scenario_settings) {
+                errors.push(format!("{file}#{pointer}: {message}"));
+            }
+        }
+        match faults::compile_scenario_rules(&blueprint.faults, &contracts) {
+            Ok(rules) => blueprint.rules = rules,
+            Err(problems) => errors.extend(problems.iter().map(ToString::to_string)),
+        }
         if !errors.is_empty() {
             return Err(StartupError(errors));
         }
@@ -176,7 +197,10 @@ impl Engine {
     }
 
     pub fn blueprint(&self) -> Arc<Blueprint> {
-        self.blueprint.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.blueprint
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The named session, created on first use.
@@ -234,8 +258,19 @@ impl Engine {
         }
     }
 
-    /// Handles one HTTP request end to end.
+    /// Handles one HTTP request end to end. A broken-connection fault cannot be expressed as a
+    /// response; the server uses [`Engine::answer`] to act on it.
     pub async fn handle<B>(self: &Arc<Self>, req: Request<B>) -> Response<Full<Bytes>>
+    where
+        B: Body<Data = Bytes> + Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.answer(req).await.0
+    }
+
+    /// Handles one HTTP request end to end: the response, plus what the connection must do
+    /// with it (break, or send the body slowly).
+    pub async fn answer<B>(self: &Arc<Self>, req: Request<B>) -> (Response<Full<Bytes>>, Delivery)
     where
         B: Body<Data = Bytes> + Send,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -246,10 +281,15 @@ impl Engine {
         if path == "/__admin" || path.starts_with("/__admin/") {
             let body = match read_body(body, &parts.headers, self.config.body_limit).await {
                 Ok(b) => b,
-                Err(p) => return to_response(self.render_problem(None, &p)),
+                Err(p) => {
+                    return (
+                        to_response(self.render_problem(None, &p)),
+                        Delivery::default(),
+                    );
+                }
             };
             let reply = crate::admin::handle(self, &parts, &path, body);
-            return to_response(reply);
+            return (to_response(reply), Delivery::default());
         }
         let session_name = parts
             .headers
@@ -261,14 +301,17 @@ impl Engine {
         let query_raw = parts.uri.query().unwrap_or("").to_string();
         let lookup = self.contracts.routes.lookup(&parts.method, &path);
         let (family, operation) = match &lookup {
-            RouteLookup::Found { route, .. } => {
-                (Some(self.targets[route.operation].family), Some(route.operation))
-            }
+            RouteLookup::Found { route, .. } => (
+                Some(self.targets[route.operation].family),
+                Some(route.operation),
+            ),
             _ => (self.family_for_path(&path), None),
         };
 
         let body = read_body(body, &parts.headers, self.config.body_limit).await;
         let session = self.session(&session_name);
+        let mut delivery = Delivery::default();
+        let mut fault_label = None;
         let (reply, now_ms, raw_body) = match (session.as_ref(), body) {
             (Err(e), body) => {
                 let mut p = Problem::new(
@@ -279,33 +322,66 @@ impl Engine {
                 if matches!(e, SessionError::State { .. }) {
                     p = Problem::internal(p.message);
                 }
-                (self.render_problem(family, &p), self.clock.now_ms(), body.unwrap_or_default())
+                (
+                    self.render_problem(family, &p),
+                    self.clock.now_ms(),
+                    body.unwrap_or_default(),
+                )
             }
-            (Ok(s), Err(p)) => (self.render_problem(family, &p), s.clock.now_ms(&self.clock), Bytes::new()),
+            (Ok(s), Err(p)) => (
+                self.render_problem(family, &p),
+                s.clock.now_ms(&self.clock),
+                Bytes::new(),
+            ),
             (Ok(s), Ok(raw)) => {
                 let now_ms = s.clock.now_ms(&self.clock);
                 let reply = match lookup {
-                    RouteLookup::NotFound => {
-                        let hint = self.slash_hint(&parts.method, &path);
-                        self.render_problem(
-                            family,
-                            &Problem::route_not_found(parts.method.as_str(), &path, hint),
-                        )
-                    }
-                    RouteLookup::MethodNotAllowed { allow } => self.render_problem(
-                        family,
-                        &Problem::method_not_allowed(parts.method.as_str(), &path, allow),
-                    ),
                     RouteLookup::Found { route, params } => {
                         let query = Pairs::parse_query(&query_raw);
-                        self.dispatch(s, route.operation, &parts.method, &path, &params, &query, &parts.headers, &raw, now_ms)
+                        let request = Routed {
+                            method: &parts.method,
+                            path: &path,
+                            params: &params,
+                            query: &query,
+                            headers: &parts.headers,
+                            raw: &raw,
+                            now_ms,
+                        };
+                        let (reply, d, label) =
+                            self.run_operation(s, route.operation, &request).await;
+                        delivery = d;
+                        fault_label = label;
+                        reply
+                    }
+                    other => {
+                        // Unknown paths and methods are slow too when the scenario says so.
+                        if let Some(d) = faults::default_delay(&s.settings()) {
+                            tokio::time::sleep(d.sample(&s.faults.rng)).await;
+                        }
+                        match other {
+                            RouteLookup::MethodNotAllowed { allow } => self.render_problem(
+                                family,
+                                &Problem::method_not_allowed(parts.method.as_str(), &path, allow),
+                            ),
+                            _ => {
+                                let hint = self.slash_hint(&parts.method, &path);
+                                self.render_problem(
+                                    family,
+                                    &Problem::route_not_found(parts.method.as_str(), &path, hint),
+                                )
+                            }
+                        }
                     }
                 };
                 (reply, now_ms, raw)
             }
         };
 
-        let status = reply.status;
+        let status = match &delivery.wire {
+            Some(w) if w.kind == faults::WireFaultKind::MalformedResponseChunk => 200,
+            Some(_) => 0,
+            None => reply.status.as_u16(),
+        };
         let elapsed = started.elapsed();
         if let Ok(s) = &session {
             s.journal.record(JournalEntry {
@@ -320,20 +396,173 @@ impl Engine {
                 }),
                 operation_id: operation.map(|o| self.contracts.operations[o].operation_id.clone()),
                 family: family.map(|f| self.families[f].name().to_string()),
-                status: status.as_u16(),
+                status,
                 duration_ms: elapsed.as_secs_f64() * 1000.0,
+                fault: fault_label.clone(),
             });
         }
         tracing::info!(
             target: "trunkmock::request",
             method = %parts.method,
             path = %path,
-            status = status.as_u16(),
+            status,
             duration_us = elapsed.as_micros() as u64,
             session = %session_name,
+            fault = fault_label.as_deref().unwrap_or(""),
             "request"
         );
-        to_response(reply)
+        (to_response(reply), delivery)
+    }
+
+    /// The fault step and the operation: asks the session's rules (or the `Prefer` header)
+    /// what to do, waits any delay with no lock held, then answers the fault or hands the
+    /// request to validation and the handler. Returns the reply, what the connection must do,
+    /// and a label for the journal.
+    async fn run_operation(
+        &self,
+        session: &store::Session,
+        operation: usize,
+        request: &Routed<'_>,
+    ) -> (Reply, Delivery, Option<String>) {
+        let op = &self.contracts.operations[operation];
+        let family = Some(self.targets[operation].family);
+        let preference = match Preference::from_headers(request.headers) {
+            Ok(p) => p,
+            Err(message) => {
+                let p = Problem::validation(vec![Violation {
+                    location: problem::Location::Header,
+                    field: "Prefer".into(),
+                    message,
+                }]);
+                return (
+                    self.render_problem(family, &p),
+                    Delivery::default(),
+                    Some("prefer".into()),
+                );
+            }
+        };
+        let view = RequestView {
+            method: request.method.as_str(),
+            path: request.path,
+            operation_id: &op.operation_id,
+            headers: request.headers,
+            query: request.query,
+            body: request.raw,
+        };
+        let plan = faults::plan(
+            &session.faults,
+            &view,
+            preference,
+            faults::default_delay(&session.settings()).as_ref(),
+        );
+        let label = plan
+            .rule_id
+            .clone()
+            .or_else(|| plan.preference.map(|_| "prefer".to_string()));
+        let handle = || self.dispatch(session, operation, request);
+
+        // `dispatch` is synchronous and releases every lock before it returns, so nothing is
+        // held across these sleeps: a slow request never slows another.
+        if !plan.apply_first && !plan.delay.is_zero() {
+            tokio::time::sleep(plan.delay).await;
+        }
+        let mut delivery = Delivery {
+            wire: None,
+            dribble: plan.dribble,
+        };
+        let mut reply = match &plan.action {
+            None => handle(),
+            Some(PlannedAction::PreferCode(code)) => {
+                self.preferred_answer(op, family, *code, handle)
+            }
+            Some(PlannedAction::Rule(action)) => {
+                if plan.apply_first {
+                    // The state change happens; its answer is lost.
+                    let _ = handle();
+                }
+                match action {
+                    faults::Action::Error {
+                        status,
+                        code,
+                        message,
+                    } => {
+                        let mut p = Problem::new(*status, ProblemKind::Injected, message.clone());
+                        p.vendor_code = code.clone();
+                        self.render_problem(family, &p)
+                    }
+                    faults::Action::Response {
+                        status,
+                        headers,
+                        body,
+                    } => faults::canned_reply(*status, headers, body.as_ref()),
+                    faults::Action::Wire(kind) => {
+                        delivery.wire = Some(WireFault::new(*kind, &session.faults.rng));
+                        Reply::empty(StatusCode::OK)
+                    }
+                }
+            }
+        };
+        if plan.apply_first && !plan.delay.is_zero() {
+            tokio::time::sleep(plan.delay).await;
+        }
+        if let Some(p) = plan.preference {
+            let honoured = p.code.is_none_or(|c| reply.status.as_u16() == c);
+            if let Some(v) = p.applied(honoured) {
+                reply = reply.with_header(faults::prefer::PREFERENCE_APPLIED.clone(), v);
+            }
+        }
+        (reply, delivery, label)
+    }
+
+    /// `Prefer: code=N`: an undocumented N is refused naming the documented ones; an error
+    /// status is answered in the family's shape with the contract's wording; a success is
+    /// handled normally, and when the handler answers another status an empty success the
+    /// contract documents without a body is answered as asked (otherwise the real answer
+    /// goes back without `Preference-Applied: code`).
+    fn preferred_answer(
+        &self,
+        op: &contracts::Operation,
+        family: Option<usize>,
+        code: u16,
+        handle: impl FnOnce() -> Reply,
+    ) -> Reply {
+        let documented = op.documented_statuses();
+        if !documented.contains(&code) {
+            let list = documented
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let p = Problem::validation(vec![Violation {
+                location: problem::Location::Header,
+                field: "Prefer".into(),
+                message: format!(
+                    "code={code} is not a documented answer of {}; documented: {list}",
+                    op.operation_id
+                ),
+            }]);
+            return self.render_problem(family, &p);
+        }
+        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
+        if code >= 400 {
+            let message = faults::response_description(&self.contracts, op, code)
+                .or_else(|| status.canonical_reason().map(str::to_string))
+                .unwrap_or_default();
+            return self.render_problem(
+                family,
+                &Problem::new(status, ProblemKind::Injected, message),
+            );
+        }
+        let reply = handle();
+        let bodiless = op
+            .responses
+            .get(&code.to_string())
+            .is_some_and(|r| r.media_type.is_none());
+        if reply.status != status && bodiless {
+            Reply::empty(status)
+        } else {
+            reply
+        }
     }
 
     /// For an unknown path, says so when the same path with a trailing slash exists.
@@ -347,19 +576,17 @@ impl Engine {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn dispatch(
-        &self,
-        session: &store::Session,
-        operation: usize,
-        method: &Method,
-        path: &str,
-        params: &Pairs,
-        query: &Pairs,
-        headers: &HeaderMap,
-        raw: &Bytes,
-        now_ms: i64,
-    ) -> Reply {
+    /// Validation and the handler.
+    fn dispatch(&self, session: &store::Session, operation: usize, request: &Routed<'_>) -> Reply {
+        let Routed {
+            method,
+            path,
+            params,
+            query,
+            headers,
+            raw,
+            now_ms,
+        } = *request;
         let op = &self.contracts.operations[operation];
         let target = self.targets[operation];
         let family = Some(target.family);
@@ -389,7 +616,12 @@ impl Engine {
                 }
             } else {
                 if let Some(ct) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
-                    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                    let essence = ct
+                        .split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase();
                     if !spec.media_types.iter().any(|m| *m == essence || m == "*/*") {
                         let mut p = Problem::new(
                             StatusCode::BAD_REQUEST,
@@ -422,6 +654,18 @@ impl Engine {
         parts.body = &body;
         slot.handle(target.handler, &mut parts)
     }
+}
+
+/// A routed request, as the fault step and the handler read it.
+#[derive(Clone, Copy)]
+struct Routed<'a> {
+    method: &'a Method,
+    path: &'a str,
+    params: &'a Pairs,
+    query: &'a Pairs,
+    headers: &'a HeaderMap,
+    raw: &'a Bytes,
+    now_ms: i64,
 }
 
 /// Reads a body up to `limit` bytes; past it, a 413 problem.

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::faults::NamedRule;
 use super::settings::Settings;
 
 /// One problem in a scenario: file, JSON pointer, what is wrong.
@@ -73,16 +74,24 @@ pub struct Blueprint {
     pub state: Map<String, Value>,
     /// Fault rules with the file and pointer they came from.
     pub faults: Vec<(String, String, Value)>,
+    /// The same rules compiled and named, filled in by [`super::Engine::new`]; every new
+    /// session (and every reset) starts from them.
+    pub rules: Vec<NamedRule>,
+    /// Each file's own `settings`, so a bad engine-wide setting is reported with its file.
+    pub settings_sources: Vec<(String, Map<String, Value>)>,
 }
 
 impl Blueprint {
     pub fn add(&mut self, file: &str, scenario: Scenario) {
         self.settings.merge(&scenario.settings);
+        self.settings_sources
+            .push((file.to_string(), scenario.settings.clone()));
         for (family, state) in scenario.state {
             self.state.insert(family, state);
         }
         for (i, fault) in scenario.faults.into_iter().enumerate() {
-            self.faults.push((file.to_string(), format!("/faults/{i}"), fault));
+            self.faults
+                .push((file.to_string(), format!("/faults/{i}"), fault));
         }
         self.sources.push((file.to_string(), scenario.name));
     }

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::clock::{RealClock, SessionClock};
 use super::family::{DynFamily, FamilySlot, StateError};
+use super::faults::FaultBook;
 use super::ids::IdGen;
 use super::journal::Journal;
 use super::scenario::Blueprint;
@@ -23,6 +24,8 @@ pub struct Session {
     pub journal: Journal,
     pub clock: SessionClock,
     settings: RwLock<Arc<Settings>>,
+    /// The session's fault rules, starting as the scenario's.
+    pub faults: FaultBook,
 }
 
 impl Session {
@@ -31,7 +34,10 @@ impl Session {
     }
 
     pub fn settings(&self) -> Arc<Settings> {
-        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn set_settings(&self, settings: Settings) {
@@ -70,6 +76,11 @@ impl Sessions {
         IdGen::for_session(self.seed, session, family)
     }
 
+    /// The seed of a session's fault draws (probabilities, delays), fixed by `--seed`.
+    fn fault_seed(&self, session: &str) -> u64 {
+        IdGen::for_session(self.seed, session, "\u{0}faults").next_u64()
+    }
+
     /// Builds every family's slot for `name` from the blueprint.
     fn build(
         &self,
@@ -100,6 +111,7 @@ impl Sessions {
             journal: Journal::new(self.journal_limit),
             clock: SessionClock::default(),
             settings: RwLock::new(Arc::new(blueprint.settings.clone())),
+            faults: FaultBook::new(&blueprint.rules, self.fault_seed(name)),
         })
     }
 
@@ -168,7 +180,8 @@ impl Sessions {
         self.max
     }
 
-    /// Puts a session back to the blueprint: state, ids, settings, clock and journal.
+    /// Puts a session back to the blueprint: state, ids, settings, clock, journal and the
+    /// scenario's fault rules (with fresh counters).
     pub fn reset(
         &self,
         session: &Session,
@@ -188,6 +201,7 @@ impl Sessions {
                 })?;
         }
         session.set_settings(blueprint.settings.clone());
+        session.faults.reset(&blueprint.rules);
         session.clock.reset();
         session.journal.clear();
         Ok(())
@@ -204,6 +218,11 @@ pub fn dump_world(
     families
         .iter()
         .enumerate()
-        .map(|(i, f)| (f.name().to_string(), session.slot(i).dump(now_ms, &settings)))
+        .map(|(i, f)| {
+            (
+                f.name().to_string(),
+                session.slot(i).dump(now_ms, &settings),
+            )
+        })
         .collect()
 }
