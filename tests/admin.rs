@@ -28,10 +28,14 @@ async fn routes_lists_every_contract_operation() {
     r.expect(200);
     let routes = r.json["routes"].as_array().unwrap();
     assert_eq!(routes.len(), srv.engine().contracts.operations.len());
-    assert!(routes.iter().any(|r| r["operationId"] == "pbx_export_providers"
-        && r["method"] == "GET"
-        && r["path"] == "/api/providers/export"
-        && r["family"] == "pbx"));
+    assert!(
+        routes
+            .iter()
+            .any(|r| r["operationId"] == "pbx_export_providers"
+                && r["method"] == "GET"
+                && r["path"] == "/api/providers/export"
+                && r["family"] == "pbx")
+    );
 }
 
 #[tokio::test]
@@ -43,8 +47,16 @@ async fn sessions_are_isolated_from_each_other() {
         .send()
         .await
         .expect(201);
-    let a = srv.req(Method::GET, "/api/providers").session("suite-a").send().await;
-    let b = srv.req(Method::GET, "/api/providers").session("suite-b").send().await;
+    let a = srv
+        .req(Method::GET, "/api/providers")
+        .session("suite-a")
+        .send()
+        .await;
+    let b = srv
+        .req(Method::GET, "/api/providers")
+        .session("suite-b")
+        .send()
+        .await;
     let default = srv.get("/api/providers").await;
     assert_eq!(a.json["count"], 3);
     assert_eq!(b.json["count"], 2);
@@ -54,7 +66,11 @@ async fn sessions_are_isolated_from_each_other() {
 #[tokio::test]
 async fn sessions_are_listed_and_can_be_dropped() {
     let srv = TestServer::start().await;
-    srv.req(Method::GET, "/api/providers").session("s1").send().await.expect(200);
+    srv.req(Method::GET, "/api/providers")
+        .session("s1")
+        .send()
+        .await
+        .expect(200);
     let r = srv.get("/__admin/sessions").await;
     let names: Vec<&str> = r.json["sessions"]
         .as_array()
@@ -73,22 +89,45 @@ async fn sessions_are_listed_and_can_be_dropped() {
 #[tokio::test]
 async fn sessions_past_the_limit_are_refused_with_429_never_evicted() {
     let srv = TestServer::start_with(|o| o.engine.max_sessions = 2).await;
-    srv.req(Method::GET, "/api/providers").session("second").send().await.expect(200);
-    let r = srv.req(Method::GET, "/api/providers").session("third").send().await;
+    srv.req(Method::GET, "/api/providers")
+        .session("second")
+        .send()
+        .await
+        .expect(200);
+    let r = srv
+        .req(Method::GET, "/api/providers")
+        .session("third")
+        .send()
+        .await;
     r.expect(429);
     assert_eq!(r.json["errors"][0]["code"], "TOO_MANY_SESSIONS");
-    assert!(r.json["errors"][0]["message"].as_str().unwrap().contains("--max-sessions"));
+    assert!(
+        r.json["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--max-sessions")
+    );
     // The existing ones still answer.
-    srv.req(Method::GET, "/api/providers").session("second").send().await.expect(200);
+    srv.req(Method::GET, "/api/providers")
+        .session("second")
+        .send()
+        .await
+        .expect(200);
     // Dropping one makes room.
     srv.delete("/__admin/sessions/second").await.expect(204);
-    srv.req(Method::GET, "/api/providers").session("third").send().await.expect(200);
+    srv.req(Method::GET, "/api/providers")
+        .session("third")
+        .send()
+        .await
+        .expect(200);
 }
 
 #[tokio::test]
 async fn reset_restores_the_scenario_and_clears_the_journal() {
     let srv = TestServer::start().await;
-    srv.post("/api/providers", provider("temp")).await.expect(201);
+    srv.post("/api/providers", provider("temp"))
+        .await
+        .expect(201);
     assert_eq!(srv.get("/api/providers").await.json["count"], 3);
     srv.post("/__admin/reset", json!({})).await.expect(200);
     assert_eq!(
@@ -119,16 +158,33 @@ async fn reset_touches_only_the_named_session() {
             .await
             .expect(201);
     }
-    srv.req(Method::POST, "/__admin/reset").session("a").send().await.expect(200);
-    let a = srv.req(Method::GET, "/api/providers").session("a").send().await;
-    let b = srv.req(Method::GET, "/api/providers").session("b").send().await;
-    assert_eq!((a.json["count"].clone(), b.json["count"].clone()), (json!(2), json!(3)));
+    srv.req(Method::POST, "/__admin/reset")
+        .session("a")
+        .send()
+        .await
+        .expect(200);
+    let a = srv
+        .req(Method::GET, "/api/providers")
+        .session("a")
+        .send()
+        .await;
+    let b = srv
+        .req(Method::GET, "/api/providers")
+        .session("b")
+        .send()
+        .await;
+    assert_eq!(
+        (a.json["count"].clone(), b.json["count"].clone()),
+        (json!(2), json!(3))
+    );
 }
 
 #[tokio::test]
 async fn state_round_trips_exactly() {
     let srv = TestServer::start().await;
-    srv.post("/api/providers", provider("kept")).await.expect(201);
+    srv.post("/api/providers", provider("kept"))
+        .await
+        .expect(201);
     let dumped = srv.get("/__admin/state").await;
     dumped.expect(200);
     // Restore it into a fresh session and dump again: the same document.
@@ -138,9 +194,17 @@ async fn state_round_trips_exactly() {
         .send()
         .await
         .expect(200);
-    let copy = srv.req(Method::GET, "/__admin/state").session("copy").send().await;
+    let copy = srv
+        .req(Method::GET, "/__admin/state")
+        .session("copy")
+        .send()
+        .await;
     assert_eq!(dumped.json, copy.json);
-    let list = srv.req(Method::GET, "/api/providers").session("copy").send().await;
+    let list = srv
+        .req(Method::GET, "/api/providers")
+        .session("copy")
+        .send()
+        .await;
     assert_eq!(list.json["count"], 3);
 }
 
@@ -149,7 +213,10 @@ async fn a_bad_state_is_refused_naming_the_pointer_and_nothing_changes() {
     let srv = TestServer::start().await;
     let before = srv.get("/__admin/state").await.json;
     let r = srv
-        .put("/__admin/state", json!({"pbx": {"providers": [{"id": "x"}]}}))
+        .put(
+            "/__admin/state",
+            json!({"pbx": {"providers": [{"id": "x"}]}}),
+        )
         .await;
     r.expect(400);
     assert_eq!(r.json["error"], "/pbx/providers/0/name: must be a string");
@@ -229,8 +296,15 @@ async fn the_journal_is_a_bounded_ring() {
 #[tokio::test]
 async fn admin_calls_honour_the_session_header() {
     let srv = TestServer::start().await;
-    srv.req(Method::GET, "/api/providers").session("x").send().await;
-    let x = srv.req(Method::GET, "/__admin/requests").session("x").send().await;
+    srv.req(Method::GET, "/api/providers")
+        .session("x")
+        .send()
+        .await;
+    let x = srv
+        .req(Method::GET, "/__admin/requests")
+        .session("x")
+        .send()
+        .await;
     let default = srv.get("/__admin/requests").await;
     assert_eq!(x.json["count"], 1);
     assert_eq!(default.json["count"], 0);
@@ -267,10 +341,15 @@ async fn a_scenario_can_be_applied_at_run_time() {
     r.expect(200);
     assert_eq!(srv.get("/api/providers").await.json["count"], 0);
     let r = srv
-        .post("/__admin/scenarios", json!({"state": {"pbx": {"providers": [{"id": 1}]}}}))
+        .post(
+            "/__admin/scenarios",
+            json!({"state": {"pbx": {"providers": [{"id": 1}]}}}),
+        )
         .await;
     r.expect(400);
-    let r = srv.post("/__admin/scenarios", json!({"nmae": "typo"})).await;
+    let r = srv
+        .post("/__admin/scenarios", json!({"nmae": "typo"}))
+        .await;
     r.expect(400);
     assert!(r.json["error"].as_str().unwrap().contains("nmae"));
 }
@@ -278,10 +357,16 @@ async fn a_scenario_can_be_applied_at_run_time() {
 #[tokio::test]
 async fn the_clock_advances_per_session() {
     let srv = TestServer::start().await;
-    let r = srv.post("/__admin/clock/advance", json!({"seconds": 3600})).await;
+    let r = srv
+        .post("/__admin/clock/advance", json!({"seconds": 3600}))
+        .await;
     r.expect(200);
     assert_eq!(r.json["offset_seconds"], 3600.0);
-    let other = srv.req(Method::GET, "/__admin/clock").session("other").send().await;
+    let other = srv
+        .req(Method::GET, "/__admin/clock")
+        .session("other")
+        .send()
+        .await;
     assert_eq!(other.json["offset_seconds"], 0.0);
     srv.post("/__admin/clock/advance", json!({"seconds": -1}))
         .await

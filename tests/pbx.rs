@@ -54,7 +54,9 @@ async fn created_ids_look_like_the_documents_base64_numbers() {
     let srv = TestServer::start().await;
     let id = create(&srv, new_provider("x")).await;
     use base64::Engine as _;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(&id).unwrap();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(&id)
+        .unwrap();
     let text = String::from_utf8(decoded).unwrap();
     assert!(text.parse::<u64>().is_ok(), "{text} is not a 64-bit number");
 }
@@ -117,10 +119,12 @@ async fn malformed_json_is_refused_in_the_pbx_shape() {
         .await;
     resp.expect(400);
     assert_eq!(resp.json["errors"][0]["code"], "VALIDATE_FAILED");
-    assert!(resp.json["errors"][0]["detail"]["body"]
-        .as_str()
-        .unwrap()
-        .contains("not valid JSON"));
+    assert!(
+        resp.json["errors"][0]["detail"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON")
+    );
 }
 
 #[tokio::test]
@@ -151,7 +155,10 @@ async fn overlapping_did_numbers_are_refused() {
 async fn update_is_partial_and_answers_200_with_no_body() {
     let srv = TestServer::start().await;
     let resp = srv
-        .post(&format!("/api/providers/{BACKUP_ID}"), json!({"port": 5080, "enabled": true}))
+        .post(
+            &format!("/api/providers/{BACKUP_ID}"),
+            json!({"port": 5080, "enabled": true}),
+        )
         .await;
     resp.expect(200);
     assert!(resp.bytes.is_empty());
@@ -165,7 +172,9 @@ async fn update_is_partial_and_answers_200_with_no_body() {
 #[tokio::test]
 async fn update_of_an_unknown_provider_is_404() {
     let srv = TestServer::start().await;
-    let resp = srv.post("/api/providers/bm9wZQ==", json!({"port": 1})).await;
+    let resp = srv
+        .post("/api/providers/bm9wZQ==", json!({"port": 1}))
+        .await;
     resp.expect(404);
     insta::assert_json_snapshot!(resp.json);
 }
@@ -175,7 +184,10 @@ async fn update_refuses_did_numbers_of_another_provider() {
     let srv = TestServer::start().await;
     let id = create(&srv, new_provider("x")).await;
     let resp = srv
-        .post(&format!("/api/providers/{id}"), json!({"did_numbers": "3000"}))
+        .post(
+            &format!("/api/providers/{id}"),
+            json!({"did_numbers": "3000"}),
+        )
         .await;
     resp.expect(400);
     assert_eq!(resp.json["errors"][0]["code"], "DID_NUMBERS_OVERLAP");
@@ -184,15 +196,22 @@ async fn update_refuses_did_numbers_of_another_provider() {
 #[tokio::test]
 async fn status_follows_enabled() {
     let srv = TestServer::start().await;
-    let online = srv.get(&format!("/api/providers/{EXAMPLE_ID}/status")).await;
+    let online = srv
+        .get(&format!("/api/providers/{EXAMPLE_ID}/status"))
+        .await;
     online.expect(200);
     assert_eq!(online.json, json!({"status": "ONLINE"}));
     let offline = srv.get(&format!("/api/providers/{BACKUP_ID}/status")).await;
     assert_eq!(offline.json, json!({"status": "OFFLINE"}));
-    srv.post(&format!("/api/providers/{EXAMPLE_ID}"), json!({"enabled": false}))
-        .await
-        .expect(200);
-    let now = srv.get(&format!("/api/providers/{EXAMPLE_ID}/status")).await;
+    srv.post(
+        &format!("/api/providers/{EXAMPLE_ID}"),
+        json!({"enabled": false}),
+    )
+    .await
+    .expect(200);
+    let now = srv
+        .get(&format!("/api/providers/{EXAMPLE_ID}/status"))
+        .await;
     assert_eq!(now.json, json!({"status": "OFFLINE"}));
 }
 
@@ -212,7 +231,9 @@ async fn destroy_answers_204_empty_then_the_provider_is_gone() {
         .await;
     resp.expect(204);
     assert!(resp.bytes.is_empty());
-    srv.get(&format!("/api/providers/{BACKUP_ID}")).await.expect(404);
+    srv.get(&format!("/api/providers/{BACKUP_ID}"))
+        .await
+        .expect(404);
     // Its numbers are free again.
     let mut body = new_provider("reuse");
     body["did_numbers"] = json!("3000");
@@ -235,7 +256,10 @@ async fn export_is_an_attachment_with_every_provider() {
     let srv = TestServer::start().await;
     let resp = srv.get("/api/providers/export").await;
     resp.expect(200);
-    assert_eq!(resp.header("content-type"), Some("application/octet-stream"));
+    assert_eq!(
+        resp.header("content-type"),
+        Some("application/octet-stream")
+    );
     assert_eq!(
         resp.header("content-disposition"),
         Some("attachment; filename=\"providers.json\"")
@@ -264,11 +288,15 @@ async fn filter_supports_comparisons_and_boolean_logic() {
     let q = |f: &str| format!("/api/providers?filter={}", urlencode(f));
     let r = srv.get(&q("port ge 5070 and port lt 5100")).await;
     assert_eq!(names(&r.json), vec!["beta", "gamma"]);
-    let r = srv.get(&q("name eq 'alpha' or startswith(name,'gam')")).await;
+    let r = srv
+        .get(&q("name eq 'alpha' or startswith(name,'gam')"))
+        .await;
     assert_eq!(names(&r.json), vec!["alpha", "gamma"]);
     let r = srv.get(&q("contains(name,'et') and enabled eq true")).await;
     assert_eq!(names(&r.json), vec!["beta"]);
-    let r = srv.get(&q("endswith(hostname,'.example') and port ne 5061")).await;
+    let r = srv
+        .get(&q("endswith(hostname,'.example') and port ne 5061"))
+        .await;
     assert_eq!(r.json["count"], 0);
     let r = srv.get(&q("enabled eq false")).await;
     assert_eq!(names(&r.json), vec!["Backup carrier"]);
@@ -278,7 +306,10 @@ async fn filter_supports_comparisons_and_boolean_logic() {
 async fn a_bad_filter_or_orderby_is_400_naming_the_parameter() {
     let srv = TestServer::start().await;
     let r = srv
-        .get(&format!("/api/providers?filter={}", urlencode("colour eq 'red'")))
+        .get(&format!(
+            "/api/providers?filter={}",
+            urlencode("colour eq 'red'")
+        ))
         .await;
     r.expect(400);
     insta::assert_json_snapshot!("bad_filter", r.json);

@@ -23,7 +23,9 @@ async fn a_body_over_the_limit_is_413_in_the_family_shape() {
     r.expect(413);
     assert_eq!(r.json["errors"][0]["code"], "PAYLOAD_TOO_LARGE");
     // A body under the limit still goes through.
-    srv.post("/api/providers", json!({"name": "y"})).await.expect(400);
+    srv.post("/api/providers", json!({"name": "y"}))
+        .await
+        .expect(400);
 }
 
 #[tokio::test]
@@ -109,7 +111,11 @@ async fn a_panicking_handler_answers_500_in_the_family_shape_and_the_server_keep
         .unwrap();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let base = format!("http://{}", running.addr);
-    let r = client.get(format!("{base}/panicky?panic=1")).send().await.unwrap();
+    let r = client
+        .get(format!("{base}/panicky?panic=1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 500);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body, json!({"failure": "internal error: boom"}));
@@ -153,7 +159,11 @@ fn the_engine_refuses_a_handler_without_an_operation() {
     )
     .err()
     .expect("refused");
-    assert!(err.to_string().contains("handler panicky_boom has no operation"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("handler panicky_boom has no operation"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -163,7 +173,11 @@ fn a_broken_schema_is_reported_with_file_and_pointer() {
     let err = Contracts::from_documents(vec![("panicky".into(), "p.openapi.json".into(), doc)])
         .err()
         .expect("refused");
-    let text = err.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+    let text = err
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
     assert!(
         text.contains("p.openapi.json#/paths/~1panicky/get/parameters/0/schema"),
         "{text}"

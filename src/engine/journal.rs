@@ -109,7 +109,10 @@ impl Journal {
     }
 
     pub fn clear(&self) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 
@@ -139,7 +142,11 @@ mod tests {
         for i in 1..=3 {
             j.record(entry(i, "GET", "/a"));
         }
-        let seqs: Vec<u64> = j.list(&JournalQuery::default(), 10).iter().map(|e| e.seq).collect();
+        let seqs: Vec<u64> = j
+            .list(&JournalQuery::default(), 10)
+            .iter()
+            .map(|e| e.seq)
+            .collect();
         assert_eq!(seqs, vec![3, 2]);
     }
 
