@@ -4,6 +4,8 @@
 //! (plus the write-only `password`), so what a client reads back is exactly what it wrote,
 //! defaults filled in.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -120,6 +122,9 @@ pub type Provider = Map<String, Value>;
 pub struct PbxState {
     #[serde(default)]
     pub providers: Vec<Provider>,
+    /// id → position in `providers`, so lookups stay O(1) however many providers a suite makes.
+    #[serde(skip)]
+    index: HashMap<String, usize>,
 }
 
 /// What a list call asks for.
@@ -174,7 +179,16 @@ fn id_of(p: &Provider) -> &str {
 
 impl PbxState {
     fn find(&self, id: &str) -> Option<usize> {
-        self.providers.iter().position(|p| id_of(p) == id)
+        self.index.get(id).copied()
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .providers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (id_of(p).to_string(), i))
+            .collect();
     }
 
     /// Refuses `did_numbers` entries that overlap a numeric entry of another provider.
@@ -232,6 +246,7 @@ impl PbxState {
         }
         p.insert("id".into(), Value::String(id.clone()));
         p.insert("shared".into(), Value::Bool(false));
+        self.index.insert(id.clone(), self.providers.len());
         self.providers.push(p);
         Ok(id)
     }
@@ -276,6 +291,7 @@ impl PbxState {
     pub fn destroy(&mut self, id: &str) -> Result<(), PbxError> {
         let idx = self.find(id).ok_or(PbxError::InvalidProviderId)?;
         self.providers.remove(idx);
+        self.reindex();
         Ok(())
     }
 
@@ -381,6 +397,7 @@ impl PbxState {
             }
             *p = full;
         }
+        self.reindex();
         for i in 0..self.providers.len() {
             let (id, did) = (
                 id_of(&self.providers[i]).to_string(),
