@@ -47,5 +47,8 @@ fn the_readme_quickstart_names_the_serve_and_test_commands() {
     assert!(text.contains("cargo run --release -- serve"));
     assert!(text.contains("cargo test"));
     let ci = std::fs::read_to_string(common::repo().join(".ci/run")).unwrap();
-    assert!(ci.contains("cargo test"), ".ci/run must run the README's test command");
+    assert!(
+        ci.contains("cargo test"),
+        ".ci/run must run the README's test command"
+    );
 }
