@@ -21,6 +21,9 @@ use super::settings::Settings;
 /// One operation's implementation: read the call, change the state, answer.
 pub type Handler<S, E> = fn(&mut S, &mut Call<'_>) -> Result<Reply, E>;
 
+/// A family's handler table: operationId → handler.
+pub type HandlerTable<S, E> = Vec<(&'static str, Handler<S, E>)>;
+
 /// A family's error enum turns into its vendor-shaped reply.
 pub trait IntoReply {
     fn into_reply(self) -> Reply;
@@ -85,7 +88,7 @@ pub trait Family: Send + Sync + 'static {
     fn base_paths(&self) -> &'static [&'static str];
 
     /// Every operation this family implements, keyed by the contract's operationId.
-    fn handlers(&self) -> Vec<(&'static str, Handler<Self::State, Self::Error>)>;
+    fn handlers(&self) -> HandlerTable<Self::State, Self::Error>;
 
     /// Builds the starting state from a scenario's `state.<name>` (`None`: nothing given).
     /// The default reads the serde form; override to add business-rule checks.
@@ -160,7 +163,7 @@ pub struct CallParts<'a> {
 /// Wraps a [`Family`] for the engine.
 pub struct FamilyAdapter<F: Family> {
     family: F,
-    handlers: Vec<(&'static str, Handler<F::State, F::Error>)>,
+    handlers: HandlerTable<F::State, F::Error>,
 }
 
 impl<F: Family> FamilyAdapter<F> {

@@ -4,6 +4,8 @@
 //! (plus the write-only `password`), so what a client reads back is exactly what it wrote,
 //! defaults filled in.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -120,6 +122,9 @@ pub type Provider = Map<String, Value>;
 pub struct PbxState {
     #[serde(default)]
     pub providers: Vec<Provider>,
+    /// id → position in `providers`, so lookups stay O(1) however many providers a suite makes.
+    #[serde(skip)]
+    index: HashMap<String, usize>,
 }
 
 /// What a list call asks for.
@@ -174,7 +179,16 @@ fn id_of(p: &Provider) -> &str {
 
 impl PbxState {
     fn find(&self, id: &str) -> Option<usize> {
-        self.providers.iter().position(|p| id_of(p) == id)
+        self.index.get(id).copied()
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .providers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (id_of(p).to_string(), i))
+            .collect();
     }
 
     /// Refuses `did_numbers` entries that overlap a numeric entry of another provider.
@@ -232,6 +246,7 @@ impl PbxState {
         }
         p.insert("id".into(), Value::String(id.clone()));
         p.insert("shared".into(), Value::Bool(false));
+        self.index.insert(id.clone(), self.providers.len());
         self.providers.push(p);
         Ok(id)
     }
@@ -276,6 +291,7 @@ impl PbxState {
     pub fn destroy(&mut self, id: &str) -> Result<(), PbxError> {
         let idx = self.find(id).ok_or(PbxError::InvalidProviderId)?;
         self.providers.remove(idx);
+        self.reindex();
         Ok(())
     }
 
@@ -363,6 +379,15 @@ impl PbxState {
                     "not a provider field",
                 ));
             }
+            if let Some((field, kind)) = p.iter().find_map(|(k, v)| {
+                let kind = expected_kind(k);
+                (!v.is_null() && !kind.accepts(v)).then_some((k.clone(), kind))
+            }) {
+                return Err(StateError::new(
+                    format!("/providers/{i}/{field}"),
+                    format!("must be {}", kind.name()),
+                ));
+            }
             let mut full = Provider::new();
             for (field, _) in FIELDS {
                 full.insert(
@@ -372,6 +397,7 @@ impl PbxState {
             }
             *p = full;
         }
+        self.reindex();
         for i in 0..self.providers.len() {
             let (id, did) = (
                 id_of(&self.providers[i]).to_string(),
@@ -382,6 +408,48 @@ impl PbxState {
             })?;
         }
         Ok(self)
+    }
+}
+
+/// The JSON type a seeded provider field must have.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Text,
+    Flag,
+    Number,
+    Object,
+}
+
+impl Kind {
+    fn accepts(self, v: &Value) -> bool {
+        match self {
+            Kind::Text => v.is_string(),
+            Kind::Flag => v.is_boolean(),
+            Kind::Number => v.is_i64() || v.is_u64(),
+            Kind::Object => v.is_object(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Text => "a string",
+            Kind::Flag => "true or false",
+            Kind::Number => "an integer",
+            Kind::Object => "an object",
+        }
+    }
+}
+
+fn expected_kind(field: &str) -> Kind {
+    match field {
+        "port"
+        | "outbound_server_port"
+        | "register_interval"
+        | "keep_alive_interval"
+        | "concurrency" => Kind::Number,
+        "inbound_parameters" | "outbound_parameters" => Kind::Object,
+        f if matches!(default_of(f), Value::Bool(_)) => Kind::Flag,
+        _ => Kind::Text,
     }
 }
 
