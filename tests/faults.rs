@@ -1,0 +1,1033 @@
+//! Fault and delay injection over real HTTP: rules from scenario files and the admin API,
+//! `Prefer` headers, broken connections seen from a real client, budgets, sessions.
+//!
+//! Timing checks only ever assert a lower bound (a sleep never ends early) and a generous
+//! upper one, with delays of a few hundred milliseconds at most.
+
+mod common;
+
+use std::io::ErrorKind;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use common::{TestServer, repo};
+use hyper::StatusCode;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use trunkmock::engine::problem::{Problem, ProblemKind};
+
+const EXAMPLE_ID: &str = "NzAwNTUxOTA5NzczMTQ4MTYw";
+/// Generous room above a delay for a loaded CI machine; lower bounds are exact.
+const SLACK: Duration = Duration::from_millis(2500);
+
+fn provider(name: &str) -> Value {
+    json!({"name": name, "transport": "UDP", "hostname": "h.example", "port": 5060,
+           "outbound_server": "o.example", "outbound_server_port": 5060, "concurrency": 1})
+}
+
+/// Writes a scenario to a file of its own and returns its path.
+fn scenario_file(name: &str, scenario: Value) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("faults-{name}.json"));
+    std::fs::write(&path, serde_json::to_vec_pretty(&scenario).unwrap()).unwrap();
+    path
+}
+
+/// A server with default.json followed by the given scenario files.
+async fn start_with_scenarios(files: Vec<PathBuf>) -> TestServer {
+    TestServer::start_with(|o| o.scenarios.extend(files)).await
+}
+
+async fn add_rule(srv: &TestServer, rule: Value) -> String {
+    let r = srv
+        .req(Method::POST, "/__admin/faults")
+        .json(&rule)
+        .send()
+        .await;
+    r.expect(201);
+    r.json["id"].as_str().unwrap().to_string()
+}
+
+async fn rules(srv: &TestServer) -> Vec<Value> {
+    srv.get("/__admin/faults").await.json["faults"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Sends a request with the plain client (no contract check) and says whether it failed at
+/// the transport level.
+async fn transport_error(srv: &TestServer, path: &str) -> Option<reqwest::Error> {
+    match srv.client.get(srv.url(path)).send().await {
+        Err(e) => Some(e),
+        Ok(r) => r.bytes().await.err(),
+    }
+}
+
+/// One raw HTTP/1.1 exchange: writes a GET, reads until the server closes. Returns the
+/// bytes read, or the read error.
+async fn raw_get(srv: &TestServer, path: &str) -> Result<Vec<u8>, std::io::Error> {
+    let mut s = tokio::net::TcpStream::connect(srv.running.addr).await?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nhost: test\r\n\r\n").as_bytes())
+        .await?;
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out))
+        .await
+        .expect("the server closes the connection");
+    read.map(|_| out)
+}
+
+async fn timed<F: std::future::Future>(f: F) -> (F::Output, Duration) {
+    let started = Instant::now();
+    let out = f.await;
+    (out, started.elapsed())
+}
+
+fn assert_between(elapsed: Duration, lower_ms: u64) {
+    let lower = Duration::from_millis(lower_ms);
+    assert!(
+        elapsed >= lower && elapsed < lower + SLACK,
+        "took {elapsed:?}, expected at least {lower:?}"
+    );
+}
+
+// ---- errors and canned responses ---------------------------------------------------------
+
+#[tokio::test]
+async fn an_error_rule_answers_the_vendor_code_in_the_family_shape() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"match": {"method": "GET", "path": "^/api/providers$"},
+               "error": {"status": 503, "code": "MAINTENANCE", "message": "down for maintenance"}}),
+    )
+    .await;
+
+    let r = srv.get("/api/providers").await;
+
+    r.expect(503);
+    insta::assert_json_snapshot!(r.json, @r#"
+    {
+      "errors": [
+        {
+          "code": "MAINTENANCE",
+          "message": "down for maintenance"
+        }
+      ]
+    }
+    "#);
+}
+
+#[tokio::test]
+async fn a_vendor_code_in_another_style_is_passed_through_as_given() {
+    // PBX codes are words; a rule may still ask for a number, and gets it, as text (no longer
+    // what the contract documents, so the answer is read without the contract check).
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"match": {"operation": "pbx_create_provider"},
+               "error": {"status": 400, "code": 3080, "message": "refused"}}),
+    )
+    .await;
+
+    let r = srv
+        .req(Method::POST, "/api/providers")
+        .json(&provider("x"))
+        .send_unchecked()
+        .await;
+
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json["errors"][0]["code"], "3080");
+    assert_eq!(r.json["errors"][0]["message"], "refused");
+}
+
+#[tokio::test]
+async fn every_family_renders_an_injected_error_with_its_status_code_and_message() {
+    // Family-agnostic: holds for every family built in, present and future. A family's codes
+    // are numbers (fusion, apio) or words (pbx, operator); in its own style the code must
+    // appear as given and the body match the `default` response of the family's operations.
+    let srv = TestServer::start().await;
+    let engine = srv.engine();
+    for (i, family) in engine.families.iter().enumerate() {
+        let op = engine
+            .contracts
+            .operations
+            .iter()
+            .find(|o| o.family == family.name())
+            .unwrap();
+        let mut fits = Vec::new();
+        for (code, shown) in [
+            (json!(3080), "3080"),
+            (json!("QUOTA_EXCEEDED"), "QUOTA_EXCEEDED"),
+        ] {
+            let mut p = Problem::new(
+                StatusCode::CONFLICT,
+                ProblemKind::Injected,
+                "injected-message-text",
+            );
+            p.vendor_code = Some(code);
+            let reply = engine.render_problem(Some(i), &p);
+            let body = reply.body_bytes();
+            let text = String::from_utf8_lossy(&body);
+            assert_eq!(reply.status, StatusCode::CONFLICT, "{}", family.name());
+            assert!(
+                text.contains("injected-message-text"),
+                "{}: {text}",
+                family.name()
+            );
+            if text.contains(shown) && op.validate_response(409, &body).is_ok() {
+                fits.push(shown);
+            }
+        }
+        assert!(
+            !fits.is_empty(),
+            "{}: neither a numeric nor a word code renders as given within the contract",
+            family.name()
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_error_without_code_or_message_uses_500_and_the_reason_phrase() {
+    let srv = TestServer::start().await;
+    add_rule(&srv, json!({"error": {}})).await;
+
+    let r = srv.get("/api/providers").await;
+
+    r.expect(500);
+    assert_eq!(r.json["errors"][0]["message"], "Internal Server Error");
+}
+
+#[tokio::test]
+async fn a_response_rule_answers_its_status_headers_and_body_as_given() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"response": {"status": 418, "headers": {"Retry-After": "3"}, "body": {"teapot": true}}}),
+    )
+    .await;
+
+    let r = srv
+        .req(Method::GET, "/api/providers")
+        .send_unchecked()
+        .await;
+
+    assert_eq!(r.status, 418);
+    assert_eq!(r.header("retry-after"), Some("3"));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.json, json!({"teapot": true}));
+}
+
+#[tokio::test]
+async fn a_response_with_a_text_content_type_sends_its_string_body_raw() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"response": {"status": 502, "headers": {"content-type": "text/html"}, "body": "<h1>Bad gateway</h1>"}}),
+    )
+    .await;
+
+    let r = srv
+        .req(Method::GET, "/api/providers")
+        .send_unchecked()
+        .await;
+
+    assert_eq!(r.status, 502);
+    assert_eq!(r.header("content-type"), Some("text/html"));
+    assert_eq!(r.text(), "<h1>Bad gateway</h1>");
+}
+
+#[tokio::test]
+async fn a_fault_answers_before_validation_so_even_a_bad_body_gets_it() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"match": {"method": "POST"}, "error": {"status": 503}}),
+    )
+    .await;
+
+    let r = srv
+        .post("/api/providers", json!({"port": "not a number"}))
+        .await;
+
+    r.expect(503);
+}
+
+#[tokio::test]
+async fn every_match_field_must_hold() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"match": {"method": "POST", "path": "^/api/providers$", "operation": "pbx_create_provider",
+                         "headers": {"X-Tenant": "^acme$"}, "query": {"dry": "^yes$"}, "body": "\"name\":\\s*\"Doomed\""},
+               "error": {"status": 409, "code": "CONFLICT"}}),
+    )
+    .await;
+    let send = |name: &'static str, tenant: &'static str, query: &'static str| {
+        srv.req(Method::POST, &format!("/api/providers{query}"))
+            .header("x-tenant", tenant)
+            .json(&provider(name))
+            .send()
+    };
+
+    let all_hold = send("Doomed", "acme", "?dry=yes").await;
+    let other_body = send("Fine", "acme", "?dry=yes").await;
+    let other_header = send("Doomed", "other", "?dry=yes").await;
+    let no_query = send("Doomed", "acme", "").await;
+
+    assert_eq!(
+        [
+            all_hold.status,
+            other_body.status,
+            other_header.status,
+            no_query.status
+        ],
+        [409, 201, 201, 201]
+    );
+}
+
+// ---- broken connections ----------------------------------------------------------------
+
+#[tokio::test]
+async fn connection_reset_by_peer_resets_the_socket() {
+    let srv = TestServer::start().await;
+    add_rule(&srv, json!({"fault": "CONNECTION_RESET_BY_PEER"})).await;
+
+    let raw = raw_get(&srv, "/api/providers").await;
+    let client = transport_error(&srv, "/api/providers").await;
+
+    let err = raw.expect_err("the read fails");
+    assert_eq!(err.kind(), ErrorKind::ConnectionReset);
+    assert!(client.is_some(), "reqwest sees the broken connection");
+}
+
+#[tokio::test]
+async fn empty_response_closes_without_a_byte() {
+    let srv = TestServer::start().await;
+    add_rule(&srv, json!({"fault": "EMPTY_RESPONSE"})).await;
+
+    let raw = raw_get(&srv, "/api/providers").await;
+    let client = transport_error(&srv, "/api/providers").await;
+
+    assert_eq!(raw.expect("a clean close"), b"");
+    assert!(client.is_some(), "reqwest sees the closed connection");
+}
+
+#[tokio::test]
+async fn malformed_response_chunk_sends_a_good_head_then_a_broken_chunk() {
+    let srv = TestServer::start().await;
+    add_rule(&srv, json!({"fault": "MALFORMED_RESPONSE_CHUNK"})).await;
+
+    let raw = raw_get(&srv, "/api/providers")
+        .await
+        .expect("bytes then close");
+    let resp = srv.client.get(srv.url("/api/providers")).send().await;
+
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(
+        text.contains("transfer-encoding: chunked\r\n\r\nZZ\r\n"),
+        "{text}"
+    );
+    // The head parses, so the client gets a status; reading the body fails.
+    let resp = resp.expect("the head is valid");
+    assert_eq!(resp.status(), 200);
+    assert!(resp.bytes().await.is_err());
+}
+
+#[tokio::test]
+async fn random_data_then_close_sends_garbage_that_is_not_http() {
+    let srv = TestServer::start().await;
+    add_rule(&srv, json!({"fault": "RANDOM_DATA_THEN_CLOSE"})).await;
+
+    let raw = raw_get(&srv, "/api/providers")
+        .await
+        .expect("bytes then close");
+    let client = transport_error(&srv, "/api/providers").await;
+
+    assert!(raw.len() >= 64, "{} bytes", raw.len());
+    assert!(!raw.starts_with(b"HTTP/"));
+    assert!(client.is_some(), "reqwest cannot parse garbage");
+}
+
+#[tokio::test]
+async fn a_broken_connection_is_journaled_with_status_0_and_the_rule_id() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"id": "cut", "fault": "EMPTY_RESPONSE", "times": 1}),
+    )
+    .await;
+
+    let _ = transport_error(&srv, "/api/providers").await;
+    srv.get("/api/providers").await.expect(200);
+
+    let journal = srv.get("/__admin/requests").await.json["requests"].clone();
+    let entries: Vec<(Value, Value)> = journal
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["status"].clone(),
+                e.get("fault").cloned().unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [(json!(200), Value::Null), (json!(0), json!("cut"))]
+    );
+}
+
+// ---- delays ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_fixed_delay_holds_the_answer_back_and_the_request_is_handled_normally() {
+    let srv = TestServer::start().await;
+    add_rule(&srv, json!({"delay": {"fixed_ms": 200}})).await;
+
+    let (r, elapsed) = timed(srv.get("/api/providers")).await;
+
+    r.expect(200);
+    assert_eq!(r.json["count"], 2);
+    assert_between(elapsed, 200);
+}
+
+#[tokio::test]
+async fn a_uniform_delay_stays_inside_its_range() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"delay": {"uniform": {"lower_ms": 100, "upper_ms": 250}}}),
+    )
+    .await;
+
+    for _ in 0..3 {
+        let (r, elapsed) = timed(srv.get("/api/providers")).await;
+        r.expect(200);
+        assert_between(elapsed, 100);
+    }
+}
+
+#[tokio::test]
+async fn a_lognormal_delay_spreads_around_its_median() {
+    // sigma 0.1: five standard deviations stay within [30, 83] ms of a 50 ms median.
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"delay": {"lognormal": {"median_ms": 50, "sigma": 0.1}}}),
+    )
+    .await;
+
+    let (r, elapsed) = timed(srv.get("/api/providers")).await;
+
+    r.expect(200);
+    assert_between(elapsed, 30);
+}
+
+#[tokio::test]
+async fn a_slow_request_never_slows_another() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"match": {"path": "/export$"}, "delay": {"fixed_ms": 1500}}),
+    )
+    .await;
+
+    let slow = srv.req(Method::GET, "/api/providers/export").send();
+    let fast = async {
+        // Let the slow one get in first and start waiting.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        timed(srv.get("/api/providers")).await
+    };
+    let (slow, (fast, fast_elapsed)) = tokio::join!(slow, fast);
+
+    slow.expect(200);
+    fast.expect(200);
+    assert!(
+        fast_elapsed < Duration::from_millis(1000),
+        "{fast_elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_delay_combines_with_an_error() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"delay": {"fixed_ms": 150}, "error": {"status": 504, "code": "TIMEOUT"}}),
+    )
+    .await;
+
+    let (r, elapsed) = timed(srv.get("/api/providers")).await;
+
+    r.expect(504);
+    assert_between(elapsed, 150);
+}
+
+#[tokio::test]
+async fn the_scenario_default_delay_applies_to_every_request() {
+    let file = scenario_file(
+        "default-delay",
+        json!({"settings": {"delay": {"fixed_ms": 150}}}),
+    );
+    let srv = start_with_scenarios(vec![file]).await;
+
+    let (listed, list_elapsed) = timed(srv.get("/api/providers")).await;
+    let (unknown, unknown_elapsed) = timed(
+        srv.req(Method::GET, "/api/providers/x/y/z")
+            .send_unchecked(),
+    )
+    .await;
+    let (admin, admin_elapsed) = timed(srv.get("/__admin/health")).await;
+
+    listed.expect(200);
+    assert_eq!(unknown.status, 404);
+    admin.expect(200);
+    assert_between(list_elapsed, 150);
+    assert_between(unknown_elapsed, 150);
+    assert!(
+        admin_elapsed < Duration::from_millis(150),
+        "the admin API is never delayed"
+    );
+}
+
+#[tokio::test]
+async fn dribble_sends_the_real_body_in_pieces_over_the_given_time() {
+    let srv = TestServer::start().await;
+    let normal = srv.get("/api/providers").await;
+    add_rule(&srv, json!({"dribble": {"chunks": 4, "total_ms": 400}})).await;
+
+    let started = Instant::now();
+    let resp = srv
+        .client
+        .get(srv.url("/api/providers"))
+        .send()
+        .await
+        .unwrap();
+    let head_after = started.elapsed();
+    let length = resp.content_length();
+    let body = resp.bytes().await.unwrap();
+    let total = started.elapsed();
+
+    assert_eq!(body.as_ref(), normal.bytes.as_slice());
+    assert_eq!(length, Some(normal.bytes.len() as u64));
+    assert!(
+        head_after < Duration::from_millis(300),
+        "head came after {head_after:?}"
+    );
+    assert_between(total, 400);
+}
+
+// ---- budgets ------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn times_limits_how_often_a_rule_acts_and_the_admin_api_shows_the_budget() {
+    let srv = TestServer::start().await;
+    let id = add_rule(&srv, json!({"error": {"status": 500}, "times": 2})).await;
+
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(srv.get("/api/providers").await.status);
+    }
+
+    assert_eq!(statuses, [500, 500, 200, 200]);
+    let listed = rules(&srv).await;
+    assert_eq!(listed[0]["id"], json!(id));
+    assert_eq!(listed[0]["hits"], 2);
+    assert_eq!(listed[0]["matched"], 4);
+    assert_eq!(listed[0]["remaining"], 0);
+}
+
+#[tokio::test]
+async fn after_lets_the_first_matching_requests_through() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"error": {"status": 500}, "after": 2, "times": 1}),
+    )
+    .await;
+
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(srv.get("/api/providers").await.status);
+    }
+
+    assert_eq!(statuses, [200, 200, 500, 200]);
+}
+
+async fn probability_pattern(srv: &TestServer) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        statuses.push(srv.get("/api/providers").await.status);
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn probability_draws_repeat_with_the_seed_and_after_a_reset() {
+    let file = scenario_file(
+        "probability",
+        json!({"faults": [{"error": {"status": 503}, "probability": 0.5}]}),
+    );
+    let first = start_with_scenarios(vec![file.clone()]).await;
+    let second = start_with_scenarios(vec![file]).await;
+
+    let a = probability_pattern(&first).await;
+    let b = probability_pattern(&second).await;
+    first.post("/__admin/reset", json!({})).await.expect(200);
+    let c = probability_pattern(&first).await;
+
+    assert_eq!(a, b, "same seed, same draws");
+    assert_eq!(a, c, "a reset starts the draws over");
+    let faulted = a.iter().filter(|s| **s == 503).count();
+    assert!((8..=32).contains(&faulted), "{faulted} of 40 faulted");
+}
+
+#[tokio::test]
+async fn the_first_rule_that_fires_wins_and_a_spent_rule_lets_the_next_act() {
+    let srv = TestServer::start().await;
+    // Admin rules are tried newest first: add the fallback before the limited one.
+    add_rule(&srv, json!({"id": "fallback", "error": {"status": 502}})).await;
+    add_rule(
+        &srv,
+        json!({"id": "first", "error": {"status": 500}, "times": 1}),
+    )
+    .await;
+
+    let one = srv.get("/api/providers").await;
+    let two = srv.get("/api/providers").await;
+
+    assert_eq!([one.status, two.status], [500, 502]);
+}
+
+// ---- apply ----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn without_apply_a_faulted_create_changes_nothing() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"match": {"method": "POST"}, "error": {"status": 500}, "times": 1}),
+    )
+    .await;
+
+    srv.post("/api/providers", provider("lost"))
+        .await
+        .expect(500);
+
+    assert_eq!(srv.get("/api/providers").await.json["count"], 2);
+}
+
+#[tokio::test]
+async fn apply_carries_the_request_out_then_answers_the_fault() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"match": {"method": "POST"}, "apply": true, "error": {"status": 504, "code": "GATEWAY_TIMEOUT"}, "times": 1}),
+    )
+    .await;
+
+    srv.post("/api/providers", provider("done anyway"))
+        .await
+        .expect(504);
+
+    let list = srv.get("/api/providers").await;
+    assert_eq!(list.json["count"], 3);
+    assert!(list.text().contains("done anyway"));
+}
+
+#[tokio::test]
+async fn apply_with_a_broken_connection_is_done_but_the_answer_is_lost() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"match": {"method": "POST"}, "apply": true, "fault": "CONNECTION_RESET_BY_PEER", "times": 1}),
+    )
+    .await;
+
+    let sent = srv
+        .client
+        .post(srv.url("/api/providers"))
+        .json(&provider("reset but kept"))
+        .send()
+        .await;
+
+    assert!(sent.is_err());
+    assert_eq!(srv.get("/api/providers").await.json["count"], 3);
+}
+
+// ---- sessions and the admin API ------------------------------------------------------------
+
+#[tokio::test]
+async fn rules_belong_to_the_session_that_added_them() {
+    let srv = TestServer::start().await;
+    let r = srv
+        .req(Method::POST, "/__admin/faults")
+        .session("qa")
+        .json(&json!({"error": {"status": 500}}))
+        .send()
+        .await;
+    r.expect(201);
+
+    let in_qa = srv
+        .req(Method::GET, "/api/providers")
+        .session("qa")
+        .send()
+        .await;
+    let elsewhere = srv
+        .req(Method::GET, "/api/providers")
+        .session("dev")
+        .send()
+        .await;
+    let default = srv.get("/api/providers").await;
+
+    assert_eq!(
+        [in_qa.status, elsewhere.status, default.status],
+        [500, 200, 200]
+    );
+    assert!(rules(&srv).await.is_empty());
+}
+
+#[tokio::test]
+async fn reset_restores_the_scenario_rules_with_fresh_budgets() {
+    let file = scenario_file(
+        "reset",
+        json!({"faults": [{"id": "once", "error": {"status": 500}, "times": 1}]}),
+    );
+    let srv = start_with_scenarios(vec![file]).await;
+    srv.get("/api/providers").await.expect(500);
+    add_rule(&srv, json!({"id": "extra", "error": {"status": 502}})).await;
+    srv.delete("/__admin/faults/once").await.expect(204);
+
+    srv.post("/__admin/reset", json!({})).await.expect(200);
+
+    let listed = rules(&srv).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["id"], "once");
+    assert_eq!(listed[0]["remaining"], 1);
+    assert!(
+        listed[0]["origin"]
+            .as_str()
+            .unwrap()
+            .ends_with("faults-reset.json#/faults/0")
+    );
+    srv.get("/api/providers").await.expect(500);
+}
+
+#[tokio::test]
+async fn posting_a_rule_answers_201_with_its_id_and_deleting_it_removes_it() {
+    let srv = TestServer::start().await;
+    let named = add_rule(&srv, json!({"id": "mine", "error": {"status": 500}})).await;
+    let unnamed = add_rule(&srv, json!({"delay": {"fixed_ms": 1}})).await;
+
+    let before: Vec<Value> = rules(&srv).await.iter().map(|r| r["id"].clone()).collect();
+    srv.delete("/__admin/faults/mine").await.expect(204);
+    let again = srv.delete("/__admin/faults/mine").await;
+    srv.delete("/__admin/faults").await.expect(204);
+
+    assert_eq!(named, "mine");
+    assert_eq!(unnamed, "fault-1");
+    assert_eq!(before, [json!("fault-1"), json!("mine")], "newest first");
+    again.expect(404);
+    assert!(rules(&srv).await.is_empty());
+    srv.get("/api/providers").await.expect(200);
+}
+
+#[tokio::test]
+async fn posting_an_array_adds_every_rule_or_none() {
+    let srv = TestServer::start().await;
+    let ok = srv
+        .req(Method::POST, "/__admin/faults")
+        .json(&json!([{"id": "a"}, {"id": "b"}]))
+        .send()
+        .await;
+    let bad = srv
+        .req(Method::POST, "/__admin/faults")
+        .json(&json!([{"id": "c"}, {"match": {"path": "("}}]))
+        .send()
+        .await;
+
+    ok.expect(201);
+    assert_eq!(ok.json["ids"], json!(["a", "b"]));
+    bad.expect(400);
+    assert!(
+        bad.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("<request body>#/1/match/path")
+    );
+    assert_eq!(rules(&srv).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_bad_rule_is_refused_naming_every_problem_by_pointer() {
+    let srv = TestServer::start().await;
+
+    let r = srv
+        .req(Method::POST, "/__admin/faults")
+        .json(&json!({"match": {"path": "[", "operation": "pbx_nope"},
+                      "error": {"status": 500}, "fault": "EMPTY_RESPONSE", "probability": 2}))
+        .send()
+        .await;
+    let dup = {
+        add_rule(&srv, json!({"id": "same"})).await;
+        srv.req(Method::POST, "/__admin/faults")
+            .json(&json!({"id": "same"}))
+            .send()
+            .await
+    };
+
+    r.expect(400);
+    let problems: Vec<&str> = r.json["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "<request body>#/match/path",
+            "<request body>#/match/operation",
+            "<request body>#/fault",
+            "<request body>#/probability"
+        ]
+    );
+    dup.expect(409);
+}
+
+#[tokio::test]
+async fn a_scenario_applied_over_the_admin_api_adds_its_rules() {
+    let srv = TestServer::start().await;
+
+    srv.post(
+        "/__admin/scenarios",
+        json!({"name": "outage", "faults": [{"id": "outage", "error": {"status": 503}}]}),
+    )
+    .await
+    .expect(200);
+
+    srv.get("/api/providers").await.expect(503);
+    assert_eq!(rules(&srv).await[0]["id"], "outage");
+}
+
+// ---- Prefer ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn prefer_code_answers_a_documented_error_in_the_family_shape() {
+    let srv = TestServer::start().await;
+
+    let r = srv
+        .req(Method::GET, &format!("/api/providers/{EXAMPLE_ID}"))
+        .header("prefer", "code=404")
+        .send()
+        .await;
+
+    r.expect(404);
+    assert_eq!(r.header("preference-applied"), Some("code=404"));
+    insta::assert_json_snapshot!(r.json, @r#"
+    {
+      "errors": [
+        {
+          "code": "UNKNOWN",
+          "message": "No provider has this id."
+        }
+      ]
+    }
+    "#);
+}
+
+#[tokio::test]
+async fn prefer_code_refuses_an_undocumented_status_naming_the_documented_ones() {
+    let srv = TestServer::start().await;
+
+    let r = srv
+        .req(Method::GET, &format!("/api/providers/{EXAMPLE_ID}"))
+        .header("prefer", "code=418")
+        .send()
+        .await;
+
+    r.expect(400);
+    assert_eq!(r.json["errors"][0]["code"], "VALIDATE_FAILED");
+    let detail = r.json["errors"][0]["detail"]["Prefer"].as_str().unwrap();
+    assert!(detail.contains("documented: 200, 404"), "{detail}");
+}
+
+#[tokio::test]
+async fn prefer_a_success_code_handles_the_request_normally() {
+    let srv = TestServer::start().await;
+
+    let r = srv
+        .req(
+            Method::POST,
+            &format!("/api/providers/{EXAMPLE_ID}/destroy"),
+        )
+        .header("prefer", "code=204")
+        .send()
+        .await;
+
+    r.expect(204);
+    assert_eq!(r.header("preference-applied"), Some("code=204"));
+    assert_eq!(srv.get("/api/providers").await.json["count"], 1);
+}
+
+#[tokio::test]
+async fn prefer_an_empty_success_is_answered_even_when_the_handler_refuses() {
+    let srv = TestServer::start().await;
+
+    let r = srv
+        .req(Method::POST, "/api/providers/unknown-id/destroy")
+        .header("prefer", "code=204")
+        .send()
+        .await;
+
+    r.expect(204);
+}
+
+#[tokio::test]
+async fn prefer_delay_waits_and_combines_with_code() {
+    let srv = TestServer::start().await;
+
+    let (r, elapsed) = timed(
+        srv.req(Method::GET, &format!("/api/providers/{EXAMPLE_ID}"))
+            .header("prefer", "code=404, delay=150")
+            .send(),
+    )
+    .await;
+
+    r.expect(404);
+    assert_eq!(r.header("preference-applied"), Some("code=404, delay=150"));
+    assert_between(elapsed, 150);
+}
+
+#[tokio::test]
+async fn prefer_delay_past_sixty_seconds_is_refused() {
+    let srv = TestServer::start().await;
+
+    let r = srv
+        .req(Method::GET, "/api/providers")
+        .header("prefer", "delay=60001")
+        .send()
+        .await;
+
+    r.expect(400);
+    assert!(r.text().contains("0..=60000"), "{}", r.text());
+}
+
+#[tokio::test]
+async fn prefer_takes_the_place_of_the_rules_for_its_request() {
+    let srv = TestServer::start().await;
+    add_rule(&srv, json!({"error": {"status": 500}, "times": 1})).await;
+
+    let preferred = srv
+        .req(Method::GET, "/api/providers")
+        .header("prefer", "code=200")
+        .send()
+        .await;
+    let next = srv.get("/api/providers").await;
+
+    preferred.expect(200);
+    next.expect(500);
+}
+
+// ---- scenario files and `trunkmock check` -----------------------------------------------------
+
+#[tokio::test]
+async fn check_names_the_file_and_pointer_of_every_bad_rule_and_delay() {
+    let file = scenario_file(
+        "bad",
+        json!({"settings": {"delay": {"uniform": {"lower_ms": 9, "upper_ms": 1}}},
+        "faults": [
+            {"id": "ok"},
+            {"match": {"path": "(", "operation": "fusion_nope"}},
+            {"error": {"status": 500}, "response": {"status": 200}, "probability": -0.1},
+            {"id": "ok"},
+            {"fault": "CONNECTION_RESET_BY_PEER", "dribble": {"chunks": 0, "total_ms": 1}}
+        ]}),
+    );
+    let mut options = common::options();
+    options.scenarios.push(file.clone());
+
+    let problems = trunkmock::check(&options);
+
+    let f = file.display().to_string();
+    let pointers: Vec<String> = problems
+        .iter()
+        .map(|p| p.split(": ").next().unwrap().replace(&f, "FILE"))
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            "FILE#/settings/delay/uniform/lower_ms",
+            "FILE#/faults/1/match/path",
+            "FILE#/faults/1/match/operation",
+            "FILE#/faults/2/response",
+            "FILE#/faults/2/probability",
+            "FILE#/faults/3/id",
+            "FILE#/faults/4/dribble/chunks",
+            "FILE#/faults/4/dribble",
+        ]
+    );
+}
+
+fn example(name: &str) -> PathBuf {
+    repo().join("scenarios/examples").join(name)
+}
+
+#[tokio::test]
+async fn every_example_scenario_passes_check() {
+    let dir = repo().join("scenarios/examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let mut options = common::options();
+        options.scenarios.push(entry.unwrap().path());
+        assert_eq!(trunkmock::check(&options), Vec::<String>::new());
+        seen += 1;
+    }
+    assert!(seen >= 5);
+}
+
+#[tokio::test]
+async fn example_flaky_pbx_resets_about_one_request_in_ten() {
+    let srv = start_with_scenarios(vec![example("pbx-flaky.json")]).await;
+
+    let mut resets = 0;
+    for _ in 0..100 {
+        if transport_error(&srv, "/api/providers").await.is_some() {
+            resets += 1;
+        }
+    }
+
+    assert!((2..=25).contains(&resets), "{resets} resets in 100");
+}
+
+#[tokio::test]
+async fn example_done_but_answer_lost_creates_on_the_first_try() {
+    let srv = start_with_scenarios(vec![example("pbx-create-answer-lost.json")]).await;
+
+    let first = srv
+        .client
+        .post(srv.url("/api/providers"))
+        .json(&provider("retry me"))
+        .send()
+        .await;
+    let after_first = srv.get("/api/providers").await.json["count"].clone();
+    let retry = srv.post("/api/providers", provider("retry me")).await;
+
+    assert!(first.is_err(), "the answer is lost");
+    assert_eq!(after_first, 3, "but the provider exists");
+    retry.expect(201);
+}
+
+#[tokio::test]
+async fn example_slow_network_delays_every_request() {
+    let srv = start_with_scenarios(vec![example("slow-network.json")]).await;
+
+    // With sigma 0.4, five standard deviations below an 80 ms median is 11 ms.
+    let (r, elapsed) = timed(srv.get("/api/providers")).await;
+
+    r.expect(200);
+    assert_between(elapsed, 11);
+}
