@@ -27,7 +27,9 @@ pub use delay::{DelaySpec, FaultRng};
 pub use prefer::Preference;
 pub use rule::{Action, DribbleSpec, FaultRule, RequestView, RuleProblem, WireFaultKind};
 
+use super::Engine;
 use super::contracts::{Contracts, Operation};
+use super::problem::{Location, Problem, ProblemKind, Violation};
 use super::reply::Reply;
 use super::scenario::ScenarioProblem;
 use super::settings::Settings;
@@ -228,6 +230,90 @@ impl WireFault {
             }
         };
         Self { kind, bytes }
+    }
+}
+
+/// The answers of the fault step, which need the engine's contracts and families.
+impl Engine {
+    /// A firing rule's answer: an error in the family's shape, a canned response, or a
+    /// placeholder for a broken connection (never sent: the server breaks the connection).
+    pub(super) fn fault_reply(
+        &self,
+        family: Option<usize>,
+        action: &Action,
+        rng: &FaultRng,
+    ) -> (Reply, Option<WireFault>) {
+        match action {
+            Action::Error {
+                status,
+                code,
+                message,
+            } => {
+                let mut p = Problem::new(*status, ProblemKind::Injected, message.clone());
+                p.vendor_code = code.clone();
+                (self.render_problem(family, &p), None)
+            }
+            Action::Response {
+                status,
+                headers,
+                body,
+            } => (canned_reply(*status, headers, body.as_ref()), None),
+            Action::Wire(kind) => (
+                Reply::empty(StatusCode::OK),
+                Some(WireFault::new(*kind, rng)),
+            ),
+        }
+    }
+
+    /// `Prefer: code=N`: an undocumented N is refused naming the documented ones; an error
+    /// status is answered in the family's shape with the contract's wording; a success is
+    /// handled normally, and when the handler answers another status an empty success the
+    /// contract documents without a body is answered as asked (otherwise the real answer
+    /// goes back without `Preference-Applied: code`).
+    pub(super) fn preferred_answer(
+        &self,
+        op: &Operation,
+        family: Option<usize>,
+        code: u16,
+        handle: impl FnOnce() -> Reply,
+    ) -> Reply {
+        let documented = op.documented_statuses();
+        if !documented.contains(&code) {
+            let list = documented
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let p = Problem::validation(vec![Violation {
+                location: Location::Header,
+                field: "Prefer".into(),
+                message: format!(
+                    "code={code} is not a documented answer of {}; documented: {list}",
+                    op.operation_id
+                ),
+            }]);
+            return self.render_problem(family, &p);
+        }
+        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
+        if code >= 400 {
+            let message = response_description(&self.contracts, op, code)
+                .or_else(|| status.canonical_reason().map(str::to_string))
+                .unwrap_or_default();
+            return self.render_problem(
+                family,
+                &Problem::new(status, ProblemKind::Injected, message),
+            );
+        }
+        let reply = handle();
+        let bodiless = op
+            .responses
+            .get(&code.to_string())
+            .is_some_and(|r| r.media_type.is_none());
+        if reply.status != status && bodiless {
+            Reply::empty(status)
+        } else {
+            reply
+        }
     }
 }
 

@@ -28,7 +28,7 @@ use serde_json::Value;
 use call::Pairs;
 use contracts::Contracts;
 use family::{CallParts, DynFamily};
-use faults::{Delivery, PlannedAction, Preference, RequestView, WireFault};
+use faults::{Delivery, PlannedAction, Preference, RequestView};
 use journal::{BODY_KEEP, JournalEntry};
 use problem::{Problem, ProblemKind, Violation};
 use reply::{Reply, ReplyBody};
@@ -480,26 +480,9 @@ impl Engine {
                     // The state change happens; its answer is lost.
                     let _ = handle();
                 }
-                match action {
-                    faults::Action::Error {
-                        status,
-                        code,
-                        message,
-                    } => {
-                        let mut p = Problem::new(*status, ProblemKind::Injected, message.clone());
-                        p.vendor_code = code.clone();
-                        self.render_problem(family, &p)
-                    }
-                    faults::Action::Response {
-                        status,
-                        headers,
-                        body,
-                    } => faults::canned_reply(*status, headers, body.as_ref()),
-                    faults::Action::Wire(kind) => {
-                        delivery.wire = Some(WireFault::new(*kind, &session.faults.rng));
-                        Reply::empty(StatusCode::OK)
-                    }
-                }
+                let (reply, wire) = self.fault_reply(family, action, &session.faults.rng);
+                delivery.wire = wire;
+                reply
             }
         };
         if plan.apply_first && !plan.delay.is_zero() {
@@ -512,57 +495,6 @@ impl Engine {
             }
         }
         (reply, delivery, label)
-    }
-
-    /// `Prefer: code=N`: an undocumented N is refused naming the documented ones; an error
-    /// status is answered in the family's shape with the contract's wording; a success is
-    /// handled normally, and when the handler answers another status an empty success the
-    /// contract documents without a body is answered as asked (otherwise the real answer
-    /// goes back without `Preference-Applied: code`).
-    fn preferred_answer(
-        &self,
-        op: &contracts::Operation,
-        family: Option<usize>,
-        code: u16,
-        handle: impl FnOnce() -> Reply,
-    ) -> Reply {
-        let documented = op.documented_statuses();
-        if !documented.contains(&code) {
-            let list = documented
-                .iter()
-                .map(u16::to_string)
-                .collect::<Vec<_>>()
-                .join(", ");
-            let p = Problem::validation(vec![Violation {
-                location: problem::Location::Header,
-                field: "Prefer".into(),
-                message: format!(
-                    "code={code} is not a documented answer of {}; documented: {list}",
-                    op.operation_id
-                ),
-            }]);
-            return self.render_problem(family, &p);
-        }
-        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
-        if code >= 400 {
-            let message = faults::response_description(&self.contracts, op, code)
-                .or_else(|| status.canonical_reason().map(str::to_string))
-                .unwrap_or_default();
-            return self.render_problem(
-                family,
-                &Problem::new(status, ProblemKind::Injected, message),
-            );
-        }
-        let reply = handle();
-        let bodiless = op
-            .responses
-            .get(&code.to_string())
-            .is_some_and(|r| r.media_type.is_none());
-        if reply.status != status && bodiless {
-            Reply::empty(status)
-        } else {
-            reply
-        }
     }
 
     /// For an unknown path, says so when the same path with a trailing slash exists.

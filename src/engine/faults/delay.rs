@@ -26,7 +26,8 @@ pub enum DelaySpec {
     },
 }
 
-/// The externally tagged serde form allows one key only; `{"fixed_ms": 500}` is that form.
+// The serde form is externally tagged: exactly one key, `{"fixed_ms": 500}`,
+// `{"uniform": {...}}` or `{"lognormal": {...}}`.
 impl DelaySpec {
     /// Every problem with the numbers, as `(pointer suffix, message)`.
     pub fn problems(&self) -> Vec<(String, String)> {
