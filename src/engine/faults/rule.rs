@@ -229,7 +229,13 @@ fn regex(pointer: &str, pattern: &str, problems: &mut Vec<RuleProblem>) -> Optio
         Err(e) => {
             problems.push(RuleProblem::new(
                 pointer,
-                format!("not a valid regex: {}", e.to_string().replace('\n', " ")),
+                format!(
+                    "not a valid regex: {}",
+                    e.to_string()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
             ));
             None
         }
