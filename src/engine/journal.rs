@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use regex::Regex;
 use serde::Serialize;
-use serde_json::Value;
 
 /// How much of a request body the journal keeps.
 pub const BODY_KEEP: usize = 16 * 1024;
@@ -16,12 +15,15 @@ pub const BODY_KEEP: usize = 16 * 1024;
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalEntry {
     pub seq: u64,
-    /// Virtual time of arrival (RFC 3339, UTC).
-    pub time: String,
+    /// Virtual time of arrival, shown as RFC 3339 (UTC); formatted only when listed.
+    #[serde(rename = "time", serialize_with = "as_rfc3339")]
+    pub time_ms: i64,
     pub method: String,
     pub path: String,
     pub query: String,
-    pub headers: serde_json::Map<String, Value>,
+    /// Kept as received (cheap to clone); listed as `{name: value}` or `{name: [values]}`.
+    #[serde(serialize_with = "headers_as_object")]
+    pub headers: hyper::HeaderMap,
     /// The body as text (truncated past 16 KiB), `null` when empty.
     pub body: Option<String>,
     /// The matched operation, `null` for unknown paths.
@@ -34,6 +36,28 @@ pub struct JournalEntry {
     /// `"prefer"`); absent for a request answered normally.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
+}
+
+fn as_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&super::clock::rfc3339(*ms))
+}
+
+fn headers_as_object<S: serde::Serializer>(h: &hyper::HeaderMap, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(h.keys_len()))?;
+    for name in h.keys() {
+        let values: Vec<String> = h
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        if values.len() == 1 {
+            map.serialize_entry(name.as_str(), &values[0])?;
+        } else {
+            map.serialize_entry(name.as_str(), &values)?;
+        }
+    }
+    map.end()
 }
 
 /// A filter on the journal: method (exact, case-insensitive) and path (regex).
@@ -128,7 +152,7 @@ mod tests {
     fn entry(seq: u64, method: &str, path: &str) -> JournalEntry {
         JournalEntry {
             seq,
-            time: String::new(),
+            time_ms: 0,
             method: method.into(),
             path: path.into(),
             query: String::new(),

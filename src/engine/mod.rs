@@ -386,11 +386,11 @@ impl Engine {
         if let Ok(s) = &session {
             s.journal.record(JournalEntry {
                 seq: s.journal.next_seq(),
-                time: clock::rfc3339(now_ms),
+                time_ms: now_ms,
                 method: parts.method.to_string(),
                 path: path.clone(),
                 query: query_raw,
-                headers: headers_json(&parts.headers),
+                headers: parts.headers.clone(),
                 body: (!raw_body.is_empty()).then(|| {
                     String::from_utf8_lossy(&raw_body[..raw_body.len().min(BODY_KEEP)]).into_owned()
                 }),
@@ -630,24 +630,6 @@ where
             format!("could not read the request body: {e}"),
         )),
     }
-}
-
-fn headers_json(headers: &HeaderMap) -> serde_json::Map<String, Value> {
-    let mut map = serde_json::Map::new();
-    for (name, value) in headers {
-        let v = Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned());
-        match map.get_mut(name.as_str()) {
-            Some(Value::Array(a)) => a.push(v),
-            Some(existing) => {
-                let first = existing.take();
-                *existing = Value::Array(vec![first, v]);
-            }
-            None => {
-                map.insert(name.as_str().to_string(), v);
-            }
-        }
-    }
-    map
 }
 
 /// Turns a [`Reply`] into a hyper response.

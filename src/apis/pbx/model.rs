@@ -295,8 +295,14 @@ impl PbxState {
         Ok(())
     }
 
+    /// Every field but the password, borrowed for serialisation.
+    pub fn view(&self, id: &str) -> Result<PublicView<'_>, PbxError> {
+        let idx = self.find(id).ok_or_else(|| PbxError::NotFound(id.into()))?;
+        Ok(PublicView(&self.providers[idx]))
+    }
+
     /// Filters, searches, sorts and pages; answers the total before paging and the page.
-    pub fn list(&self, q: &ListQuery<'_>) -> Result<(usize, Vec<Provider>), PbxError> {
+    pub fn list(&self, q: &ListQuery<'_>) -> Result<(usize, Vec<SummaryView<'_>>), PbxError> {
         let filter = match q.filter.filter(|f| !f.trim().is_empty()) {
             Some(f) => Some(Filter::parse(f, QUERYABLE).map_err(|e| PbxError::field("filter", e))?),
             None => None,
@@ -340,19 +346,14 @@ impl PbxState {
             .into_iter()
             .skip(q.skip)
             .take(q.top)
-            .map(|p| {
-                SUMMARY
-                    .iter()
-                    .map(|f| (f.to_string(), p.get(*f).cloned().unwrap_or(Value::Null)))
-                    .collect()
-            })
+            .map(SummaryView)
             .collect();
         Ok((total, page))
     }
 
     /// Every provider as retrieve shows it.
-    pub fn export(&self) -> Vec<Provider> {
-        self.providers.iter().map(public).collect()
+    pub fn export(&self) -> Vec<PublicView<'_>> {
+        self.providers.iter().map(PublicView).collect()
     }
 
     /// Fills defaults in seeded providers and checks ids and did_numbers.
@@ -458,6 +459,34 @@ fn public(p: &Provider) -> Provider {
         .filter(|(k, _)| k.as_str() != "password")
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+/// A provider as retrieve shows it (no password), serialised without copying.
+pub struct PublicView<'a>(&'a Provider);
+
+impl Serialize for PublicView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len().saturating_sub(1)))?;
+        for (k, v) in self.0.iter().filter(|(k, _)| k.as_str() != "password") {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// A provider as the list shows it: the summary fields only.
+pub struct SummaryView<'a>(&'a Provider);
+
+impl Serialize for SummaryView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(SUMMARY.len()))?;
+        for f in SUMMARY {
+            map.serialize_entry(f, self.0.get(*f).unwrap_or(&Value::Null))?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(test)]
