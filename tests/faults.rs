@@ -691,6 +691,31 @@ async fn rules_belong_to_the_session_that_added_them() {
 }
 
 #[tokio::test]
+async fn every_session_starts_with_the_scenario_rules_and_a_budget_of_its_own() {
+    let file = scenario_file(
+        "per-session",
+        json!({"faults": [{"id": "once", "error": {"status": 500}, "times": 1}]}),
+    );
+    let srv = start_with_scenarios(vec![file]).await;
+    let get = |session: &'static str| {
+        srv.req(Method::GET, "/api/providers")
+            .session(session)
+            .send()
+    };
+
+    let a1 = get("a").await;
+    let a2 = get("a").await;
+    let b1 = get("b").await;
+
+    assert_eq!([a1.status, a2.status, b1.status], [500, 200, 500]);
+    assert_eq!(
+        rules(&srv).await[0]["remaining"],
+        1,
+        "the default session is untouched"
+    );
+}
+
+#[tokio::test]
 async fn reset_restores_the_scenario_rules_with_fresh_budgets() {
     let file = scenario_file(
         "reset",
