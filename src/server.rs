@@ -71,7 +71,23 @@ async fn respond(
     control: &WireControl,
     req: hyper::Request<hyper::body::Incoming>,
 ) -> hyper::Response<ResponseBody> {
-    let (response, delivery) = engine.answer(req).await;
+    let (response, delivery) = if engine.may_wait(req.headers()) {
+        // A request that may be delayed runs in a task of its own: when its client gives up
+        // waiting, hyper drops this future, but the request is still carried out and
+        // journaled, as on a real slow server; only the answer is lost.
+        let engine = engine.clone();
+        match tokio::spawn(async move { engine.answer(req).await }).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::error!(error = %e, "request task failed");
+                let mut r = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::new()));
+                *r.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+                (r, Default::default())
+            }
+        }
+    } else {
+        engine.answer(req).await
+    };
     if let Some(fault) = delivery.wire {
         control.arm(fault);
     }

@@ -452,6 +452,36 @@ async fn a_slow_request_never_slows_another() {
 }
 
 #[tokio::test]
+async fn a_client_that_gives_up_during_a_delay_still_has_its_request_carried_out() {
+    let srv = TestServer::start().await;
+    add_rule(
+        &srv,
+        json!({"match": {"method": "POST"}, "delay": {"fixed_ms": 400}}),
+    )
+    .await;
+    let impatient = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+
+    let sent = impatient
+        .post(srv.url("/api/providers"))
+        .json(&provider("handled anyway"))
+        .send()
+        .await;
+
+    assert!(sent.is_err(), "the client timed out");
+    // Wait for the server to finish the request on its own, polling the journal.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while srv.get("/__admin/requests").await.json["count"] != 1 {
+        assert!(Instant::now() < deadline, "the request was never journaled");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(srv.get("/api/providers").await.json["count"], 3);
+}
+
+#[tokio::test]
 async fn a_delay_combines_with_an_error() {
     let srv = TestServer::start().await;
     add_rule(

@@ -235,6 +235,28 @@ impl WireFault {
 
 /// The answers of the fault step, which need the engine's contracts and families.
 impl Engine {
+    /// Whether a request may be made to wait: it carries a `Prefer` header, or its session
+    /// (or, for a session not created yet, the scenario) has fault rules or a default delay.
+    /// The server carries such a request out even when its client stops waiting, as a real
+    /// slow server would. Cheap: no lock beyond the session map's read lock.
+    pub fn may_wait(&self, headers: &hyper::HeaderMap) -> bool {
+        if headers.contains_key(&prefer::PREFER) {
+            return true;
+        }
+        let name = headers
+            .get(super::SESSION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|s| !s.is_empty())
+            .unwrap_or(super::DEFAULT_SESSION);
+        match self.sessions.get(name) {
+            Some(s) => !s.faults.is_empty() || s.settings().get("delay").is_some(),
+            None => {
+                let b = self.blueprint();
+                !b.rules.is_empty() || b.settings.get("delay").is_some()
+            }
+        }
+    }
+
     /// A firing rule's answer: an error in the family's shape, a canned response, or a
     /// placeholder for a broken connection (never sent: the server breaks the connection).
     pub(super) fn fault_reply(

@@ -2,7 +2,7 @@
 //! read under a short per-session lock), with atomic counters per rule, so concurrent requests
 //! pick rules and spend budgets without waiting for each other.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde_json::{Value, json};
@@ -109,6 +109,8 @@ pub enum AddError {
 #[derive(Debug)]
 pub struct FaultBook {
     rules: RwLock<Arc<Vec<Arc<ActiveRule>>>>,
+    /// The number of rules, readable without the lock (the server asks on every request).
+    len: AtomicUsize,
     pub rng: FaultRng,
     next_id: AtomicU64,
 }
@@ -123,6 +125,7 @@ impl FaultBook {
                     .map(|r| Arc::new(ActiveRule::new(r)))
                     .collect(),
             )),
+            len: AtomicUsize::new(rules.len()),
             rng: FaultRng::new(seed),
             next_id: AtomicU64::new(1),
         }
@@ -137,8 +140,17 @@ impl FaultBook {
         let mut guard = self.rules.write().unwrap_or_else(|e| e.into_inner());
         let mut list = (**guard).clone();
         let out = f(&mut list);
+        self.len.store(list.len(), Ordering::Relaxed);
         *guard = Arc::new(list);
         out
+    }
+
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The first rule that matches the request and fires, counting it.
