@@ -408,7 +408,7 @@ impl Engine {
             status,
             duration_us = elapsed.as_micros() as u64,
             session = %session_name,
-            fault = fault_label.as_deref().unwrap_or(""),
+            fault = fault_label.as_deref(),
             "request"
         );
         (to_response(reply), delivery)
