@@ -858,3 +858,70 @@ async fn every_example_request_body_of_the_document_is_accepted_by_the_contract(
             .all(|r| r["status"] == "success")
     );
 }
+
+// ---- state through the admin API ----------------------------------------------------------
+
+#[tokio::test]
+async fn admin_state_round_trips_and_a_broken_reference_is_refused_with_its_pointer() {
+    let srv = TestServer::start().await;
+    let dumped = srv.get("/__admin/state").await.json["fusion"].clone();
+    assert_eq!(dumped["nextIds"]["trunkGroup"], 23);
+    let put = srv
+        .put("/__admin/state", json!({ "fusion": dumped.clone() }))
+        .await;
+    assert!(put.status < 300, "{}", put.text());
+    assert_eq!(srv.get("/__admin/state").await.json["fusion"], dumped);
+
+    let mut broken = dumped.clone();
+    broken["tenants"][0]["subscriptions"][0]["trunkGroups"][2]["pilot"] = json!(9999);
+    let refused = srv.put("/__admin/state", json!({ "fusion": broken })).await;
+    refused.expect(400);
+    assert!(
+        refused
+            .text()
+            .contains("/fusion/tenants/0/subscriptions/0/trunkGroups/2/pilot"),
+        "{}",
+        refused.text()
+    );
+    srv.get(&tg(6)).await.expect(200);
+}
+
+#[tokio::test]
+async fn a_scenario_may_add_pops_for_peer_trunks() {
+    let srv = TestServer::start().await;
+    let state = json!({ "fusion": {
+        "pops": [{ "id": 1, "name": "Wakefield" }, { "id": 7, "name": "Dublin" }],
+        "tenants": [] } });
+    let put = srv.put("/__admin/state", state).await;
+    assert!(put.status < 300, "{}", put.text());
+    let created = create(
+        &srv,
+        json!({ "name": "Zoom", "type": "zoom", "peerTrunks": [{ "popId": 7 }] }),
+    )
+    .await;
+    assert_eq!(created["peerTrunks"][0]["popName"], "Dublin");
+    assert_eq!(created["peerTrunks"][0]["inboundCalls"], true);
+    srv.post(
+        &tgs(),
+        json!({ "name": "Zoom 2", "type": "zoom", "peerTrunks": [{ "popId": 2 }] }),
+    )
+    .await
+    .expect(400);
+}
+
+#[tokio::test]
+async fn a_seeded_pending_or_error_status_stays_until_changed() {
+    let srv = TestServer::start().await;
+    let mut state = srv.get("/__admin/state").await.json["fusion"].clone();
+    state["tenants"][0]["subscriptions"][0]["trunkGroups"][0]["status"] = json!("error");
+    srv.put("/__admin/state", json!({ "fusion": state })).await;
+    advance(&srv, 3600).await;
+    let got = srv.get(&format!("{}?withStatus", tg(10))).await;
+    assert_eq!(got.json["status"], "error");
+    srv.put(&tg(10), json!({ "name": "t1" })).await.expect(200);
+    advance(&srv, 2).await;
+    assert_eq!(
+        srv.get(&format!("{}?withStatus", tg(10))).await.json["status"],
+        "ok"
+    );
+}
