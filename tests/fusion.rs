@@ -405,6 +405,70 @@ async fn modify_peer_trunks_changes_listed_ones_adds_new_ones_and_removes_the_re
     assert!(ids.contains(&21) && !ids.contains(&20) && ids.len() == 2);
 }
 
+#[tokio::test]
+async fn modify_may_change_between_peer_types_and_drops_a_region_the_new_type_cannot_have() {
+    let srv = TestServer::start().await;
+    let id = create(
+        &srv,
+        json!({ "name": "webex", "type": "webexcc", "region": "eu" }),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let same = srv
+        .put(&tg(id), json!({ "name": "webex", "type": "webexc" }))
+        .await;
+    same.expect(200);
+    assert_eq!(same.json["region"], "eu");
+    let cleared = srv
+        .put(&tg(id), json!({ "name": "webex", "region": null }))
+        .await;
+    assert!(cleared.json.get("region").is_none());
+    srv.put(&tg(id), json!({ "name": "webex", "region": "us" }))
+        .await
+        .expect(200);
+    let teams = srv
+        .put(&tg(id), json!({ "name": "webex", "type": "msteams" }))
+        .await;
+    teams.expect(200);
+    assert_eq!(teams.json["type"], "msteams");
+    assert!(teams.json.get("region").is_none());
+    let refused = srv
+        .put(&tg(id), json!({ "name": "webex", "region": "eu" }))
+        .await;
+    refused.expect(400);
+    assert_eq!(refused.json["code"], 3007);
+}
+
+#[tokio::test]
+async fn modify_accepts_pops_as_the_peer_trunk_list() {
+    let srv = TestServer::start().await;
+    let resp = srv
+        .put(
+            &tg(4),
+            json!({ "name": "Test TG 4", "pops": [{ "id": 20, "inboundCalls": 30 }] }),
+        )
+        .await;
+    resp.expect(200);
+    let peers = resp.json["peerTrunks"].as_array().unwrap();
+    assert_eq!(peers.len(), 1);
+    assert_eq!(peers[0]["id"], 20);
+    assert_eq!(peers[0]["inboundCalls"], 30);
+    assert_eq!(peers[0]["status"], "pending");
+}
+
+#[tokio::test]
+async fn modify_without_peer_trunks_keeps_them() {
+    let srv = TestServer::start().await;
+    let resp = srv
+        .put(&tg(4), json!({ "name": "Test TG 4", "billingId": "b-4" }))
+        .await;
+    resp.expect(200);
+    assert_eq!(resp.json["billingId"], "b-4");
+    assert_eq!(resp.json["peerTrunks"].as_array().unwrap().len(), 2);
+    assert_eq!(resp.json["pilot"]["connectionId"], 6);
+}
+
 // ---- delete -------------------------------------------------------------------------------
 
 #[tokio::test]
