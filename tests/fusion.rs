@@ -575,6 +575,28 @@ async fn a_number_of_another_tenant_may_be_attached_here() {
 }
 
 #[tokio::test]
+async fn a_trunk_group_holds_at_most_ten_thousand_numbers() {
+    let srv = TestServer::start().await;
+    for batch in 0..10 {
+        let batch_numbers: Vec<String> = (0..1000)
+            .map(|i| format!("+44113{:06}", batch * 1000 + i))
+            .collect();
+        srv.post(&numbers(2), json!({ "numbers": batch_numbers }))
+            .await
+            .expect(200);
+    }
+    let full = srv
+        .post(&numbers(2), json!({ "numbers": ["+441139999999"] }))
+        .await;
+    full.expect(400);
+    insta::assert_json_snapshot!(full.json);
+    let too_many: Vec<String> = (0..1001).map(|i| format!("+44114{i:06}")).collect();
+    srv.post(&numbers(22), json!({ "numbers": too_many }))
+        .await
+        .expect(400);
+}
+
+#[tokio::test]
 async fn removing_numbers_answers_204_and_removing_the_pilots_number_clears_the_pilot() {
     let srv = TestServer::start().await;
     let resp = delete_with(&srv, &numbers(4), json!({ "connectionIds": [6, 12345] })).await;
