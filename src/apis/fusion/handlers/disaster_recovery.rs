@@ -1,0 +1,52 @@
+//! `/trunkgroups/{id}/disaster_recovery`, `.../status` and `.../toggle`.
+
+use hyper::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Result, body, id_param, parent_key, parents};
+use crate::apis::fusion::model::FusionState;
+use crate::apis::fusion::model::disaster_recovery::Plan;
+use crate::engine::call::Call;
+use crate::engine::reply::Reply;
+
+#[derive(Debug, Default, Deserialize)]
+struct Plans {
+    plans: Vec<Plan>,
+}
+
+/// `PUT .../disaster_recovery`: 200 with one result per plan.
+pub fn set_plans(state: &mut FusionState, call: &mut Call<'_>) -> Result {
+    let req: Plans = body(call)?;
+    let id = id_param(call, "id");
+    let results =
+        state.set_disaster_recovery_plans(parent_key(call.params), parents(call), id, req.plans)?;
+    let results: Vec<Value> = results.iter().map(|r| r.to_json()).collect();
+    Ok(Reply::json(StatusCode::OK, json!({ "results": results })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Status {
+    status: bool,
+}
+
+/// `PUT .../disaster_recovery/status`
+pub fn set_status(state: &mut FusionState, call: &mut Call<'_>) -> Result {
+    let req: Status = body(call)?;
+    let id = id_param(call, "id");
+    let status = state.set_disaster_recovery_status(
+        parent_key(call.params),
+        parents(call),
+        id,
+        Some(req.status),
+    )?;
+    Ok(Reply::json(StatusCode::OK, json!({ "status": status })))
+}
+
+/// `PUT .../disaster_recovery/toggle`
+pub fn toggle(state: &mut FusionState, call: &mut Call<'_>) -> Result {
+    let id = id_param(call, "id");
+    let status =
+        state.set_disaster_recovery_status(parent_key(call.params), parents(call), id, None)?;
+    Ok(Reply::json(StatusCode::OK, json!({ "status": status })))
+}

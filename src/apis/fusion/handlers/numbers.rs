@@ -1,0 +1,66 @@
+//! `/trunkgroups/{trunkgroup_id}/numbers`.
+
+use hyper::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Result, body, id_param, parent_key, parents};
+use crate::apis::fusion::model::FusionState;
+use crate::apis::fusion::model::numbers::AddOutcome;
+use crate::engine::call::Call;
+use crate::engine::reply::Reply;
+
+/// `GET .../numbers`
+pub fn list(state: &mut FusionState, call: &mut Call<'_>) -> Result {
+    let id = id_param(call, "trunkgroup_id");
+    let tg = state.trunk_group(parent_key(call.params), parents(call), id)?;
+    let numbers: Vec<Value> = tg.numbers.iter().map(|n| n.to_json()).collect();
+    Ok(Reply::json(StatusCode::OK, json!({ "numbers": numbers })))
+}
+
+/// The add body. `countryCode` is checked by the contract and changes nothing: numbers must
+/// already be E.164, so it is not read here.
+#[derive(Debug, Default, Deserialize)]
+struct AddNumbers {
+    numbers: Vec<String>,
+}
+
+/// `POST .../numbers`: 200 with the numbers added and those refused (with why).
+pub fn add(state: &mut FusionState, call: &mut Call<'_>) -> Result {
+    let req: AddNumbers = body(call)?;
+    let id = id_param(call, "trunkgroup_id");
+    let outcomes = state.add_numbers(parent_key(call.params), parents(call), id, &req.numbers)?;
+    let mut added = Vec::new();
+    let mut refused = Vec::new();
+    for o in outcomes {
+        match o {
+            AddOutcome::Added(n) => added.push(n.to_json()),
+            AddOutcome::Refused { number, reason } => {
+                refused.push(json!({ "number": number, "reason": reason }))
+            }
+        }
+    }
+    Ok(Reply::json(
+        StatusCode::OK,
+        json!({ "numbers": added, "refused": refused }),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RemoveNumbers {
+    connection_ids: Vec<i64>,
+}
+
+/// `DELETE .../numbers`: 204, no body.
+pub fn remove(state: &mut FusionState, call: &mut Call<'_>) -> Result {
+    let req: RemoveNumbers = body(call)?;
+    let id = id_param(call, "trunkgroup_id");
+    state.remove_numbers(
+        parent_key(call.params),
+        parents(call),
+        id,
+        &req.connection_ids,
+    )?;
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}

@@ -1,0 +1,430 @@
+//! The fusion family's state and business rules, no HTTP. Data lives per tenant
+//! (`draas_instance` + tenant uuid) and subscription; each kind of object has its own module.
+
+pub mod disaster_recovery;
+pub mod numbers;
+pub mod peer_trunks;
+pub mod pops;
+pub mod sync;
+pub mod trunk_group_rules;
+pub mod trunk_groups;
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::errors::FusionError;
+use crate::engine::family::StateError;
+use pops::Pop;
+use sync::Synced;
+use trunk_groups::TrunkGroup;
+
+/// Everything the fusion fake remembers for one session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FusionState {
+    #[serde(default = "pops::default_pops")]
+    pub pops: Vec<Pop>,
+    #[serde(default)]
+    pub tenants: Vec<Tenant>,
+    /// The next integer id of each kind; raised on load above every id in the state.
+    #[serde(default)]
+    pub next_ids: IdCounters,
+}
+
+impl Default for FusionState {
+    fn default() -> Self {
+        FusionState {
+            pops: pops::default_pops(),
+            tenants: Vec::new(),
+            next_ids: IdCounters::default(),
+        }
+    }
+}
+
+/// A tenant of one DRaaS instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Tenant {
+    pub draas_instance: String,
+    pub uuid: String,
+    #[serde(default)]
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// A subscription of a tenant and its trunk groups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Subscription {
+    pub id: i64,
+    #[serde(default)]
+    pub trunk_groups: Vec<TrunkGroup>,
+}
+
+impl Subscription {
+    pub fn trunk_group(&self, id: i64) -> Result<&TrunkGroup, FusionError> {
+        self.trunk_groups
+            .iter()
+            .find(|t| t.id == id)
+            .ok_or(FusionError::TrunkGroupNotFound(id))
+    }
+
+    pub fn trunk_group_mut(&mut self, id: i64) -> Result<&mut TrunkGroup, FusionError> {
+        self.trunk_groups
+            .iter_mut()
+            .find(|t| t.id == id)
+            .ok_or(FusionError::TrunkGroupNotFound(id))
+    }
+}
+
+/// Integer id sequences, shared by the whole state as the platform's database would.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IdCounters {
+    #[serde(default = "one")]
+    pub trunk_group: i64,
+    #[serde(default = "one")]
+    pub number: i64,
+    #[serde(default = "one")]
+    pub connection: i64,
+    #[serde(default = "one")]
+    pub peer_trunk: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+impl Default for IdCounters {
+    fn default() -> Self {
+        IdCounters {
+            trunk_group: 1,
+            number: 1,
+            connection: 1,
+            peer_trunk: 1,
+        }
+    }
+}
+
+/// Takes the next id of a sequence.
+pub fn take(counter: &mut i64) -> i64 {
+    let id = *counter;
+    *counter += 1;
+    id
+}
+
+/// The parents named by a path: `/draas/{draas_instance}/tenants/{uuid}/subscriptions/{id}`.
+#[derive(Debug, Clone, Copy)]
+pub struct ParentKey<'a> {
+    pub draas_instance: &'a str,
+    pub tenant: &'a str,
+    pub subscription: i64,
+}
+
+/// A trunk group borrowed for a write, beside the state's POPs and id sequences.
+pub struct TrunkGroupParts<'a> {
+    pub trunk_group: &'a mut TrunkGroup,
+    pub pops: &'a [Pop],
+    pub next_ids: &'a mut IdCounters,
+}
+
+/// How unknown parents are treated (`fusion.strict_parents`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parents {
+    /// Any parent exists and starts empty (the default).
+    Lenient,
+    /// Only the scenario's tenants and subscriptions exist; others answer 404.
+    Strict,
+}
+
+/// Bounds on what lenient parents may create in one session.
+pub const MAX_TENANTS: usize = 1_000;
+pub const MAX_SUBSCRIPTIONS_PER_TENANT: usize = 1_000;
+
+impl FusionState {
+    fn tenant_index(&self, key: ParentKey<'_>) -> Option<usize> {
+        self.tenants.iter().position(|t| {
+            t.draas_instance == key.draas_instance && t.uuid.eq_ignore_ascii_case(key.tenant)
+        })
+    }
+
+    fn not_found_tenant(key: ParentKey<'_>) -> FusionError {
+        FusionError::TenantNotFound {
+            draas_instance: key.draas_instance.to_string(),
+            uuid: key.tenant.to_string(),
+        }
+    }
+
+    fn not_found_subscription(key: ParentKey<'_>) -> FusionError {
+        FusionError::SubscriptionNotFound {
+            uuid: key.tenant.to_string(),
+            subscription: key.subscription,
+        }
+    }
+
+    /// The subscription for a read: `None` when it does not exist and parents are lenient
+    /// (it reads as empty), 404 when they are strict.
+    pub fn subscription(
+        &self,
+        key: ParentKey<'_>,
+        parents: Parents,
+    ) -> Result<Option<&Subscription>, FusionError> {
+        let strict = parents == Parents::Strict;
+        let Some(t) = self.tenant_index(key) else {
+            return if strict {
+                Err(Self::not_found_tenant(key))
+            } else {
+                Ok(None)
+            };
+        };
+        match self.tenants[t]
+            .subscriptions
+            .iter()
+            .find(|s| s.id == key.subscription)
+        {
+            Some(s) => Ok(Some(s)),
+            None if strict => Err(Self::not_found_subscription(key)),
+            None => Ok(None),
+        }
+    }
+
+    /// The trunk group `id` for a read.
+    pub fn trunk_group(
+        &self,
+        key: ParentKey<'_>,
+        parents: Parents,
+        id: i64,
+    ) -> Result<&TrunkGroup, FusionError> {
+        self.subscription(key, parents)?
+            .ok_or(FusionError::TrunkGroupNotFound(id))?
+            .trunk_group(id)
+    }
+
+    /// `(tenant, subscription)` indices of the subscription holding trunk group `id`, for a
+    /// write to it. Never creates a parent: a missing one means the trunk group is missing.
+    pub fn locate_trunk_group(
+        &self,
+        key: ParentKey<'_>,
+        parents: Parents,
+        id: i64,
+    ) -> Result<(usize, usize), FusionError> {
+        self.trunk_group(key, parents, id)?;
+        let t = self
+            .tenant_index(key)
+            .ok_or(FusionError::TrunkGroupNotFound(id))?;
+        let s = self.tenants[t]
+            .subscriptions
+            .iter()
+            .position(|s| s.id == key.subscription)
+            .ok_or(FusionError::TrunkGroupNotFound(id))?;
+        Ok((t, s))
+    }
+
+    /// Trunk group `id` for a write, with what a write to it may also need: the POP list and
+    /// the id sequences (used by the numbers, disaster recovery and peer trunk writes).
+    pub fn trunk_group_parts_mut(
+        &mut self,
+        key: ParentKey<'_>,
+        parents: Parents,
+        id: i64,
+    ) -> Result<TrunkGroupParts<'_>, FusionError> {
+        let (t, s) = self.locate_trunk_group(key, parents, id)?;
+        let FusionState {
+            pops,
+            tenants,
+            next_ids,
+        } = self;
+        let trunk_group = tenants[t].subscriptions[s].trunk_group_mut(id)?;
+        Ok(TrunkGroupParts {
+            trunk_group,
+            pops,
+            next_ids,
+        })
+    }
+
+    /// `(tenant, subscription)` indices for a write; lenient parents are created on first use.
+    pub fn locate_mut(
+        &mut self,
+        key: ParentKey<'_>,
+        parents: Parents,
+    ) -> Result<(usize, usize), FusionError> {
+        let strict = parents == Parents::Strict;
+        let t = match self.tenant_index(key) {
+            Some(t) => t,
+            None if strict => return Err(Self::not_found_tenant(key)),
+            None => {
+                if self.tenants.len() >= MAX_TENANTS {
+                    return Err(FusionError::ParentLimitReached("tenants", MAX_TENANTS));
+                }
+                self.tenants.push(Tenant {
+                    draas_instance: key.draas_instance.to_string(),
+                    uuid: key.tenant.to_ascii_lowercase(),
+                    subscriptions: Vec::new(),
+                });
+                self.tenants.len() - 1
+            }
+        };
+        let subs = &mut self.tenants[t].subscriptions;
+        let s = match subs.iter().position(|s| s.id == key.subscription) {
+            Some(s) => s,
+            None if strict => return Err(Self::not_found_subscription(key)),
+            None => {
+                if subs.len() >= MAX_SUBSCRIPTIONS_PER_TENANT {
+                    return Err(FusionError::ParentLimitReached(
+                        "subscriptions per tenant",
+                        MAX_SUBSCRIPTIONS_PER_TENANT,
+                    ));
+                }
+                subs.push(Subscription {
+                    id: key.subscription,
+                    trunk_groups: Vec::new(),
+                });
+                subs.len() - 1
+            }
+        };
+        Ok((t, s))
+    }
+
+    /// Finishes every synchronisation whose time has come.
+    pub fn settle(&mut self, now_ms: i64) {
+        for tg in self.trunk_groups_mut() {
+            tg.settle(now_ms);
+            for p in &mut tg.peer_trunks {
+                p.settle(now_ms);
+            }
+        }
+    }
+
+    /// Every trunk group of every tenant and subscription.
+    pub fn trunk_groups_mut(&mut self) -> impl Iterator<Item = &mut TrunkGroup> {
+        self.tenants
+            .iter_mut()
+            .flat_map(|t| t.subscriptions.iter_mut())
+            .flat_map(|s| s.trunk_groups.iter_mut())
+    }
+
+    /// Checks a loaded state's cross-references and raises the id counters above its ids.
+    pub fn normalise(mut self) -> Result<Self, StateError> {
+        let mut pop_ids = HashSet::new();
+        for (i, p) in self.pops.iter().enumerate() {
+            if !pop_ids.insert(p.id) {
+                return Err(StateError::new(format!("/pops/{i}/id"), "duplicate POP id"));
+            }
+        }
+        let mut tenant_keys = HashSet::new();
+        let mut tg_ids = HashSet::new();
+        let mut peer_ids = HashSet::new();
+        let mut connection_ids = HashSet::new();
+        let mut number_ids = HashSet::new();
+        let mut max = IdCounters {
+            trunk_group: 0,
+            number: 0,
+            connection: 0,
+            peer_trunk: 0,
+        };
+        for (ti, t) in self.tenants.iter_mut().enumerate() {
+            t.uuid = t.uuid.to_ascii_lowercase();
+            let tp = format!("/tenants/{ti}");
+            if !tenant_keys.insert((t.draas_instance.clone(), t.uuid.clone())) {
+                return Err(StateError::new(
+                    tp,
+                    "duplicate tenant (draasInstance + uuid)",
+                ));
+            }
+            let mut sub_ids = HashSet::new();
+            let mut tenant_numbers = HashSet::new();
+            for (si, s) in t.subscriptions.iter().enumerate() {
+                let sp = format!("{tp}/subscriptions/{si}");
+                if !sub_ids.insert(s.id) {
+                    return Err(StateError::new(
+                        format!("{sp}/id"),
+                        "duplicate subscription id",
+                    ));
+                }
+                let mut names = HashSet::new();
+                for (gi, tg) in s.trunk_groups.iter().enumerate() {
+                    let gp = format!("{sp}/trunkGroups/{gi}");
+                    if !tg_ids.insert(tg.id) {
+                        return Err(StateError::new(
+                            format!("{gp}/id"),
+                            "duplicate trunk group id",
+                        ));
+                    }
+                    if !names.insert(tg.name.to_lowercase()) {
+                        return Err(StateError::new(
+                            format!("{gp}/name"),
+                            "trunk group names must be unique within a subscription",
+                        ));
+                    }
+                    max.trunk_group = max.trunk_group.max(tg.id);
+                    for (ni, n) in tg.numbers.iter().enumerate() {
+                        let np = format!("{gp}/numbers/{ni}");
+                        if !numbers::is_e164(&n.full_number) {
+                            return Err(StateError::new(
+                                format!("{np}/fullNumber"),
+                                "not an E.164 number",
+                            ));
+                        }
+                        if !tenant_numbers.insert(n.full_number.clone()) {
+                            return Err(StateError::new(
+                                format!("{np}/fullNumber"),
+                                "number attached twice in this tenant",
+                            ));
+                        }
+                        if !connection_ids.insert(n.connection_id) {
+                            return Err(StateError::new(
+                                format!("{np}/connectionId"),
+                                "duplicate connectionId",
+                            ));
+                        }
+                        if !number_ids.insert(n.id) {
+                            return Err(StateError::new(format!("{np}/id"), "duplicate number id"));
+                        }
+                        max.number = max.number.max(n.id);
+                        max.connection = max.connection.max(n.connection_id);
+                    }
+                    if tg.pilot.is_some() && tg.pilot_number().is_none() {
+                        return Err(StateError::new(
+                            format!("{gp}/pilot"),
+                            "pilot must be the connectionId of one of the trunk group's numbers",
+                        ));
+                    }
+                    if tg.region.is_some() && !tg.kind.has_region() {
+                        return Err(StateError::new(
+                            format!("{gp}/region"),
+                            "region only for webexc / webexcc",
+                        ));
+                    }
+                    if !tg.kind.is_peer() && !tg.peer_trunks.is_empty() {
+                        return Err(StateError::new(
+                            format!("{gp}/peerTrunks"),
+                            "a sip trunk group has no peer trunks",
+                        ));
+                    }
+                    for (pi, p) in tg.peer_trunks.iter().enumerate() {
+                        let pp = format!("{gp}/peerTrunks/{pi}");
+                        if !peer_ids.insert(p.id) {
+                            return Err(StateError::new(
+                                format!("{pp}/id"),
+                                "duplicate peer trunk id",
+                            ));
+                        }
+                        if !pop_ids.contains(&p.pop_id) {
+                            return Err(StateError::new(
+                                format!("{pp}/popId"),
+                                "no POP with this id",
+                            ));
+                        }
+                        max.peer_trunk = max.peer_trunk.max(p.id);
+                    }
+                }
+            }
+        }
+        let n = &mut self.next_ids;
+        n.trunk_group = n.trunk_group.max(max.trunk_group + 1);
+        n.number = n.number.max(max.number + 1);
+        n.connection = n.connection.max(max.connection + 1);
+        n.peer_trunk = n.peer_trunk.max(max.peer_trunk + 1);
+        Ok(self)
+    }
+}

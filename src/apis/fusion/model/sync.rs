@@ -1,0 +1,68 @@
+//! The asynchronous synchronisation status of trunk groups and peer trunks: a change leaves the
+//! object `pending` until the platform has pushed it to the network, then it reads `ok`. The fake
+//! measures that delay on the session's virtual clock (`fusion.sync_delay_seconds`, default 2),
+//! so `POST /__admin/clock/advance` makes it pass at once.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::settings::Settings;
+
+/// The documented values of `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncStatus {
+    #[default]
+    Ok,
+    Pending,
+    Error,
+    Unknown,
+}
+
+impl SyncStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncStatus::Ok => "ok",
+            SyncStatus::Pending => "pending",
+            SyncStatus::Error => "error",
+            SyncStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// The settings key of the delay and its default.
+pub const DELAY_SETTING: &str = "fusion.sync_delay_seconds";
+pub const DEFAULT_DELAY_SECONDS: f64 = 2.0;
+
+/// When a change made at `now_ms` will have synchronised.
+pub fn due_at(now_ms: i64, settings: &Settings) -> i64 {
+    let secs = settings
+        .f64_or(DELAY_SETTING, DEFAULT_DELAY_SECONDS)
+        .max(0.0);
+    now_ms.saturating_add((secs * 1000.0).round() as i64)
+}
+
+/// Something with a sync status: a trunk group or a peer trunk.
+pub trait Synced {
+    fn sync_fields(&mut self) -> (&mut SyncStatus, &mut Option<i64>);
+
+    /// Marks a change: `pending` until the configured delay has passed.
+    fn mark_changed(&mut self, now_ms: i64, settings: &Settings) {
+        let (status, until) = self.sync_fields();
+        *status = SyncStatus::Pending;
+        *until = Some(due_at(now_ms, settings));
+    }
+
+    /// Finishes a pending synchronisation whose time has come. A `pending` status without a
+    /// due time (seeded by a scenario) stays pending, as do `error` and `unknown`.
+    fn settle(&mut self, now_ms: i64) {
+        let (status, until) = self.sync_fields();
+        if let Some(due) = *until
+            && now_ms >= due
+        {
+            *until = None;
+            if *status == SyncStatus::Pending {
+                *status = SyncStatus::Ok;
+            }
+        }
+    }
+}
