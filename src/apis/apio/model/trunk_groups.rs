@@ -1,0 +1,821 @@
+//! Group trunk groups and their backup view (apio-group-trunk-groups.txt): create with defaults
+//! and conditional requirements, read, partial update with rename, delete with its cascade
+//! options, and the backup view over the `unreachableDestination*` settings.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::trunk_fields::{
+    self, ACTIONS, Field, backward_limit_calls, defaults, is_reroute_key, is_setting, stored_form,
+};
+use super::{ApioState, Device, Group, TenantKind, User, group_not_found};
+use crate::apis::apio::errors::ApioError;
+use crate::engine::family::StateError;
+use crate::engine::ids::IdGen;
+
+/// A trunk group as the state keeps it. `settings` holds every documented setting that has a
+/// value (an unset one is absent), so the serde form reads like the API's own answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrunkGroup {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_device: Option<DeviceKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pilot_user_id: Option<String>,
+    /// Write-only: kept for the admin state, never answered by the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_authentication_password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_name: Option<String>,
+    #[serde(flatten)]
+    pub settings: Map<String, Value>,
+}
+
+/// Which access device a trunk group uses: its name and where it lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceKey {
+    pub name: String,
+    pub level: DeviceLevel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeviceLevel {
+    Group,
+    Tenant,
+    System,
+}
+
+impl DeviceLevel {
+    fn as_str(self) -> &'static str {
+        match self {
+            DeviceLevel::Group => "Group",
+            DeviceLevel::Tenant => "Tenant",
+            DeviceLevel::System => "System",
+        }
+    }
+}
+
+/// A trunk group named by a Trunk Group Key, its tenant and group filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrunkRef {
+    pub tenant: String,
+    pub group: String,
+    pub name: String,
+}
+
+impl TrunkRef {
+    fn new(tenant: &str, group: &str, name: &str) -> Self {
+        Self {
+            tenant: tenant.into(),
+            group: group.into(),
+            name: name.into(),
+        }
+    }
+
+    /// Reads a stored key (`{"tenantId"?, "groupId"?, "name"}`); a missing tenant or group is
+    /// the one of the trunk group holding the key.
+    fn from_key(key: &Value, tenant: &str, group: &str) -> Option<Self> {
+        let field = |f: &str, default: &str| {
+            key.get(f)
+                .and_then(Value::as_str)
+                .unwrap_or(default)
+                .to_string()
+        };
+        Some(Self {
+            tenant: field("tenantId", tenant),
+            group: field("groupId", group),
+            name: key.get("name")?.as_str()?.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for TrunkRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} (tenant {}, group {})",
+            self.name, self.tenant, self.group
+        )
+    }
+}
+
+/// Which business rules apply to a write (from the scenario settings).
+#[derive(Debug, Clone, Copy)]
+pub struct WriteRules {
+    /// `BACKWARD_TRUNKGROUP_LIMITCALLS`.
+    pub backward_limit_calls: bool,
+}
+
+/// What else a delete removes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeleteOptions {
+    pub on_cascade: bool,
+    pub keep_device: bool,
+    pub keep_numbers: bool,
+}
+
+fn str_of<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    body.get(key).and_then(Value::as_str)
+}
+
+fn trunk_not_found(g: &str, name: &str) -> ApioError {
+    ApioError::NotFound(format!("Trunk group {name} not found in group {g}."))
+}
+
+fn find(group: &Group, name: &str) -> Option<usize> {
+    group.trunk_groups.iter().position(|tg| tg.name == name)
+}
+
+/// Copies the settings a request gives into `settings`; `null` unsets one.
+fn apply_settings(settings: &mut Map<String, Value>, body: &Map<String, Value>) {
+    for (k, v) in body.iter().filter(|(k, _)| is_setting(k)) {
+        match stored_form(k, v) {
+            Value::Null => {
+                settings.remove(k);
+            }
+            v => {
+                settings.insert(k.clone(), v);
+            }
+        }
+    }
+}
+
+fn is_set(settings: &Map<String, Value>, key: &str) -> bool {
+    match settings.get(key) {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(_) => true,
+    }
+}
+
+/// The document's conditional requirements, checked on the trunk group as it would be after
+/// the write (so a field set earlier satisfies them).
+fn check_conditionals(tg: &TrunkGroup) -> Result<(), ApioError> {
+    let s = &tg.settings;
+    if s.get("requireAuthentication") == Some(&Value::Bool(true))
+        && (!is_set(s, "sipAuthenticationUserName")
+            || tg
+                .sip_authentication_password
+                .as_deref()
+                .is_none_or(str::is_empty))
+    {
+        return Err(ApioError::bad(
+            "sipAuthenticationUserName and sipAuthenticationPassword are required when requireAuthentication is true.",
+        ));
+    }
+    if s.get("enableBursting") == Some(&Value::Bool(true)) && !is_set(s, "burstingMaxActiveCalls") {
+        return Err(ApioError::bad(
+            "burstingMaxActiveCalls is required when enableBursting is true.",
+        ));
+    }
+    for (action, address, trunk) in ACTIONS {
+        match s.get(*action).and_then(Value::as_str) {
+            Some("Forward") if !is_set(s, address) => {
+                return Err(ApioError::bad(format!(
+                    "{address} is required when {action} is 'Forward'."
+                )));
+            }
+            Some("Reroute") if !is_set(s, trunk) => {
+                return Err(ApioError::bad(format!(
+                    "{trunk} is required when {action} is 'Reroute'."
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+impl ApioState {
+    fn trunk_exists(&self, r: &TrunkRef) -> bool {
+        self.tenants
+            .get(&r.tenant)
+            .and_then(|t| t.groups.get(&r.group))
+            .is_some_and(|g| find(g, &r.name).is_some())
+    }
+
+    fn device_exists(&self, t: &str, g: &str, key: &DeviceKey) -> bool {
+        let has = |devices: &[Device]| devices.iter().any(|d| d.name == key.name);
+        let Some(tenant) = self.tenants.get(t) else {
+            return false;
+        };
+        match key.level {
+            DeviceLevel::Group => tenant.groups.get(g).is_some_and(|g| has(&g.devices)),
+            DeviceLevel::Tenant => has(&tenant.devices),
+            DeviceLevel::System => has(&self.system_devices),
+        }
+    }
+
+    fn user_owner(&self, user_id: &str) -> Option<(&str, &str)> {
+        self.tenants.iter().find_map(|(t, tenant)| {
+            tenant.groups.iter().find_map(|(g, group)| {
+                group
+                    .users
+                    .iter()
+                    .any(|u| u.user_id == user_id)
+                    .then_some((t.as_str(), g.as_str()))
+            })
+        })
+    }
+
+    /// Every reroute key of every trunk group, resolved: `(holder, setting, target)`.
+    fn reroute_references(&self) -> Vec<(TrunkRef, &'static str, TrunkRef)> {
+        let mut out = Vec::new();
+        for (t, tenant) in &self.tenants {
+            for (g, group) in &tenant.groups {
+                for tg in &group.trunk_groups {
+                    for (_, _, key) in ACTIONS {
+                        if let Some(target) = tg
+                            .settings
+                            .get(*key)
+                            .and_then(|v| TrunkRef::from_key(v, t, g))
+                        {
+                            out.push((TrunkRef::new(t, g, &tg.name), *key, target));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Every reroute trunk group the trunk group names must exist and must not be itself.
+    fn check_reroutes(
+        &self,
+        t: &str,
+        g: &str,
+        tg: &TrunkGroup,
+        old_name: &str,
+    ) -> Result<(), ApioError> {
+        for (_, _, key) in ACTIONS {
+            let Some(target) = tg
+                .settings
+                .get(*key)
+                .and_then(|v| TrunkRef::from_key(v, t, g))
+            else {
+                continue;
+            };
+            if target.tenant == t
+                && target.group == g
+                && (target.name == tg.name || target.name == old_name)
+            {
+                return Err(ApioError::bad(format!(
+                    "{key}: a trunk group cannot reroute to itself."
+                )));
+            }
+            if !self.trunk_exists(&target) {
+                return Err(ApioError::bad(format!(
+                    "{key}: trunk group {target} does not exist."
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn device_key(&self, t: &str, g: &str, value: &Value) -> Result<DeviceKey, ApioError> {
+        let key = DeviceKey {
+            name: value["name"].as_str().unwrap_or_default().to_string(),
+            level: match value["level"].as_str() {
+                Some("Tenant") => DeviceLevel::Tenant,
+                Some("System") => DeviceLevel::System,
+                _ => DeviceLevel::Group,
+            },
+        };
+        if !self.device_exists(t, g, &key) {
+            return Err(ApioError::bad(format!(
+                "Access device {} ({} level) does not exist.",
+                key.name,
+                key.level.as_str()
+            )));
+        }
+        Ok(key)
+    }
+
+    /// The trunk group as GET answers it: never the SIP password; the call counters are 0
+    /// because the fake carries no calls.
+    fn trunk_view(group: &Group, tg: &TrunkGroup) -> Value {
+        let mut o = Map::new();
+        o.insert("name".into(), Value::String(tg.name.clone()));
+        if let Some(d) = &tg.department {
+            o.insert("department".into(), d.clone());
+        }
+        if let Some(p) = &tg.pilot_user_id {
+            o.insert("pilotUserId".into(), Value::String(p.clone()));
+        }
+        if let Some(d) = &tg.access_device {
+            o.insert(
+                "accessDevice".into(),
+                json!({"name": d.name, "level": d.level.as_str()}),
+            );
+        }
+        for field in trunk_fields::FIELDS {
+            match field {
+                Field::Setting(name, _) => {
+                    if let Some(v) = tg.settings.get(*name).filter(|v| !v.is_null()) {
+                        o.insert(name.to_string(), v.clone());
+                    }
+                }
+                Field::HostedUsers => {
+                    let users: Vec<Value> = group
+                        .users
+                        .iter()
+                        .filter(|u| u.trunk_group.as_deref() == Some(tg.name.as_str()))
+                        .filter(|u| tg.pilot_user_id.as_deref() != Some(u.user_id.as_str()))
+                        .map(User::summary)
+                        .collect();
+                    o.insert("hostedUsers".into(), Value::Array(users));
+                }
+                Field::TotalActiveIncomingCalls => {
+                    o.insert("totalActiveIncomingCalls".into(), Value::from(0));
+                }
+                Field::TotalActiveOutgoingCalls => {
+                    o.insert("totalActiveOutgoingCalls".into(), Value::from(0));
+                }
+            }
+        }
+        if let Some(t) = &tg.template_name {
+            o.insert("templateName".into(), Value::String(t.clone()));
+        }
+        Value::Object(o)
+    }
+
+    /// `GET .../trunk_groups/`: the group's trunk groups (or the whole enterprise's).
+    pub fn list_trunk_groups(
+        &self,
+        t: &str,
+        g: &str,
+        mode: Option<&str>,
+        whole_enterprise: bool,
+    ) -> Result<Value, ApioError> {
+        let tenant = self.tenant(t)?;
+        if !tenant.groups.contains_key(g) {
+            return Err(group_not_found(t, g));
+        }
+        if whole_enterprise && tenant.kind != TenantKind::Enterprise {
+            return Err(ApioError::bad(format!(
+                "includeEnterpriseTrunkGroups is only accepted for a Tenant of type Enterprise; {t} is not one."
+            )));
+        }
+        let groups: Vec<(&String, &Group)> = tenant
+            .groups
+            .iter()
+            .filter(|(id, _)| whole_enterprise || id.as_str() == g)
+            .collect();
+        let mut trunks = Vec::new();
+        for (gid, group) in groups {
+            for tg in &group.trunk_groups {
+                let tg_mode = tg
+                    .settings
+                    .get("trunkingMode")
+                    .and_then(Value::as_str)
+                    .unwrap_or("normal");
+                if mode.is_some_and(|m| m != tg_mode) {
+                    continue;
+                }
+                let mut o = Map::new();
+                o.insert("name".into(), Value::String(tg.name.clone()));
+                if let Some(d) = &tg.department {
+                    o.insert("department".into(), d.clone());
+                }
+                let (device, level) = tg
+                    .access_device
+                    .as_ref()
+                    .map(|d| (d.name.as_str(), d.level.as_str()))
+                    .unwrap_or(("", ""));
+                o.insert("deviceName".into(), Value::String(device.into()));
+                o.insert("deviceLevel".into(), Value::String(level.into()));
+                o.insert("groupId".into(), Value::String(gid.clone()));
+                o.insert("trunkingMode".into(), Value::String(tg_mode.into()));
+                trunks.push(Value::Object(o));
+            }
+        }
+        Ok(json!({ "trunks": trunks }))
+    }
+
+    /// `GET .../trunk_groups/{name}/`
+    pub fn trunk_group(&self, t: &str, g: &str, name: &str) -> Result<Value, ApioError> {
+        let group = self.group(t, g)?;
+        let tg = find(group, name).ok_or_else(|| trunk_not_found(g, name))?;
+        Ok(Self::trunk_view(group, &group.trunk_groups[tg]))
+    }
+
+    /// `POST .../trunk_groups/`: checks everything first, then creates the trunk group, and
+    /// the device, pilot user and pilot number it asks for, in one go.
+    pub fn create_trunk_group(
+        &mut self,
+        t: &str,
+        g: &str,
+        body: &Map<String, Value>,
+        rules: WriteRules,
+        ids: &mut IdGen,
+    ) -> Result<Value, ApioError> {
+        let group = self.group(t, g)?;
+        let name = str_of(body, "name").unwrap_or_default().to_string();
+        if find(group, &name).is_some() {
+            return Err(ApioError::bad(format!(
+                "A trunk group named {name} already exists in group {g}."
+            )));
+        }
+        let mut tg = TrunkGroup {
+            name: name.clone(),
+            department: body.get("department").cloned(),
+            access_device: None,
+            pilot_user_id: None,
+            sip_authentication_password: str_of(body, "sipAuthenticationPassword")
+                .map(String::from),
+            template_name: str_of(body, "templateName").map(String::from),
+            settings: defaults()
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .collect(),
+        };
+        apply_settings(&mut tg.settings, body);
+        if rules.backward_limit_calls {
+            backward_limit_calls(body, &mut tg.settings);
+        }
+
+        // accessDevice (an existing device) wins over accessDeviceInfo (a new one).
+        let mut new_device = None;
+        if let Some(existing) = body.get("accessDevice") {
+            tg.access_device = Some(self.device_key(t, g, existing)?);
+        } else if let Some(info) = body.get("accessDeviceInfo") {
+            let device_name = info["deviceName"]
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| format!("{name}_device"));
+            if group.devices.iter().any(|d| d.name == device_name) {
+                return Err(ApioError::bad(format!(
+                    "Access device {device_name} already exists in group {g}."
+                )));
+            }
+            new_device = Some(Device {
+                name: device_name.clone(),
+                device_type: info["deviceType"].as_str().unwrap_or_default().to_string(),
+                mac_address: info["macAddress"].as_str().map(String::from),
+            });
+            tg.access_device = Some(DeviceKey {
+                name: device_name,
+                level: DeviceLevel::Group,
+            });
+        }
+
+        // pilotUser (full control) wins over pilotUserInfo (built from a phone number).
+        let pilot = if let Some(p) = body.get("pilotUser") {
+            let text = |f: &str| p[f].as_str().map(String::from);
+            Some(User {
+                user_id: text("userId").unwrap_or_default(),
+                last_name: text("lastName").unwrap_or_default(),
+                first_name: text("firstName").unwrap_or_default(),
+                phone_number: text("phoneNumber"),
+                extension: text("extension"),
+                department: p.get("department").cloned(),
+                line_port: text("linePort"),
+                password: text("password"),
+                trunk_group: Some(name.clone()),
+            })
+        } else if let Some(p) = body.get("pilotUserInfo") {
+            let number = p["phoneNumber"].as_str().unwrap_or_default().to_string();
+            let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+            Some(User {
+                user_id: p["userId"]
+                    .as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| format!("{digits}_pilot")),
+                last_name: "Pilot".into(),
+                first_name: name.clone(),
+                phone_number: Some(number),
+                password: Some(
+                    p["password"]
+                        .as_str()
+                        .map(String::from)
+                        .unwrap_or_else(|| ids.hex(16)),
+                ),
+                trunk_group: Some(name.clone()),
+                ..User::default()
+            })
+        } else {
+            None
+        };
+        let mut new_number = None;
+        if let Some(user) = &pilot {
+            if let Some((ot, og)) = self.user_owner(&user.user_id) {
+                return Err(ApioError::bad(format!(
+                    "User {} already exists (tenant {ot}, group {og}).",
+                    user.user_id
+                )));
+            }
+            if let Some(number) = &user.phone_number {
+                if let Some(holder) = group
+                    .users
+                    .iter()
+                    .find(|u| u.phone_number.as_ref() == Some(number))
+                {
+                    return Err(ApioError::bad(format!(
+                        "Phone number {number} is already used by user {}.",
+                        holder.user_id
+                    )));
+                }
+                // The pilot's number is always created in the group when it is missing.
+                if !group.numbers.contains(number) {
+                    new_number = Some(number.clone());
+                }
+            }
+            tg.pilot_user_id = Some(user.user_id.clone());
+        }
+
+        check_conditionals(&tg)?;
+        self.check_reroutes(t, g, &tg, &name)?;
+
+        let group = self.group_mut(t, g)?;
+        group.devices.extend(new_device);
+        group.numbers.extend(new_number);
+        group.users.extend(pilot);
+        group.trunk_groups.push(tg);
+        let group = self.group(t, g)?;
+        Ok(Self::trunk_view(
+            group,
+            group.trunk_groups.last().expect("just pushed"),
+        ))
+    }
+
+    /// `PUT .../trunk_groups/{name}/`: a partial update, a rename through `name`.
+    pub fn update_trunk_group(
+        &mut self,
+        t: &str,
+        g: &str,
+        name: &str,
+        body: &Map<String, Value>,
+        rules: WriteRules,
+    ) -> Result<Value, ApioError> {
+        let group = self.group(t, g)?;
+        let idx = find(group, name).ok_or_else(|| trunk_not_found(g, name))?;
+        let mut tg = group.trunk_groups[idx].clone();
+        if let Some(new_name) = str_of(body, "name").filter(|n| *n != name) {
+            if find(group, new_name).is_some() {
+                return Err(ApioError::bad(format!(
+                    "A trunk group named {new_name} already exists in group {g}."
+                )));
+            }
+            tg.name = new_name.to_string();
+        }
+        apply_settings(&mut tg.settings, body);
+        if rules.backward_limit_calls {
+            backward_limit_calls(body, &mut tg.settings);
+        }
+        if let Some(p) = str_of(body, "sipAuthenticationPassword") {
+            tg.sip_authentication_password = Some(p.to_string());
+        }
+        if let Some(d) = body.get("department") {
+            tg.department = Some(d.clone());
+        }
+        if let Some(d) = body.get("accessDevice") {
+            tg.access_device = Some(self.device_key(t, g, d)?);
+        }
+        if let Some(pilot) = str_of(body, "pilotUserId") {
+            let is_trunk_user = group
+                .users
+                .iter()
+                .any(|u| u.user_id == pilot && u.trunk_group.as_deref() == Some(name));
+            if !is_trunk_user {
+                return Err(ApioError::bad(format!(
+                    "pilotUserId: {pilot} is not a user of trunk group {name}."
+                )));
+            }
+            tg.pilot_user_id = Some(pilot.to_string());
+        }
+        check_conditionals(&tg)?;
+        self.check_reroutes(t, g, &tg, name)?;
+
+        let new_name = tg.name.clone();
+        let group = self.group_mut(t, g)?;
+        group.trunk_groups[idx] = tg;
+        if new_name != name {
+            for u in group
+                .users
+                .iter_mut()
+                .filter(|u| u.trunk_group.as_deref() == Some(name))
+            {
+                u.trunk_group = Some(new_name.clone());
+            }
+            self.rename_references(&TrunkRef::new(t, g, name), &new_name);
+        }
+        self.trunk_group(t, g, &new_name)
+    }
+
+    /// Points every reroute key that named `old` at its new name.
+    fn rename_references(&mut self, old: &TrunkRef, new_name: &str) {
+        for (t, tenant) in self.tenants.iter_mut() {
+            for (g, group) in tenant.groups.iter_mut() {
+                for tg in group.trunk_groups.iter_mut() {
+                    for (_, _, key) in ACTIONS {
+                        if let Some(v) = tg.settings.get_mut(*key)
+                            && TrunkRef::from_key(v, t, g).as_ref() == Some(old)
+                        {
+                            v["name"] = Value::String(new_name.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `DELETE .../trunk_groups/{name}/`. Without `on_cascade` the trunk users stay (no longer
+    /// linked to a trunk group) and so do the device and numbers.
+    pub fn delete_trunk_group(
+        &mut self,
+        t: &str,
+        g: &str,
+        name: &str,
+        opts: DeleteOptions,
+    ) -> Result<(), ApioError> {
+        let group = self.group(t, g)?;
+        let idx = find(group, name).ok_or_else(|| trunk_not_found(g, name))?;
+        let me = TrunkRef::new(t, g, name);
+        if let Some((holder, key, _)) = self
+            .reroute_references()
+            .into_iter()
+            .find(|(holder, _, target)| *target == me && *holder != me)
+        {
+            return Err(ApioError::bad(format!(
+                "Trunk group {name} is still used by trunk group {holder} as {key}."
+            )));
+        }
+        let group = self.group_mut(t, g)?;
+        let tg = group.trunk_groups.remove(idx);
+        if opts.on_cascade {
+            let (gone, kept): (Vec<User>, Vec<User>) = std::mem::take(&mut group.users)
+                .into_iter()
+                .partition(|u| u.trunk_group.as_deref() == Some(name));
+            group.users = kept;
+            if !opts.keep_numbers {
+                let numbers: Vec<&String> = gone
+                    .iter()
+                    .filter_map(|u| u.phone_number.as_ref())
+                    .collect();
+                group.numbers.retain(|n| !numbers.contains(&n));
+            }
+            // Only a group device can go, and only when no other trunk group still uses it.
+            if let Some(device) = tg.access_device.filter(|d| d.level == DeviceLevel::Group)
+                && !opts.keep_device
+                && !group
+                    .trunk_groups
+                    .iter()
+                    .any(|o| o.access_device.as_ref() == Some(&device))
+            {
+                group.devices.retain(|d| d.name != device.name);
+            }
+        } else {
+            for u in group
+                .users
+                .iter_mut()
+                .filter(|u| u.trunk_group.as_deref() == Some(name))
+            {
+                u.trunk_group = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// `GET .../trunk_groups/{name}/backup/`: the `unreachableDestination*` settings.
+    pub fn backup(&self, t: &str, g: &str, name: &str) -> Result<Value, ApioError> {
+        let group = self.group(t, g)?;
+        let tg = &group.trunk_groups[find(group, name).ok_or_else(|| trunk_not_found(g, name))?];
+        let s = &tg.settings;
+        let mut o = Map::new();
+        let mode = s
+            .get("unreachableDestinationAction")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        o.insert("mode".into(), Value::String(mode.into()));
+        if let Some(d) = s
+            .get("unreachableDestinationForwardAddress")
+            .filter(|v| v.is_string())
+        {
+            o.insert("destination".into(), d.clone());
+        }
+        if let Some(k) = s
+            .get("unreachableDestinationRerouteTrunkGroup")
+            .filter(|v| v.is_object())
+        {
+            o.insert("trunk".into(), k.clone());
+        }
+        Ok(Value::Object(o))
+    }
+
+    /// `PUT .../trunk_groups/{name}/backup/`: the same write as an update of the three
+    /// `unreachableDestination*` settings, so both views always agree.
+    pub fn update_backup(
+        &mut self,
+        t: &str,
+        g: &str,
+        name: &str,
+        body: &Map<String, Value>,
+    ) -> Result<Value, ApioError> {
+        let mut update = Map::new();
+        for (from, to) in [
+            ("mode", "unreachableDestinationAction"),
+            ("destination", "unreachableDestinationForwardAddress"),
+            ("trunk", "unreachableDestinationRerouteTrunkGroup"),
+        ] {
+            if let Some(v) = body.get(from) {
+                update.insert(to.into(), v.clone());
+            }
+        }
+        let rules = WriteRules {
+            backward_limit_calls: false,
+        };
+        self.update_trunk_group(t, g, name, &update, rules)?;
+        self.backup(t, g, name)
+    }
+}
+
+/// Checks a group's seeded trunk groups: unique names, known settings of the right type,
+/// a pilot that is a user of the group. Fills in the defaults a seed leaves out.
+pub fn normalise_group(group: &mut Group, at: &str) -> Result<(), StateError> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, tg) in group.trunk_groups.iter_mut().enumerate() {
+        let here = format!("{at}/trunkGroups/{i}");
+        if tg.name.is_empty() || !seen.insert(tg.name.clone()) {
+            return Err(StateError::new(
+                format!("{here}/name"),
+                "empty or duplicate trunk group name",
+            ));
+        }
+        let given = std::mem::take(&mut tg.settings);
+        for (k, v) in &given {
+            if !is_setting(k) {
+                return Err(StateError::new(
+                    format!("{here}/{k}"),
+                    "not a trunk group setting",
+                ));
+            }
+            let stored = stored_form(k, v);
+            let default = trunk_fields::settings()
+                .find(|(n, _)| n == k)
+                .map(|(_, d)| d.value());
+            let same_type = match default {
+                Some(Value::Bool(_)) => stored.is_boolean(),
+                Some(Value::Number(_)) => stored.is_i64(),
+                Some(Value::String(_)) => stored.is_string(),
+                _ if is_reroute_key(k) => stored.get("name").is_some_and(Value::is_string),
+                _ => stored.is_string() || stored.is_i64(),
+            };
+            if !same_type {
+                return Err(StateError::new(
+                    format!("{here}/{k}"),
+                    "wrong type for this setting",
+                ));
+            }
+        }
+        for (k, d) in trunk_fields::settings() {
+            let v = given
+                .get(k)
+                .map(|v| stored_form(k, v))
+                .unwrap_or_else(|| d.value());
+            if !v.is_null() {
+                tg.settings.insert(k.to_string(), v);
+            }
+        }
+        if let Some(p) = &tg.pilot_user_id
+            && !group.users.iter().any(|u| &u.user_id == p)
+        {
+            return Err(StateError::new(
+                format!("{here}/pilotUserId"),
+                format!("no user {p} in this group"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks what trunk groups point at across the state: devices and reroute trunk groups exist.
+pub fn check_references(state: &ApioState) -> Result<(), StateError> {
+    for (t, tenant) in &state.tenants {
+        for (g, group) in &tenant.groups {
+            for (i, tg) in group.trunk_groups.iter().enumerate() {
+                let here = format!("/tenants/{t}/groups/{g}/trunkGroups/{i}");
+                if let Some(d) = &tg.access_device
+                    && !state.device_exists(t, g, d)
+                {
+                    return Err(StateError::new(
+                        format!("{here}/accessDevice"),
+                        "no such device",
+                    ));
+                }
+            }
+        }
+    }
+    for (holder, key, target) in state.reroute_references() {
+        if !state.trunk_exists(&target) {
+            return Err(StateError::new(
+                format!("/tenants/{}/groups/{}", holder.tenant, holder.group),
+                format!("trunk group {} {key}: no trunk group {target}", holder.name),
+            ));
+        }
+    }
+    Ok(())
+}
