@@ -1,5 +1,5 @@
 //! The request journal: a bounded ring per session, newest last, queried newest first.
-//! Bodies are kept up to [`BODY_KEEP`] bytes so a full journal stays small in memory.
+//! Bodies are kept up to [`BODY_KEEP`] bytes (16 KiB) so a full journal stays small in memory.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// How much of a request body the journal keeps.
-pub const BODY_KEEP: usize = 64 * 1024;
+pub const BODY_KEEP: usize = 16 * 1024;
 
 /// One received request, as `GET /__admin/requests` shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -22,7 +22,7 @@ pub struct JournalEntry {
     pub path: String,
     pub query: String,
     pub headers: serde_json::Map<String, Value>,
-    /// The body as text (truncated past 64 KiB), `null` when empty.
+    /// The body as text (truncated past 16 KiB), `null` when empty.
     pub body: Option<String>,
     /// The matched operation, `null` for unknown paths.
     pub operation_id: Option<String>,
@@ -109,7 +109,10 @@ impl Journal {
     }
 
     pub fn clear(&self) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 
@@ -139,7 +142,11 @@ mod tests {
         for i in 1..=3 {
             j.record(entry(i, "GET", "/a"));
         }
-        let seqs: Vec<u64> = j.list(&JournalQuery::default(), 10).iter().map(|e| e.seq).collect();
+        let seqs: Vec<u64> = j
+            .list(&JournalQuery::default(), 10)
+            .iter()
+            .map(|e| e.seq)
+            .collect();
         assert_eq!(seqs, vec![3, 2]);
     }
 

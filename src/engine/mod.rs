@@ -108,18 +108,27 @@ impl Engine {
                     "contracts/{}.openapi.json: no family named {} is built in",
                     op.family, op.family
                 ));
-                targets.push(Target { family: 0, handler: 0 });
+                targets.push(Target {
+                    family: 0,
+                    handler: 0,
+                });
                 continue;
             };
             let index = family::handler_index(families[fi].as_ref());
             match index.get(op.operation_id.as_str()) {
-                Some(&h) => targets.push(Target { family: fi, handler: h }),
+                Some(&h) => targets.push(Target {
+                    family: fi,
+                    handler: h,
+                }),
                 None => {
                     errors.push(format!(
                         "contracts/{}.openapi.json: operation {} ({} {}) has no handler",
                         op.family, op.operation_id, op.method, op.path
                     ));
-                    targets.push(Target { family: fi, handler: 0 });
+                    targets.push(Target {
+                        family: fi,
+                        handler: 0,
+                    });
                 }
             }
         }
@@ -176,7 +185,10 @@ impl Engine {
     }
 
     pub fn blueprint(&self) -> Arc<Blueprint> {
-        self.blueprint.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.blueprint
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The named session, created on first use.
@@ -261,9 +273,10 @@ impl Engine {
         let query_raw = parts.uri.query().unwrap_or("").to_string();
         let lookup = self.contracts.routes.lookup(&parts.method, &path);
         let (family, operation) = match &lookup {
-            RouteLookup::Found { route, .. } => {
-                (Some(self.targets[route.operation].family), Some(route.operation))
-            }
+            RouteLookup::Found { route, .. } => (
+                Some(self.targets[route.operation].family),
+                Some(route.operation),
+            ),
             _ => (self.family_for_path(&path), None),
         };
 
@@ -279,9 +292,17 @@ impl Engine {
                 if matches!(e, SessionError::State { .. }) {
                     p = Problem::internal(p.message);
                 }
-                (self.render_problem(family, &p), self.clock.now_ms(), body.unwrap_or_default())
+                (
+                    self.render_problem(family, &p),
+                    self.clock.now_ms(),
+                    body.unwrap_or_default(),
+                )
             }
-            (Ok(s), Err(p)) => (self.render_problem(family, &p), s.clock.now_ms(&self.clock), Bytes::new()),
+            (Ok(s), Err(p)) => (
+                self.render_problem(family, &p),
+                s.clock.now_ms(&self.clock),
+                Bytes::new(),
+            ),
             (Ok(s), Ok(raw)) => {
                 let now_ms = s.clock.now_ms(&self.clock);
                 let reply = match lookup {
@@ -298,7 +319,17 @@ impl Engine {
                     ),
                     RouteLookup::Found { route, params } => {
                         let query = Pairs::parse_query(&query_raw);
-                        self.dispatch(s, route.operation, &parts.method, &path, &params, &query, &parts.headers, &raw, now_ms)
+                        self.dispatch(
+                            s,
+                            route.operation,
+                            &parts.method,
+                            &path,
+                            &params,
+                            &query,
+                            &parts.headers,
+                            &raw,
+                            now_ms,
+                        )
                     }
                 };
                 (reply, now_ms, raw)
@@ -389,7 +420,12 @@ impl Engine {
                 }
             } else {
                 if let Some(ct) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
-                    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                    let essence = ct
+                        .split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase();
                     if !spec.media_types.iter().any(|m| *m == essence || m == "*/*") {
                         let mut p = Problem::new(
                             StatusCode::BAD_REQUEST,

@@ -31,9 +31,14 @@ struct Node {
 /// The outcome of looking a request up.
 #[derive(Debug)]
 pub enum RouteLookup<'a> {
-    Found { route: &'a Route, params: Pairs },
+    Found {
+        route: &'a Route,
+        params: Pairs,
+    },
     /// The path exists, the method does not; the methods that do.
-    MethodNotAllowed { allow: Vec<String> },
+    MethodNotAllowed {
+        allow: Vec<String>,
+    },
     NotFound,
 }
 
@@ -49,7 +54,12 @@ fn segments(path: &str) -> impl Iterator<Item = &str> {
 
 impl RouteTable {
     /// Adds a route; returns the index of an earlier route with the same method and shape.
-    pub fn insert(&mut self, method: Method, template: &str, operation: usize) -> Result<(), usize> {
+    pub fn insert(
+        &mut self,
+        method: Method,
+        template: &str,
+        operation: usize,
+    ) -> Result<(), usize> {
         let mut node = &mut self.root;
         let mut params = Vec::new();
         for (i, seg) in segments(template).enumerate() {
