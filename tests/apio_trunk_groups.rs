@@ -143,9 +143,7 @@ async fn a_url_without_its_trailing_slash_is_404_saying_it_must_end_with_a_slash
     let resp = srv.get(TG.trim_end_matches('/')).await;
     resp.expect(404);
     insta::assert_json_snapshot!(resp.json);
-    let resp = srv
-        .get(&backup("trunkgroup").trim_end_matches('/').to_string())
-        .await;
+    let resp = srv.get(backup("trunkgroup").trim_end_matches('/')).await;
     resp.expect(404);
     assert!(
         resp.json["details"]
