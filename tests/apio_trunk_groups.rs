@@ -911,3 +911,76 @@ async fn a_backup_mode_without_its_destination_or_trunk_is_refused() {
     bad_mode.expect(400);
     assert!(bad_mode.json["fields"]["mode"].is_string());
 }
+
+// ---- Teams Direct Routing ----------------------------------------------------------------
+
+#[tokio::test]
+async fn a_teams_trunk_group_without_a_device_rides_on_the_configured_sbc() {
+    let srv = TestServer::start().await;
+    let teams = srv
+        .post(
+            TG,
+            json!({"name": "Teams2", "maxActiveCalls": 5, "trunkingMode": "teamsDR"}),
+        )
+        .await;
+    teams.expect(201);
+    assert_eq!(
+        teams.json["accessDevice"],
+        json!({"name": "SBC-team", "level": "System"})
+    );
+    let normal = srv
+        .post(TG, json!({"name": "Plain", "maxActiveCalls": 5}))
+        .await;
+    normal.expect(201);
+    assert!(normal.json.get("accessDevice").is_none());
+    let listed = srv.get(&format!("{TG}?trunkingMode=normal")).await.json;
+    let plain = listed["trunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Plain")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (plain["deviceName"].clone(), plain["deviceLevel"].clone()),
+        (json!(""), json!(""))
+    );
+}
+
+#[tokio::test]
+async fn the_teams_sbc_device_follows_the_scenario_setting() {
+    let srv = TestServer::start().await;
+    srv.post(
+        "/__admin/scenarios",
+        json!({"settings": {"apio": {"teams_config": {"dr_sbc_device": "Missing-SBC"}}}}),
+    )
+    .await
+    .expect(200);
+    let refused = srv
+        .post(
+            TG,
+            json!({"name": "Teams2", "maxActiveCalls": 5, "trunkingMode": "teamsDR"}),
+        )
+        .await;
+    refused.expect(400);
+    assert!(
+        refused.json["details"]
+            .as_str()
+            .unwrap()
+            .contains("Missing-SBC")
+    );
+    srv.post(
+        "/__admin/scenarios",
+        json!({"settings": {"apio": {"teams_config": {"dr_sbc_device": null}}}}),
+    )
+    .await
+    .expect(200);
+    let bare = srv
+        .post(
+            TG,
+            json!({"name": "Teams2", "maxActiveCalls": 5, "trunkingMode": "teamsDR"}),
+        )
+        .await;
+    bare.expect(201);
+    assert!(bare.json.get("accessDevice").is_none());
+}

@@ -16,9 +16,17 @@ type Result = std::result::Result<Reply, ApioError>;
 /// `BACKWARD_TRUNKGROUP_LIMITCALLS` behaviour.
 pub const BACKWARD_LIMIT_CALLS: &str = "apio.backward_trunkgroup_limitcalls";
 
+/// Setting `apio.teams_config.dr_sbc_device` (default `SBC-team`, the document's example; `null`
+/// turns it off): the vendor's `TEAMS_CONFIG.DR_SBC_DEVICE`.
+pub const TEAMS_SBC_DEVICE: &str = "apio.teams_config.dr_sbc_device";
+
 fn rules(call: &Call<'_>) -> WriteRules {
     WriteRules {
         backward_limit_calls: call.settings.bool_or(BACKWARD_LIMIT_CALLS, true),
+        teams_sbc_device: match call.settings.get(TEAMS_SBC_DEVICE) {
+            Some(v) => v.as_str().map(String::from),
+            None => Some("SBC-team".to_string()),
+        },
     }
 }
 

@@ -175,3 +175,78 @@ impl ApioState {
         Ok(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn load(v: Value) -> Result<ApioState, StateError> {
+        crate::engine::family::deserialize_state::<ApioState>(&v)?.normalise()
+    }
+
+    #[test]
+    fn a_seed_fills_in_trunk_group_defaults() {
+        let s = load(json!({"tenants": {"t": {"groups": {"g": {"trunkGroups": [
+            {"name": "a", "maxActiveCalls": 3, "limitIncomingCalls": 1}]}}}}}))
+        .unwrap();
+        let tg = &s.tenants["t"].groups["g"].trunk_groups[0];
+        assert_eq!(tg.settings["invitationTimeout"], json!(6));
+        assert_eq!(tg.settings["limitIncomingCalls"], json!(true));
+        assert!(!tg.settings.contains_key("capacityExceededAction"));
+    }
+
+    #[test]
+    fn a_broken_seed_is_refused_with_the_pointer_of_the_problem() {
+        let cases = [
+            (
+                json!({"trunkGroups": [{"name": "a", "maxActiveCall": 3}]}),
+                "/tenants/t/groups/g/trunkGroups/0/maxActiveCall",
+            ),
+            (
+                json!({"trunkGroups": [{"name": "a", "maxActiveCalls": "3"}]}),
+                "/tenants/t/groups/g/trunkGroups/0/maxActiveCalls",
+            ),
+            (
+                json!({"trunkGroups": [{"name": "a"}, {"name": "a"}]}),
+                "/tenants/t/groups/g/trunkGroups/1/name",
+            ),
+            (
+                json!({"trunkGroups": [{"name": "a", "pilotUserId": "nobody"}]}),
+                "/tenants/t/groups/g/trunkGroups/0/pilotUserId",
+            ),
+            (
+                json!({"trunkGroups": [{"name": "a", "accessDevice": {"name": "x", "level": "Group"}}]}),
+                "/tenants/t/groups/g/trunkGroups/0/accessDevice",
+            ),
+            (
+                json!({"trunkGroups": [{"name": "a", "capacityExceededRerouteTrunkGroup": {"name": "b"}}]}),
+                "/tenants/t/groups/g",
+            ),
+            (
+                json!({"immediateTrunkingConnectivity": {"numbers": [
+                {"minPhoneNumber": "+3210", "maxPhoneNumber": "+3220"},
+                {"minPhoneNumber": "+3215", "maxPhoneNumber": "+3216"}]}}),
+                "/tenants/t/groups/g/immediateTrunkingConnectivity",
+            ),
+            (
+                json!({"immediateTrunkingConnectivity": {"numbers": [
+                {"minPhoneNumber": "+3220", "maxPhoneNumber": "+3210"}]}}),
+                "/tenants/t/groups/g/immediateTrunkingConnectivity",
+            ),
+        ];
+        for (group, pointer) in cases {
+            let err = load(json!({"tenants": {"t": {"groups": {"g": group}}}})).unwrap_err();
+            assert_eq!(err.pointer, pointer, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn a_prefix_in_the_pool_and_in_a_group_is_refused() {
+        let err = load(json!({"tenants": {"t": {
+            "immediateTrunkingConnectivity": {"availablePrefixes": [{"prefix": "+32-01"}]},
+            "groups": {"g": {"immediateTrunkingConnectivity": {"prefixes": [{"prefix": "+32-01"}]}}}}}}))
+        .unwrap_err();
+        assert!(err.message.contains("+32-01"), "{err:?}");
+    }
+}

@@ -104,10 +104,13 @@ impl std::fmt::Display for TrunkRef {
 }
 
 /// Which business rules apply to a write (from the scenario settings).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct WriteRules {
     /// `BACKWARD_TRUNKGROUP_LIMITCALLS`.
     pub backward_limit_calls: bool,
+    /// `TEAMS_CONFIG.DR_SBC_DEVICE`: the system device a new teamsDR trunk group without a
+    /// device of its own is put on (`None`: leave it without one).
+    pub teams_sbc_device: Option<String>,
 }
 
 /// What else a delete removes.
@@ -461,6 +464,20 @@ impl ApioState {
                 name: device_name,
                 level: DeviceLevel::Group,
             });
+        } else if let Some(sbc) = rules.teams_sbc_device.as_deref()
+            && tg.settings.get("trunkingMode").and_then(Value::as_str) == Some("teamsDR")
+        {
+            // A Teams Direct Routing trunk group rides on the SBC's system device.
+            let key = DeviceKey {
+                name: sbc.to_string(),
+                level: DeviceLevel::System,
+            };
+            if !self.device_exists(t, g, &key) {
+                return Err(ApioError::bad(format!(
+                    "TEAMS_CONFIG DR_SBC_DEVICE {sbc} is not a System access device."
+                )));
+            }
+            tg.access_device = Some(key);
         }
 
         // pilotUser (full control) wins over pilotUserInfo (built from a phone number).
@@ -727,6 +744,7 @@ impl ApioState {
         }
         let rules = WriteRules {
             backward_limit_calls: false,
+            teams_sbc_device: None,
         };
         self.update_trunk_group(t, g, name, &update, rules)?;
         self.backup(t, g, name)
