@@ -242,6 +242,28 @@ mod tests {
     }
 
     #[test]
+    fn a_full_group_refuses_another_trunk_group() {
+        use trunk_groups::{MAX_TRUNK_GROUPS_PER_GROUP, WriteRules};
+        let mut s = load(json!({"tenants": {"t": {"groups": {"g": {}}}}})).unwrap();
+        let rules = WriteRules {
+            backward_limit_calls: true,
+            teams_sbc_device: None,
+        };
+        let mut ids = crate::engine::ids::IdGen::new(1);
+        let body = |i: usize| json!({"name": format!("tg{i}"), "maxActiveCalls": 1});
+        for i in 0..MAX_TRUNK_GROUPS_PER_GROUP {
+            let b = body(i);
+            s.create_trunk_group("t", "g", b.as_object().unwrap(), rules.clone(), &mut ids)
+                .unwrap();
+        }
+        let b = body(MAX_TRUNK_GROUPS_PER_GROUP);
+        let err = s
+            .create_trunk_group("t", "g", b.as_object().unwrap(), rules, &mut ids)
+            .unwrap_err();
+        assert!(matches!(err, ApioError::BadRequest(m) if m.contains("1000 trunk groups")));
+    }
+
+    #[test]
     fn a_prefix_in_the_pool_and_in_a_group_is_refused() {
         let err = load(json!({"tenants": {"t": {
             "immediateTrunkingConnectivity": {"availablePrefixes": [{"prefix": "+32-01"}]},

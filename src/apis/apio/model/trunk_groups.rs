@@ -155,6 +155,32 @@ fn is_set(settings: &Map<String, Value>, key: &str) -> bool {
     }
 }
 
+/// How much one group may hold, so a client looping over create cannot grow a session without
+/// bound (BroadWorks has limits of its own; these are generous).
+pub const MAX_TRUNK_GROUPS_PER_GROUP: usize = 1_000;
+pub const MAX_ITEMS_PER_GROUP: usize = 10_000;
+
+fn check_capacity(group: &Group, device: bool, user: bool, number: bool) -> Result<(), ApioError> {
+    let full = |what: &str, max: usize| {
+        Err(ApioError::bad(format!(
+            "The group already holds {max} {what}, the most this fake keeps."
+        )))
+    };
+    if group.trunk_groups.len() >= MAX_TRUNK_GROUPS_PER_GROUP {
+        return full("trunk groups", MAX_TRUNK_GROUPS_PER_GROUP);
+    }
+    for (adds, len, what) in [
+        (device, group.devices.len(), "devices"),
+        (user, group.users.len(), "users"),
+        (number, group.numbers.len(), "numbers"),
+    ] {
+        if adds && len >= MAX_ITEMS_PER_GROUP {
+            return full(what, MAX_ITEMS_PER_GROUP);
+        }
+    }
+    Ok(())
+}
+
 /// The document's conditional requirements, checked on the trunk group as it would be after
 /// the write (so a field set earlier satisfies them).
 fn check_conditionals(tg: &TrunkGroup) -> Result<(), ApioError> {
@@ -546,6 +572,12 @@ impl ApioState {
 
         check_conditionals(&tg)?;
         self.check_reroutes(t, g, &tg, &name)?;
+        check_capacity(
+            group,
+            new_device.is_some(),
+            pilot.is_some(),
+            new_number.is_some(),
+        )?;
 
         let group = self.group_mut(t, g)?;
         group.devices.extend(new_device);
