@@ -2,11 +2,16 @@
 //! devices, users, phone numbers, the immediate trunking connectivity service). Pure Rust, no
 //! HTTP. The serde form below is the family's entry in a scenario's `state.apio`.
 //!
-//! - [`trunk_groups`]: group trunk groups and their backup view (apio-group-trunk-groups.txt);
+//! - [`trunk_groups`] (with [`trunk_fields`], [`devices`], [`reroutes`]) and [`backup`]: group
+//!   trunk groups and their backup view (apio-group-trunk-groups.txt);
 //! - [`connectivity`]: immediate trunking connectivity ranges and prefixes
 //!   (apio-immediate-trunking-connectivity.txt).
 
+pub mod backup;
 pub mod connectivity;
+pub mod devices;
+pub mod reroutes;
+pub mod seed_checks;
 pub mod trunk_fields;
 pub mod trunk_groups;
 
@@ -167,10 +172,10 @@ impl ApioState {
         for (t, tenant) in self.tenants.iter_mut() {
             for (g, group) in tenant.groups.iter_mut() {
                 let at = format!("/tenants/{t}/groups/{g}");
-                trunk_groups::normalise_group(group, &at)?;
+                seed_checks::normalise_group(group, &at)?;
             }
         }
-        trunk_groups::check_references(&self)?;
+        seed_checks::check_references(&self)?;
         connectivity::check_state(&self)?;
         Ok(self)
     }

@@ -1,16 +1,16 @@
-//! Group trunk groups and their backup view (apio-group-trunk-groups.txt): create with defaults
-//! and conditional requirements, read, partial update with rename, delete with its cascade
-//! options, and the backup view over the `unreachableDestination*` settings.
+//! Group trunk groups (apio-group-trunk-groups.txt): create with defaults and conditional
+//! requirements, read, partial update with rename, and delete with its cascade options.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::devices::{DeviceKey, DeviceLevel};
+use super::reroutes::TrunkRef;
 use super::trunk_fields::{
-    self, ACTIONS, Field, backward_limit_calls, defaults, is_reroute_key, is_setting, stored_form,
+    self, ACTIONS, Field, backward_limit_calls, defaults, is_setting, stored_form,
 };
 use super::{ApioState, Device, Group, TenantKind, User, group_not_found};
 use crate::apis::apio::errors::ApioError;
-use crate::engine::family::StateError;
 use crate::engine::ids::IdGen;
 
 /// A trunk group as the state keeps it. `settings` holds every documented setting that has a
@@ -34,75 +34,6 @@ pub struct TrunkGroup {
     pub settings: Map<String, Value>,
 }
 
-/// Which access device a trunk group uses: its name and where it lives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeviceKey {
-    pub name: String,
-    pub level: DeviceLevel,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DeviceLevel {
-    Group,
-    Tenant,
-    System,
-}
-
-impl DeviceLevel {
-    fn as_str(self) -> &'static str {
-        match self {
-            DeviceLevel::Group => "Group",
-            DeviceLevel::Tenant => "Tenant",
-            DeviceLevel::System => "System",
-        }
-    }
-}
-
-/// A trunk group named by a Trunk Group Key, its tenant and group filled in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrunkRef {
-    pub tenant: String,
-    pub group: String,
-    pub name: String,
-}
-
-impl TrunkRef {
-    fn new(tenant: &str, group: &str, name: &str) -> Self {
-        Self {
-            tenant: tenant.into(),
-            group: group.into(),
-            name: name.into(),
-        }
-    }
-
-    /// Reads a stored key (`{"tenantId"?, "groupId"?, "name"}`); a missing tenant or group is
-    /// the one of the trunk group holding the key.
-    fn from_key(key: &Value, tenant: &str, group: &str) -> Option<Self> {
-        let field = |f: &str, default: &str| {
-            key.get(f)
-                .and_then(Value::as_str)
-                .unwrap_or(default)
-                .to_string()
-        };
-        Some(Self {
-            tenant: field("tenantId", tenant),
-            group: field("groupId", group),
-            name: key.get("name")?.as_str()?.to_string(),
-        })
-    }
-}
-
-impl std::fmt::Display for TrunkRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} (tenant {}, group {})",
-            self.name, self.tenant, self.group
-        )
-    }
-}
-
 /// Which business rules apply to a write (from the scenario settings).
 #[derive(Debug, Clone)]
 pub struct WriteRules {
@@ -121,15 +52,15 @@ pub struct DeleteOptions {
     pub keep_numbers: bool,
 }
 
-fn str_of<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+pub(super) fn str_of<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     body.get(key).and_then(Value::as_str)
 }
 
-fn trunk_not_found(g: &str, name: &str) -> ApioError {
+pub(super) fn trunk_not_found(g: &str, name: &str) -> ApioError {
     ApioError::NotFound(format!("Trunk group {name} not found in group {g}."))
 }
 
-fn find(group: &Group, name: &str) -> Option<usize> {
+pub(super) fn find(group: &Group, name: &str) -> Option<usize> {
     group.trunk_groups.iter().position(|tg| tg.name == name)
 }
 
@@ -220,25 +151,6 @@ fn check_conditionals(tg: &TrunkGroup) -> Result<(), ApioError> {
 }
 
 impl ApioState {
-    fn trunk_exists(&self, r: &TrunkRef) -> bool {
-        self.tenants
-            .get(&r.tenant)
-            .and_then(|t| t.groups.get(&r.group))
-            .is_some_and(|g| find(g, &r.name).is_some())
-    }
-
-    fn device_exists(&self, t: &str, g: &str, key: &DeviceKey) -> bool {
-        let has = |devices: &[Device]| devices.iter().any(|d| d.name == key.name);
-        let Some(tenant) = self.tenants.get(t) else {
-            return false;
-        };
-        match key.level {
-            DeviceLevel::Group => tenant.groups.get(g).is_some_and(|g| has(&g.devices)),
-            DeviceLevel::Tenant => has(&tenant.devices),
-            DeviceLevel::System => has(&self.system_devices),
-        }
-    }
-
     fn user_owner(&self, user_id: &str) -> Option<(&str, &str)> {
         self.tenants.iter().find_map(|(t, tenant)| {
             tenant.groups.iter().find_map(|(g, group)| {
@@ -249,79 +161,6 @@ impl ApioState {
                     .then_some((t.as_str(), g.as_str()))
             })
         })
-    }
-
-    /// Every reroute key of every trunk group, resolved: `(holder, setting, target)`.
-    fn reroute_references(&self) -> Vec<(TrunkRef, &'static str, TrunkRef)> {
-        let mut out = Vec::new();
-        for (t, tenant) in &self.tenants {
-            for (g, group) in &tenant.groups {
-                for tg in &group.trunk_groups {
-                    for (_, _, key) in ACTIONS {
-                        if let Some(target) = tg
-                            .settings
-                            .get(*key)
-                            .and_then(|v| TrunkRef::from_key(v, t, g))
-                        {
-                            out.push((TrunkRef::new(t, g, &tg.name), *key, target));
-                        }
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    /// Every reroute trunk group the trunk group names must exist and must not be itself.
-    fn check_reroutes(
-        &self,
-        t: &str,
-        g: &str,
-        tg: &TrunkGroup,
-        old_name: &str,
-    ) -> Result<(), ApioError> {
-        for (_, _, key) in ACTIONS {
-            let Some(target) = tg
-                .settings
-                .get(*key)
-                .and_then(|v| TrunkRef::from_key(v, t, g))
-            else {
-                continue;
-            };
-            if target.tenant == t
-                && target.group == g
-                && (target.name == tg.name || target.name == old_name)
-            {
-                return Err(ApioError::bad(format!(
-                    "{key}: a trunk group cannot reroute to itself."
-                )));
-            }
-            if !self.trunk_exists(&target) {
-                return Err(ApioError::bad(format!(
-                    "{key}: trunk group {target} does not exist."
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    fn device_key(&self, t: &str, g: &str, value: &Value) -> Result<DeviceKey, ApioError> {
-        let key = DeviceKey {
-            name: value["name"].as_str().unwrap_or_default().to_string(),
-            level: match value["level"].as_str() {
-                Some("Tenant") => DeviceLevel::Tenant,
-                Some("System") => DeviceLevel::System,
-                _ => DeviceLevel::Group,
-            },
-        };
-        if !self.device_exists(t, g, &key) {
-            return Err(ApioError::bad(format!(
-                "Access device {} ({} level) does not exist.",
-                key.name,
-                key.level.as_str()
-            )));
-        }
-        Ok(key)
     }
 
     /// The trunk group as GET answers it: never the SIP password; the call counters are 0
@@ -655,23 +494,6 @@ impl ApioState {
         self.trunk_group(t, g, &new_name)
     }
 
-    /// Points every reroute key that named `old` at its new name.
-    fn rename_references(&mut self, old: &TrunkRef, new_name: &str) {
-        for (t, tenant) in self.tenants.iter_mut() {
-            for (g, group) in tenant.groups.iter_mut() {
-                for tg in group.trunk_groups.iter_mut() {
-                    for (_, _, key) in ACTIONS {
-                        if let Some(v) = tg.settings.get_mut(*key)
-                            && TrunkRef::from_key(v, t, g).as_ref() == Some(old)
-                        {
-                            v["name"] = Value::String(new_name.to_string());
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// `DELETE .../trunk_groups/{name}/`. Without `on_cascade` the trunk users stay (no longer
     /// linked to a trunk group) and so do the device and numbers.
     pub fn delete_trunk_group(
@@ -728,144 +550,4 @@ impl ApioState {
         }
         Ok(())
     }
-
-    /// `GET .../trunk_groups/{name}/backup/`: the `unreachableDestination*` settings.
-    pub fn backup(&self, t: &str, g: &str, name: &str) -> Result<Value, ApioError> {
-        let group = self.group(t, g)?;
-        let tg = &group.trunk_groups[find(group, name).ok_or_else(|| trunk_not_found(g, name))?];
-        let s = &tg.settings;
-        let mut o = Map::new();
-        let mode = s
-            .get("unreachableDestinationAction")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        o.insert("mode".into(), Value::String(mode.into()));
-        if let Some(d) = s
-            .get("unreachableDestinationForwardAddress")
-            .filter(|v| v.is_string())
-        {
-            o.insert("destination".into(), d.clone());
-        }
-        if let Some(k) = s
-            .get("unreachableDestinationRerouteTrunkGroup")
-            .filter(|v| v.is_object())
-        {
-            o.insert("trunk".into(), k.clone());
-        }
-        Ok(Value::Object(o))
-    }
-
-    /// `PUT .../trunk_groups/{name}/backup/`: the same write as an update of the three
-    /// `unreachableDestination*` settings, so both views always agree.
-    pub fn update_backup(
-        &mut self,
-        t: &str,
-        g: &str,
-        name: &str,
-        body: &Map<String, Value>,
-    ) -> Result<Value, ApioError> {
-        let mut update = Map::new();
-        for (from, to) in [
-            ("mode", "unreachableDestinationAction"),
-            ("destination", "unreachableDestinationForwardAddress"),
-            ("trunk", "unreachableDestinationRerouteTrunkGroup"),
-        ] {
-            if let Some(v) = body.get(from) {
-                update.insert(to.into(), v.clone());
-            }
-        }
-        let rules = WriteRules {
-            backward_limit_calls: false,
-            teams_sbc_device: None,
-        };
-        self.update_trunk_group(t, g, name, &update, rules)?;
-        self.backup(t, g, name)
-    }
-}
-
-/// Checks a group's seeded trunk groups: unique names, known settings of the right type,
-/// a pilot that is a user of the group. Fills in the defaults a seed leaves out.
-pub fn normalise_group(group: &mut Group, at: &str) -> Result<(), StateError> {
-    let mut seen = std::collections::HashSet::new();
-    for (i, tg) in group.trunk_groups.iter_mut().enumerate() {
-        let here = format!("{at}/trunkGroups/{i}");
-        if tg.name.is_empty() || !seen.insert(tg.name.clone()) {
-            return Err(StateError::new(
-                format!("{here}/name"),
-                "empty or duplicate trunk group name",
-            ));
-        }
-        let given = std::mem::take(&mut tg.settings);
-        for (k, v) in &given {
-            if !is_setting(k) {
-                return Err(StateError::new(
-                    format!("{here}/{k}"),
-                    "not a trunk group setting",
-                ));
-            }
-            let stored = stored_form(k, v);
-            let default = trunk_fields::settings()
-                .find(|(n, _)| n == k)
-                .map(|(_, d)| d.value());
-            let same_type = match default {
-                Some(Value::Bool(_)) => stored.is_boolean(),
-                Some(Value::Number(_)) => stored.is_i64(),
-                Some(Value::String(_)) => stored.is_string(),
-                _ if is_reroute_key(k) => stored.get("name").is_some_and(Value::is_string),
-                _ => stored.is_string() || stored.is_i64(),
-            };
-            if !same_type {
-                return Err(StateError::new(
-                    format!("{here}/{k}"),
-                    "wrong type for this setting",
-                ));
-            }
-        }
-        for (k, d) in trunk_fields::settings() {
-            let v = given
-                .get(k)
-                .map(|v| stored_form(k, v))
-                .unwrap_or_else(|| d.value());
-            if !v.is_null() {
-                tg.settings.insert(k.to_string(), v);
-            }
-        }
-        if let Some(p) = &tg.pilot_user_id
-            && !group.users.iter().any(|u| &u.user_id == p)
-        {
-            return Err(StateError::new(
-                format!("{here}/pilotUserId"),
-                format!("no user {p} in this group"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Checks what trunk groups point at across the state: devices and reroute trunk groups exist.
-pub fn check_references(state: &ApioState) -> Result<(), StateError> {
-    for (t, tenant) in &state.tenants {
-        for (g, group) in &tenant.groups {
-            for (i, tg) in group.trunk_groups.iter().enumerate() {
-                let here = format!("/tenants/{t}/groups/{g}/trunkGroups/{i}");
-                if let Some(d) = &tg.access_device
-                    && !state.device_exists(t, g, d)
-                {
-                    return Err(StateError::new(
-                        format!("{here}/accessDevice"),
-                        "no such device",
-                    ));
-                }
-            }
-        }
-    }
-    for (holder, key, target) in state.reroute_references() {
-        if !state.trunk_exists(&target) {
-            return Err(StateError::new(
-                format!("/tenants/{}/groups/{}", holder.tenant, holder.group),
-                format!("trunk group {} {key}: no trunk group {target}", holder.name),
-            ));
-        }
-    }
-    Ok(())
 }
