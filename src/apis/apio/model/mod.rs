@@ -2,14 +2,16 @@
 //! devices, users, phone numbers, the immediate trunking connectivity service). Pure Rust, no
 //! HTTP. The serde form below is the family's entry in a scenario's `state.apio`.
 //!
-//! - [`trunk_groups`] (with [`trunk_fields`], [`devices`], [`reroutes`]) and [`backup`]: group
-//!   trunk groups and their backup view (apio-group-trunk-groups.txt);
+//! - [`trunk_groups`] (with [`trunk_fields`], [`devices`], [`pilots`], [`reroutes`],
+//!   [`seed_checks`]) and [`backup`]: group trunk groups and their backup view
+//!   (apio-group-trunk-groups.txt);
 //! - [`connectivity`]: immediate trunking connectivity ranges and prefixes
 //!   (apio-immediate-trunking-connectivity.txt).
 
 pub mod backup;
 pub mod connectivity;
 pub mod devices;
+pub mod pilots;
 pub mod reroutes;
 pub mod seed_checks;
 pub mod trunk_fields;

@@ -9,7 +9,7 @@ use super::reroutes::TrunkRef;
 use super::trunk_fields::{
     self, ACTIONS, Field, backward_limit_calls, defaults, is_setting, stored_form,
 };
-use super::{ApioState, Device, Group, TenantKind, User, group_not_found};
+use super::{ApioState, Group, TenantKind, User, group_not_found};
 use crate::apis::apio::errors::ApioError;
 use crate::engine::ids::IdGen;
 
@@ -151,18 +151,6 @@ fn check_conditionals(tg: &TrunkGroup) -> Result<(), ApioError> {
 }
 
 impl ApioState {
-    fn user_owner(&self, user_id: &str) -> Option<(&str, &str)> {
-        self.tenants.iter().find_map(|(t, tenant)| {
-            tenant.groups.iter().find_map(|(g, group)| {
-                group
-                    .users
-                    .iter()
-                    .any(|u| u.user_id == user_id)
-                    .then_some((t.as_str(), g.as_str()))
-            })
-        })
-    }
-
     /// The trunk group as GET answers it: never the SIP password; the call counters are 0
     /// because the fake carries no calls.
     fn trunk_view(group: &Group, tg: &TrunkGroup) -> Value {
@@ -306,108 +294,14 @@ impl ApioState {
             backward_limit_calls(body, &mut tg.settings);
         }
 
-        // accessDevice (an existing device) wins over accessDeviceInfo (a new one).
-        let mut new_device = None;
-        if let Some(existing) = body.get("accessDevice") {
-            tg.access_device = Some(self.device_key(t, g, existing)?);
-        } else if let Some(info) = body.get("accessDeviceInfo") {
-            let device_name = info["deviceName"]
-                .as_str()
-                .map(String::from)
-                .unwrap_or_else(|| format!("{name}_device"));
-            if group.devices.iter().any(|d| d.name == device_name) {
-                return Err(ApioError::bad(format!(
-                    "Access device {device_name} already exists in group {g}."
-                )));
-            }
-            new_device = Some(Device {
-                name: device_name.clone(),
-                device_type: info["deviceType"].as_str().unwrap_or_default().to_string(),
-                mac_address: info["macAddress"].as_str().map(String::from),
-            });
-            tg.access_device = Some(DeviceKey {
-                name: device_name,
-                level: DeviceLevel::Group,
-            });
-        } else if let Some(sbc) = rules.teams_sbc_device.as_deref()
-            && tg.settings.get("trunkingMode").and_then(Value::as_str) == Some("teamsDR")
-        {
-            // A Teams Direct Routing trunk group rides on the SBC's system device.
-            let key = DeviceKey {
-                name: sbc.to_string(),
-                level: DeviceLevel::System,
-            };
-            if !self.device_exists(t, g, &key) {
-                return Err(ApioError::bad(format!(
-                    "TEAMS_CONFIG DR_SBC_DEVICE {sbc} is not a System access device."
-                )));
-            }
-            tg.access_device = Some(key);
-        }
-
-        // pilotUser (full control) wins over pilotUserInfo (built from a phone number).
-        let pilot = if let Some(p) = body.get("pilotUser") {
-            let text = |f: &str| p[f].as_str().map(String::from);
-            Some(User {
-                user_id: text("userId").unwrap_or_default(),
-                last_name: text("lastName").unwrap_or_default(),
-                first_name: text("firstName").unwrap_or_default(),
-                phone_number: text("phoneNumber"),
-                extension: text("extension"),
-                department: p.get("department").cloned(),
-                line_port: text("linePort"),
-                password: text("password"),
-                trunk_group: Some(name.clone()),
-            })
-        } else if let Some(p) = body.get("pilotUserInfo") {
-            let number = p["phoneNumber"].as_str().unwrap_or_default().to_string();
-            let digits: String = number.chars().filter(char::is_ascii_digit).collect();
-            Some(User {
-                user_id: p["userId"]
-                    .as_str()
-                    .map(String::from)
-                    .unwrap_or_else(|| format!("{digits}_pilot")),
-                last_name: "Pilot".into(),
-                first_name: name.clone(),
-                phone_number: Some(number),
-                password: Some(
-                    p["password"]
-                        .as_str()
-                        .map(String::from)
-                        .unwrap_or_else(|| ids.hex(16)),
-                ),
-                trunk_group: Some(name.clone()),
-                ..User::default()
-            })
-        } else {
-            None
-        };
-        let mut new_number = None;
-        if let Some(user) = &pilot {
-            if let Some((ot, og)) = self.user_owner(&user.user_id) {
-                return Err(ApioError::bad(format!(
-                    "User {} already exists (tenant {ot}, group {og}).",
-                    user.user_id
-                )));
-            }
-            if let Some(number) = &user.phone_number {
-                if let Some(holder) = group
-                    .users
-                    .iter()
-                    .find(|u| u.phone_number.as_ref() == Some(number))
-                {
-                    return Err(ApioError::bad(format!(
-                        "Phone number {number} is already used by user {}.",
-                        holder.user_id
-                    )));
-                }
-                // The pilot's number is always created in the group when it is missing.
-                if !group.numbers.contains(number) {
-                    new_number = Some(number.clone());
-                }
-            }
-            tg.pilot_user_id = Some(user.user_id.clone());
-        }
+        let mode = tg.settings.get("trunkingMode").and_then(Value::as_str);
+        let (device, new_device) =
+            self.trunk_device(t, g, &name, mode, body, rules.teams_sbc_device.as_deref())?;
+        tg.access_device = device;
+        let pilot = self.new_pilot(t, g, &name, body, ids)?;
+        tg.pilot_user_id = pilot.as_ref().map(|p| p.user.user_id.clone());
+        let new_number = pilot.as_ref().and_then(|p| p.new_number.clone());
+        let pilot = pilot.map(|p| p.user);
 
         check_conditionals(&tg)?;
         self.check_reroutes(t, g, &tg, &name)?;
