@@ -984,3 +984,45 @@ async fn the_teams_sbc_device_follows_the_scenario_setting() {
     bare.expect(201);
     assert!(bare.json.get("accessDevice").is_none());
 }
+
+#[tokio::test]
+async fn the_documents_delete_example_with_a_content_type_and_no_body_is_accepted() {
+    let srv = TestServer::start().await;
+    let resp = srv
+        .req(Method::DELETE, &instance("trunkgroup"))
+        .body("application/json", "")
+        .send()
+        .await;
+    resp.expect(200);
+    assert_eq!(resp.json, json!({}));
+}
+
+// ---- admin state -------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_admin_state_round_trips_and_a_broken_one_is_refused_with_its_pointer() {
+    let srv = TestServer::start().await;
+    srv.put(&instance("trunkgroup"), json!({"maxActiveCalls": 42}))
+        .await
+        .expect(200);
+    let dumped = srv.get("/__admin/state").await.json;
+    srv.post("/__admin/reset", json!({})).await.expect(200);
+    srv.put("/__admin/state", dumped.clone()).await.expect(200);
+    assert_eq!(
+        srv.get(&instance("trunkgroup")).await.json["maxActiveCalls"],
+        json!(42)
+    );
+
+    let mut broken = dumped.clone();
+    broken["apio"]["tenants"]["foo"]["groups"]["foogroup"]["trunkGroups"][0]["maxActiveCall"] =
+        json!(1);
+    let resp = srv.put("/__admin/state", broken).await;
+    assert_eq!(resp.status, 400, "{}", resp.text());
+    assert!(
+        resp.text()
+            .contains("/tenants/foo/groups/foogroup/trunkGroups/0/maxActiveCall"),
+        "{}",
+        resp.text()
+    );
+    assert_eq!(srv.get("/__admin/state").await.json, dumped);
+}
