@@ -131,13 +131,45 @@ impl IntoReply for ApioError {
     }
 }
 
+/// Field → reason for a validation problem. An undocumented field is named itself (rather
+/// than its parent object), so a client sees at once which key it mistyped.
+fn fields_of(p: &Problem) -> Map<String, Value> {
+    const UNEXPECTED: &str = "Additional properties are not allowed (";
+    let mut fields = Map::new();
+    for v in &p.violations {
+        let base = v.field_name();
+        match v.message.strip_prefix(UNEXPECTED) {
+            Some(rest) => {
+                // `('a', 'b' were unexpected)`: every quoted name is one unknown field.
+                let names = rest.split('\'').skip(1).step_by(2);
+                for name in names {
+                    let key = if base == "body" {
+                        name.to_string()
+                    } else {
+                        format!("{base}.{name}")
+                    };
+                    fields
+                        .entry(key)
+                        .or_insert_with(|| Value::String("is not a documented field".into()));
+                }
+            }
+            None => {
+                fields
+                    .entry(base)
+                    .or_insert_with(|| Value::String(v.message.clone()));
+            }
+        }
+    }
+    fields
+}
+
 /// Renders an engine problem in the apio shape. A fault rule's numeric vendor code becomes a
 /// sub-error (named when the code is one of ours); any other problem is a `details` message.
 pub fn render_problem(p: &Problem) -> Reply {
     let body = match p.kind {
         ProblemKind::Validation => {
             let mut body = details_body(&p.message);
-            body["fields"] = p.violations_object();
+            body["fields"] = Value::Object(fields_of(p));
             body
         }
         ProblemKind::UnsupportedMediaType => {
@@ -185,6 +217,28 @@ mod tests {
             reply.json_body().unwrap(),
             &json!({"errors": [{"code": 46, "name": "NOT_AVAILABLE_IN_ENTERPRISE_MODE",
                 "message": "This API is not available in Enterprise Mode.", "detail": "x"}]})
+        );
+    }
+
+    #[test]
+    fn an_undocumented_field_is_named_itself() {
+        use crate::engine::problem::Violation;
+        let p = Problem::validation(vec![
+            Violation::body(
+                "",
+                "Additional properties are not allowed ('a', 'b' were unexpected)",
+            ),
+            Violation::body(
+                "/pilotUserInfo",
+                "Additional properties are not allowed ('c' was unexpected)",
+            ),
+            Violation::body("/maxActiveCalls", "-1 is less than the minimum of 0"),
+        ]);
+        assert_eq!(
+            Value::Object(fields_of(&p)),
+            json!({"a": "is not a documented field", "b": "is not a documented field",
+                   "pilotUserInfo.c": "is not a documented field",
+                   "maxActiveCalls": "-1 is less than the minimum of 0"})
         );
     }
 
