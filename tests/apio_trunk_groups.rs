@@ -508,7 +508,14 @@ async fn a_pilot_user_id_or_number_already_in_use_is_refused() {
         .post(TG, json!({"name": "P", "maxActiveCalls": 1, "pilotUserInfo": {"phoneNumber": "+3222000200"}}))
         .await;
     taken_number.expect(400);
-    insta::assert_json_snapshot!([taken_id.json, taken_number.json]);
+    let elsewhere = srv
+        .post(
+            "/api/v1/tenants/ApioEntTest/groups/ApioEntGrpTest/services/trunk_groups/",
+            json!({"name": "P", "maxActiveCalls": 1, "pilotUserInfo": {"phoneNumber": "+3222000102"}}),
+        )
+        .await;
+    elsewhere.expect(400);
+    insta::assert_json_snapshot!([taken_id.json, taken_number.json, elsewhere.json]);
 }
 
 #[tokio::test]

@@ -27,6 +27,18 @@ impl ApioState {
         })
     }
 
+    fn number_owner(&self, number: &str) -> Option<(&str, &str)> {
+        self.tenants.iter().find_map(|(t, tenant)| {
+            tenant.groups.iter().find_map(|(g, group)| {
+                group
+                    .numbers
+                    .iter()
+                    .any(|n| n == number)
+                    .then_some((t.as_str(), g.as_str()))
+            })
+        })
+    }
+
     /// Builds the pilot a create asks for and checks it can be created.
     pub(super) fn new_pilot(
         &self,
@@ -93,6 +105,12 @@ impl ApioState {
                 )));
             }
             if !group.numbers.contains(number) {
+                // A number lives in one group only, system-wide.
+                if let Some((ot, og)) = self.number_owner(number) {
+                    return Err(ApioError::bad(format!(
+                        "Phone number {number} belongs to group {og} of tenant {ot}."
+                    )));
+                }
                 new_number = Some(number.clone());
             }
         }
