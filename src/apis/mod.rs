@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use crate::engine::family::{DynFamily, FamilyAdapter};
 
+pub mod apio;
 pub mod fusion;
+
 pub mod pbx;
 
 /// Every family, in the order the engine holds them.
@@ -14,5 +16,6 @@ pub fn families() -> Vec<Arc<dyn DynFamily>> {
     vec![
         FamilyAdapter::new(pbx::Pbx),
         FamilyAdapter::new(fusion::Fusion),
+        FamilyAdapter::new(apio::Apio),
     ]
 }

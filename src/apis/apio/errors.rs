@@ -1,0 +1,260 @@
+//! The apio family's errors. APIO answers 4xx with one of two bodies:
+//!
+//! - sub-errors, for refusals the vendor numbers:
+//!   `{"errors":[{"code":19,"name":"NOT_AVAILABLE_FOR_ASSIGNMENT","message":"...","detail":"..."}]}`
+//!   (`detail` says which entry was refused; there is one error object per refused entry);
+//! - a `details` message for everything else: `{"details":"Trunk group X not found ..."}`,
+//!   plus `fields` (field → reason) when the request broke the contract.
+
+use hyper::StatusCode;
+use serde_json::{Map, Value, json};
+
+use crate::engine::family::IntoReply;
+use crate::engine::problem::{Problem, ProblemKind};
+use crate::engine::reply::Reply;
+
+/// The vendor's numbered sub-errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubCode {
+    /// 19, for a number range that is not (exactly) one the tenant can hand out or take back.
+    NumberRangeNotAvailable,
+    /// 19, for a prefix that is not one the tenant can hand out or take back.
+    PrefixNotAvailable,
+    /// 46: immediate trunking connectivity does not exist for an Enterprise tenant.
+    NotAvailableInEnterpriseMode,
+}
+
+impl SubCode {
+    pub fn code(self) -> u16 {
+        match self {
+            SubCode::NumberRangeNotAvailable | SubCode::PrefixNotAvailable => 19,
+            SubCode::NotAvailableInEnterpriseMode => 46,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SubCode::NumberRangeNotAvailable | SubCode::PrefixNotAvailable => {
+                "NOT_AVAILABLE_FOR_ASSIGNMENT"
+            }
+            SubCode::NotAvailableInEnterpriseMode => "NOT_AVAILABLE_IN_ENTERPRISE_MODE",
+        }
+    }
+
+    /// The vendor's wording, word for word.
+    pub fn message(self) -> &'static str {
+        match self {
+            SubCode::NumberRangeNotAvailable => {
+                "The number range provided is not available to the groups of this Tenant."
+            }
+            SubCode::PrefixNotAvailable => {
+                "The prefix provided is not available to the groups of this Tenant."
+            }
+            SubCode::NotAvailableInEnterpriseMode => {
+                "This API is not available in Enterprise Mode."
+            }
+        }
+    }
+
+    /// The name of a numeric code, for fault rules that inject one.
+    pub fn name_of(code: i64) -> Option<&'static str> {
+        match code {
+            19 => Some(SubCode::NumberRangeNotAvailable.name()),
+            46 => Some(SubCode::NotAvailableInEnterpriseMode.name()),
+            _ => None,
+        }
+    }
+}
+
+/// One refused entry: the sub-code and what exactly was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubError {
+    pub code: SubCode,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApioError {
+    /// 404: unknown tenant, group or trunk group, or a service the group does not have.
+    NotFound(String),
+    /// 400 with a `details` message: a business rule or a conditional requirement.
+    BadRequest(String),
+    /// 400 with numbered sub-errors.
+    Sub(Vec<SubError>),
+}
+
+impl ApioError {
+    pub fn sub(code: SubCode, detail: impl Into<Option<String>>) -> Self {
+        ApioError::Sub(vec![SubError {
+            code,
+            detail: detail.into(),
+        }])
+    }
+
+    pub fn bad(message: impl Into<String>) -> Self {
+        ApioError::BadRequest(message.into())
+    }
+}
+
+/// `{"details": message}`.
+pub fn details_body(message: &str) -> Value {
+    json!({ "details": message })
+}
+
+fn sub_errors_body(errors: &[SubError]) -> Value {
+    let list: Vec<Value> = errors
+        .iter()
+        .map(|e| {
+            let mut o = json!({
+                "code": e.code.code(),
+                "name": e.code.name(),
+                "message": e.code.message(),
+            });
+            if let Some(d) = &e.detail {
+                o["detail"] = Value::String(d.clone());
+            }
+            o
+        })
+        .collect();
+    json!({ "errors": list })
+}
+
+impl IntoReply for ApioError {
+    fn into_reply(self) -> Reply {
+        match self {
+            ApioError::NotFound(m) => Reply::json(StatusCode::NOT_FOUND, details_body(&m)),
+            ApioError::BadRequest(m) => Reply::json(StatusCode::BAD_REQUEST, details_body(&m)),
+            ApioError::Sub(errors) => {
+                Reply::json(StatusCode::BAD_REQUEST, sub_errors_body(&errors))
+            }
+        }
+    }
+}
+
+/// Field → reason for a validation problem. An undocumented field is named itself (rather
+/// than its parent object), so a client sees at once which key it mistyped.
+fn fields_of(p: &Problem) -> Map<String, Value> {
+    const UNEXPECTED: &str = "Additional properties are not allowed (";
+    let mut fields = Map::new();
+    for v in &p.violations {
+        let base = v.field_name();
+        match v.message.strip_prefix(UNEXPECTED) {
+            Some(rest) => {
+                // `('a', 'b' were unexpected)`: every quoted name is one unknown field.
+                let names = rest.split('\'').skip(1).step_by(2);
+                for name in names {
+                    let key = if base == "body" {
+                        name.to_string()
+                    } else {
+                        format!("{base}.{name}")
+                    };
+                    fields
+                        .entry(key)
+                        .or_insert_with(|| Value::String("is not a documented field".into()));
+                }
+            }
+            None => {
+                fields
+                    .entry(base)
+                    .or_insert_with(|| Value::String(v.message.clone()));
+            }
+        }
+    }
+    fields
+}
+
+/// Renders an engine problem in the apio shape. A fault rule's numeric vendor code becomes a
+/// sub-error (named when the code is one of ours); any other problem is a `details` message.
+pub fn render_problem(p: &Problem) -> Reply {
+    let body = match p.kind {
+        ProblemKind::Validation => {
+            let mut body = details_body(&p.message);
+            body["fields"] = Value::Object(fields_of(p));
+            body
+        }
+        ProblemKind::UnsupportedMediaType => {
+            let mut fields = Map::new();
+            fields.insert(
+                "Content-Type".into(),
+                Value::String("must be application/json".into()),
+            );
+            json!({ "details": p.message, "fields": fields })
+        }
+        ProblemKind::Injected => match &p.vendor_code {
+            Some(Value::Number(n)) if n.as_i64().is_some() => {
+                let code = n.as_i64().unwrap_or_default();
+                json!({ "errors": [{
+                    "code": code,
+                    "name": SubCode::name_of(code).unwrap_or("INJECTED_FAULT"),
+                    "message": p.message,
+                }] })
+            }
+            Some(Value::String(s)) => json!({ "details": p.message, "code": s }),
+            Some(other) => json!({ "details": p.message, "code": other.to_string() }),
+            None => details_body(&p.message),
+        },
+        ProblemKind::RouteNotFound
+        | ProblemKind::MethodNotAllowed
+        | ProblemKind::MalformedJson
+        | ProblemKind::NotAcceptable
+        | ProblemKind::PayloadTooLarge
+        | ProblemKind::TooManySessions
+        | ProblemKind::Internal => details_body(&p.message),
+    };
+    Reply::json(p.status, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sub_error_carries_code_name_message_and_detail() {
+        let reply =
+            ApioError::sub(SubCode::NotAvailableInEnterpriseMode, Some("x".into())).into_reply();
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            reply.json_body().unwrap(),
+            &json!({"errors": [{"code": 46, "name": "NOT_AVAILABLE_IN_ENTERPRISE_MODE",
+                "message": "This API is not available in Enterprise Mode.", "detail": "x"}]})
+        );
+    }
+
+    #[test]
+    fn an_undocumented_field_is_named_itself() {
+        use crate::engine::problem::Violation;
+        let p = Problem::validation(vec![
+            Violation::body(
+                "",
+                "Additional properties are not allowed ('a', 'b' were unexpected)",
+            ),
+            Violation::body(
+                "/pilotUserInfo",
+                "Additional properties are not allowed ('c' was unexpected)",
+            ),
+            Violation::body("/maxActiveCalls", "-1 is less than the minimum of 0"),
+        ]);
+        assert_eq!(
+            Value::Object(fields_of(&p)),
+            json!({"a": "is not a documented field", "b": "is not a documented field",
+                   "pilotUserInfo.c": "is not a documented field",
+                   "maxActiveCalls": "-1 is less than the minimum of 0"})
+        );
+    }
+
+    #[test]
+    fn an_injected_numeric_code_becomes_a_sub_error() {
+        let mut p = Problem::new(StatusCode::BAD_REQUEST, ProblemKind::Injected, "boom");
+        p.vendor_code = Some(json!(19));
+        let reply = render_problem(&p);
+        assert_eq!(
+            reply.json_body().unwrap()["errors"][0]["name"],
+            "NOT_AVAILABLE_FOR_ASSIGNMENT"
+        );
+        p.vendor_code = Some(json!("E1"));
+        assert_eq!(
+            render_problem(&p).json_body().unwrap(),
+            &json!({"details": "boom", "code": "E1"})
+        );
+    }
+}

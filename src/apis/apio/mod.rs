@@ -1,0 +1,76 @@
+//! The `apio` family: the BroadWorks orchestration API (APIO) — group trunk groups with their
+//! backup view (apio-group-trunk-groups.txt) under `/api/v1/tenants/...`, and immediate
+//! trunking connectivity numbers and prefixes (apio-immediate-trunking-connectivity.txt)
+//! under `/api/v1/tenant/...`. Every URL ends with `/`.
+
+pub mod errors;
+pub mod handlers;
+pub mod model;
+
+use serde_json::Value;
+
+use crate::engine::family::{Family, Handler, StateError, deserialize_state};
+use crate::engine::problem::Problem;
+use crate::engine::reply::Reply;
+use crate::engine::settings::Settings;
+use errors::ApioError;
+use handlers::{connectivity, trunk_groups};
+use model::ApioState;
+
+pub struct Apio;
+
+impl Family for Apio {
+    type State = ApioState;
+    type Error = ApioError;
+
+    fn name(&self) -> &'static str {
+        "apio"
+    }
+
+    /// Both prefixes, so an unknown URL under either (e.g. one without its trailing slash)
+    /// is answered in the apio shape.
+    fn base_paths(&self) -> &'static [&'static str] {
+        &["/api/v1/tenants/", "/api/v1/tenant/"]
+    }
+
+    fn handlers(&self) -> Vec<(&'static str, Handler<ApioState, ApioError>)> {
+        vec![
+            ("apio_list_trunk_groups", trunk_groups::list),
+            ("apio_create_trunk_group", trunk_groups::create),
+            ("apio_get_trunk_group", trunk_groups::get),
+            ("apio_update_trunk_group", trunk_groups::update),
+            ("apio_delete_trunk_group", trunk_groups::delete),
+            ("apio_get_trunk_group_backup", trunk_groups::get_backup),
+            (
+                "apio_update_trunk_group_backup",
+                trunk_groups::update_backup,
+            ),
+            ("apio_list_itc_numbers", connectivity::list_numbers),
+            ("apio_assign_itc_numbers", connectivity::assign_numbers),
+            ("apio_remove_itc_numbers", connectivity::remove_numbers),
+            (
+                "apio_list_itc_available_numbers",
+                connectivity::available_numbers,
+            ),
+            ("apio_list_itc_prefixes", connectivity::list_prefixes),
+            ("apio_assign_itc_prefixes", connectivity::assign_prefixes),
+            ("apio_remove_itc_prefixes", connectivity::remove_prefixes),
+            (
+                "apio_list_itc_available_prefixes",
+                connectivity::available_prefixes,
+            ),
+        ]
+    }
+
+    fn load_state(&self, seed: Option<&Value>, _: &Settings) -> Result<ApioState, StateError> {
+        let state: ApioState = match seed {
+            Some(v) => deserialize_state(v)?,
+            None => ApioState::default(),
+        };
+        state.normalise()
+    }
+
+    fn render_problem(&self, problem: &Problem) -> Reply {
+        errors::render_problem(problem)
+    }
+}

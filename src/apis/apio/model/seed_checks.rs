@@ -1,0 +1,95 @@
+//! Checks on a seeded or restored state's trunk groups (the scenario's `state.apio`, or
+//! `PUT /__admin/state`): every problem is reported with its JSON pointer.
+
+use serde_json::Value;
+
+use super::trunk_fields::{self, is_reroute_key, is_setting, stored_form};
+use super::{ApioState, Group};
+use crate::engine::family::StateError;
+
+/// Checks a group's seeded trunk groups: unique names, known settings of the right type,
+/// a pilot that is a user of the group. Fills in the defaults a seed leaves out.
+pub fn normalise_group(group: &mut Group, at: &str) -> Result<(), StateError> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, tg) in group.trunk_groups.iter_mut().enumerate() {
+        let here = format!("{at}/trunkGroups/{i}");
+        if tg.name.is_empty() || !seen.insert(tg.name.clone()) {
+            return Err(StateError::new(
+                format!("{here}/name"),
+                "empty or duplicate trunk group name",
+            ));
+        }
+        let given = std::mem::take(&mut tg.settings);
+        for (k, v) in &given {
+            if !is_setting(k) {
+                return Err(StateError::new(
+                    format!("{here}/{k}"),
+                    "not a trunk group setting",
+                ));
+            }
+            let stored = stored_form(k, v);
+            let default = trunk_fields::settings()
+                .find(|(n, _)| n == k)
+                .map(|(_, d)| d.value());
+            let same_type = match default {
+                Some(Value::Bool(_)) => stored.is_boolean(),
+                Some(Value::Number(_)) => stored.is_i64(),
+                Some(Value::String(_)) => stored.is_string(),
+                _ if is_reroute_key(k) => stored.get("name").is_some_and(Value::is_string),
+                _ => stored.is_string() || stored.is_i64(),
+            };
+            if !same_type {
+                return Err(StateError::new(
+                    format!("{here}/{k}"),
+                    "wrong type for this setting",
+                ));
+            }
+        }
+        for (k, d) in trunk_fields::settings() {
+            let v = given
+                .get(k)
+                .map(|v| stored_form(k, v))
+                .unwrap_or_else(|| d.value());
+            if !v.is_null() {
+                tg.settings.insert(k.to_string(), v);
+            }
+        }
+        if let Some(p) = &tg.pilot_user_id
+            && !group.users.iter().any(|u| &u.user_id == p)
+        {
+            return Err(StateError::new(
+                format!("{here}/pilotUserId"),
+                format!("no user {p} in this group"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks what trunk groups point at across the state: devices and reroute trunk groups exist.
+pub fn check_references(state: &ApioState) -> Result<(), StateError> {
+    for (t, tenant) in &state.tenants {
+        for (g, group) in &tenant.groups {
+            for (i, tg) in group.trunk_groups.iter().enumerate() {
+                let here = format!("/tenants/{t}/groups/{g}/trunkGroups/{i}");
+                if let Some(d) = &tg.access_device
+                    && !state.device_exists(t, g, d)
+                {
+                    return Err(StateError::new(
+                        format!("{here}/accessDevice"),
+                        "no such device",
+                    ));
+                }
+            }
+        }
+    }
+    for (holder, key, target) in state.reroute_references() {
+        if !state.trunk_exists(&target) {
+            return Err(StateError::new(
+                format!("/tenants/{}/groups/{}", holder.tenant, holder.group),
+                format!("trunk group {} {key}: no trunk group {target}", holder.name),
+            ));
+        }
+    }
+    Ok(())
+}

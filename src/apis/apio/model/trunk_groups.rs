@@ -1,0 +1,447 @@
+//! Group trunk groups (apio-group-trunk-groups.txt): create with defaults and conditional
+//! requirements, read, partial update with rename, and delete with its cascade options.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::devices::{DeviceKey, DeviceLevel};
+use super::reroutes::TrunkRef;
+use super::trunk_fields::{
+    self, ACTIONS, Field, backward_limit_calls, defaults, is_setting, stored_form,
+};
+use super::{ApioState, Group, TenantKind, User, group_not_found};
+use crate::apis::apio::errors::ApioError;
+use crate::engine::ids::IdGen;
+
+/// A trunk group as the state keeps it. `settings` holds every documented setting that has a
+/// value (an unset one is absent), so the serde form reads like the API's own answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrunkGroup {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_device: Option<DeviceKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pilot_user_id: Option<String>,
+    /// Write-only: kept for the admin state, never answered by the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_authentication_password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_name: Option<String>,
+    #[serde(flatten)]
+    pub settings: Map<String, Value>,
+}
+
+/// Which business rules apply to a write (from the scenario settings).
+#[derive(Debug, Clone)]
+pub struct WriteRules {
+    /// `BACKWARD_TRUNKGROUP_LIMITCALLS`.
+    pub backward_limit_calls: bool,
+    /// `TEAMS_CONFIG.DR_SBC_DEVICE`: the system device a new teamsDR trunk group without a
+    /// device of its own is put on (`None`: leave it without one).
+    pub teams_sbc_device: Option<String>,
+}
+
+/// What else a delete removes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeleteOptions {
+    pub on_cascade: bool,
+    pub keep_device: bool,
+    pub keep_numbers: bool,
+}
+
+pub(super) fn str_of<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    body.get(key).and_then(Value::as_str)
+}
+
+pub(super) fn trunk_not_found(g: &str, name: &str) -> ApioError {
+    ApioError::NotFound(format!("Trunk group {name} not found in group {g}."))
+}
+
+pub(super) fn find(group: &Group, name: &str) -> Option<usize> {
+    group.trunk_groups.iter().position(|tg| tg.name == name)
+}
+
+/// Copies the settings a request gives into `settings`; `null` unsets one.
+fn apply_settings(settings: &mut Map<String, Value>, body: &Map<String, Value>) {
+    for (k, v) in body.iter().filter(|(k, _)| is_setting(k)) {
+        match stored_form(k, v) {
+            Value::Null => {
+                settings.remove(k);
+            }
+            v => {
+                settings.insert(k.clone(), v);
+            }
+        }
+    }
+}
+
+fn is_set(settings: &Map<String, Value>, key: &str) -> bool {
+    match settings.get(key) {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(_) => true,
+    }
+}
+
+/// How much one group may hold, so a client looping over create cannot grow a session without
+/// bound (BroadWorks has limits of its own; these are generous).
+pub const MAX_TRUNK_GROUPS_PER_GROUP: usize = 1_000;
+pub const MAX_ITEMS_PER_GROUP: usize = 10_000;
+
+fn check_capacity(group: &Group, device: bool, user: bool, number: bool) -> Result<(), ApioError> {
+    let full = |what: &str, max: usize| {
+        Err(ApioError::bad(format!(
+            "The group already holds {max} {what}, the most this fake keeps."
+        )))
+    };
+    if group.trunk_groups.len() >= MAX_TRUNK_GROUPS_PER_GROUP {
+        return full("trunk groups", MAX_TRUNK_GROUPS_PER_GROUP);
+    }
+    for (adds, len, what) in [
+        (device, group.devices.len(), "devices"),
+        (user, group.users.len(), "users"),
+        (number, group.numbers.len(), "numbers"),
+    ] {
+        if adds && len >= MAX_ITEMS_PER_GROUP {
+            return full(what, MAX_ITEMS_PER_GROUP);
+        }
+    }
+    Ok(())
+}
+
+/// The document's conditional requirements, checked on the trunk group as it would be after
+/// the write (so a field set earlier satisfies them).
+fn check_conditionals(tg: &TrunkGroup) -> Result<(), ApioError> {
+    let s = &tg.settings;
+    if s.get("requireAuthentication") == Some(&Value::Bool(true))
+        && (!is_set(s, "sipAuthenticationUserName")
+            || tg
+                .sip_authentication_password
+                .as_deref()
+                .is_none_or(str::is_empty))
+    {
+        return Err(ApioError::bad(
+            "sipAuthenticationUserName and sipAuthenticationPassword are required when requireAuthentication is true.",
+        ));
+    }
+    if s.get("enableBursting") == Some(&Value::Bool(true)) && !is_set(s, "burstingMaxActiveCalls") {
+        return Err(ApioError::bad(
+            "burstingMaxActiveCalls is required when enableBursting is true.",
+        ));
+    }
+    for (action, address, trunk) in ACTIONS {
+        match s.get(*action).and_then(Value::as_str) {
+            Some("Forward") if !is_set(s, address) => {
+                return Err(ApioError::bad(format!(
+                    "{address} is required when {action} is 'Forward'."
+                )));
+            }
+            Some("Reroute") if !is_set(s, trunk) => {
+                return Err(ApioError::bad(format!(
+                    "{trunk} is required when {action} is 'Reroute'."
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+impl ApioState {
+    /// The trunk group as GET answers it: never the SIP password; the call counters are 0
+    /// because the fake carries no calls.
+    fn trunk_view(group: &Group, tg: &TrunkGroup) -> Value {
+        let mut o = Map::new();
+        o.insert("name".into(), Value::String(tg.name.clone()));
+        if let Some(d) = &tg.department {
+            o.insert("department".into(), d.clone());
+        }
+        if let Some(p) = &tg.pilot_user_id {
+            o.insert("pilotUserId".into(), Value::String(p.clone()));
+        }
+        if let Some(d) = &tg.access_device {
+            o.insert(
+                "accessDevice".into(),
+                json!({"name": d.name, "level": d.level.as_str()}),
+            );
+        }
+        for field in trunk_fields::FIELDS {
+            match field {
+                Field::Setting(name, _) => {
+                    if let Some(v) = tg.settings.get(*name).filter(|v| !v.is_null()) {
+                        o.insert(name.to_string(), v.clone());
+                    }
+                }
+                Field::HostedUsers => {
+                    let users: Vec<Value> = group
+                        .users
+                        .iter()
+                        .filter(|u| u.trunk_group.as_deref() == Some(tg.name.as_str()))
+                        .filter(|u| tg.pilot_user_id.as_deref() != Some(u.user_id.as_str()))
+                        .map(User::summary)
+                        .collect();
+                    o.insert("hostedUsers".into(), Value::Array(users));
+                }
+                Field::TotalActiveIncomingCalls => {
+                    o.insert("totalActiveIncomingCalls".into(), Value::from(0));
+                }
+                Field::TotalActiveOutgoingCalls => {
+                    o.insert("totalActiveOutgoingCalls".into(), Value::from(0));
+                }
+            }
+        }
+        if let Some(t) = &tg.template_name {
+            o.insert("templateName".into(), Value::String(t.clone()));
+        }
+        Value::Object(o)
+    }
+
+    /// `GET .../trunk_groups/`: the group's trunk groups (or the whole enterprise's).
+    pub fn list_trunk_groups(
+        &self,
+        t: &str,
+        g: &str,
+        mode: Option<&str>,
+        whole_enterprise: bool,
+    ) -> Result<Value, ApioError> {
+        let tenant = self.tenant(t)?;
+        if !tenant.groups.contains_key(g) {
+            return Err(group_not_found(t, g));
+        }
+        if whole_enterprise && tenant.kind != TenantKind::Enterprise {
+            return Err(ApioError::bad(format!(
+                "includeEnterpriseTrunkGroups is only accepted for a Tenant of type Enterprise; {t} is not one."
+            )));
+        }
+        let groups: Vec<(&String, &Group)> = tenant
+            .groups
+            .iter()
+            .filter(|(id, _)| whole_enterprise || id.as_str() == g)
+            .collect();
+        let mut trunks = Vec::new();
+        for (gid, group) in groups {
+            for tg in &group.trunk_groups {
+                let tg_mode = tg
+                    .settings
+                    .get("trunkingMode")
+                    .and_then(Value::as_str)
+                    .unwrap_or("normal");
+                if mode.is_some_and(|m| m != tg_mode) {
+                    continue;
+                }
+                let mut o = Map::new();
+                o.insert("name".into(), Value::String(tg.name.clone()));
+                if let Some(d) = &tg.department {
+                    o.insert("department".into(), d.clone());
+                }
+                let (device, level) = tg
+                    .access_device
+                    .as_ref()
+                    .map(|d| (d.name.as_str(), d.level.as_str()))
+                    .unwrap_or(("", ""));
+                o.insert("deviceName".into(), Value::String(device.into()));
+                o.insert("deviceLevel".into(), Value::String(level.into()));
+                o.insert("groupId".into(), Value::String(gid.clone()));
+                o.insert("trunkingMode".into(), Value::String(tg_mode.into()));
+                trunks.push(Value::Object(o));
+            }
+        }
+        Ok(json!({ "trunks": trunks }))
+    }
+
+    /// `GET .../trunk_groups/{name}/`
+    pub fn trunk_group(&self, t: &str, g: &str, name: &str) -> Result<Value, ApioError> {
+        let group = self.group(t, g)?;
+        let tg = find(group, name).ok_or_else(|| trunk_not_found(g, name))?;
+        Ok(Self::trunk_view(group, &group.trunk_groups[tg]))
+    }
+
+    /// `POST .../trunk_groups/`: checks everything first, then creates the trunk group, and
+    /// the device, pilot user and pilot number it asks for, in one go.
+    pub fn create_trunk_group(
+        &mut self,
+        t: &str,
+        g: &str,
+        body: &Map<String, Value>,
+        rules: WriteRules,
+        ids: &mut IdGen,
+    ) -> Result<Value, ApioError> {
+        let group = self.group(t, g)?;
+        let name = str_of(body, "name").unwrap_or_default().to_string();
+        if find(group, &name).is_some() {
+            return Err(ApioError::bad(format!(
+                "A trunk group named {name} already exists in group {g}."
+            )));
+        }
+        let mut tg = TrunkGroup {
+            name: name.clone(),
+            department: body.get("department").cloned(),
+            access_device: None,
+            pilot_user_id: None,
+            sip_authentication_password: str_of(body, "sipAuthenticationPassword")
+                .map(String::from),
+            template_name: str_of(body, "templateName").map(String::from),
+            settings: defaults()
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .collect(),
+        };
+        apply_settings(&mut tg.settings, body);
+        if rules.backward_limit_calls {
+            backward_limit_calls(body, &mut tg.settings);
+        }
+
+        let mode = tg.settings.get("trunkingMode").and_then(Value::as_str);
+        let (device, new_device) =
+            self.trunk_device(t, g, &name, mode, body, rules.teams_sbc_device.as_deref())?;
+        tg.access_device = device;
+        let pilot = self.new_pilot(t, g, &name, body, ids)?;
+        tg.pilot_user_id = pilot.as_ref().map(|p| p.user.user_id.clone());
+        let new_number = pilot.as_ref().and_then(|p| p.new_number.clone());
+        let pilot = pilot.map(|p| p.user);
+
+        check_conditionals(&tg)?;
+        self.check_reroutes(t, g, &tg, &name)?;
+        check_capacity(
+            group,
+            new_device.is_some(),
+            pilot.is_some(),
+            new_number.is_some(),
+        )?;
+
+        let group = self.group_mut(t, g)?;
+        group.devices.extend(new_device);
+        group.numbers.extend(new_number);
+        group.users.extend(pilot);
+        group.trunk_groups.push(tg);
+        let group = self.group(t, g)?;
+        Ok(Self::trunk_view(
+            group,
+            group.trunk_groups.last().expect("just pushed"),
+        ))
+    }
+
+    /// `PUT .../trunk_groups/{name}/`: a partial update, a rename through `name`.
+    pub fn update_trunk_group(
+        &mut self,
+        t: &str,
+        g: &str,
+        name: &str,
+        body: &Map<String, Value>,
+        rules: WriteRules,
+    ) -> Result<Value, ApioError> {
+        let group = self.group(t, g)?;
+        let idx = find(group, name).ok_or_else(|| trunk_not_found(g, name))?;
+        let mut tg = group.trunk_groups[idx].clone();
+        if let Some(new_name) = str_of(body, "name").filter(|n| *n != name) {
+            if find(group, new_name).is_some() {
+                return Err(ApioError::bad(format!(
+                    "A trunk group named {new_name} already exists in group {g}."
+                )));
+            }
+            tg.name = new_name.to_string();
+        }
+        apply_settings(&mut tg.settings, body);
+        if rules.backward_limit_calls {
+            backward_limit_calls(body, &mut tg.settings);
+        }
+        if let Some(p) = str_of(body, "sipAuthenticationPassword") {
+            tg.sip_authentication_password = Some(p.to_string());
+        }
+        if let Some(d) = body.get("department") {
+            tg.department = Some(d.clone());
+        }
+        if let Some(d) = body.get("accessDevice") {
+            tg.access_device = Some(self.device_key(t, g, d)?);
+        }
+        if let Some(pilot) = str_of(body, "pilotUserId") {
+            let is_trunk_user = group
+                .users
+                .iter()
+                .any(|u| u.user_id == pilot && u.trunk_group.as_deref() == Some(name));
+            if !is_trunk_user {
+                return Err(ApioError::bad(format!(
+                    "pilotUserId: {pilot} is not a user of trunk group {name}."
+                )));
+            }
+            tg.pilot_user_id = Some(pilot.to_string());
+        }
+        check_conditionals(&tg)?;
+        self.check_reroutes(t, g, &tg, name)?;
+
+        let new_name = tg.name.clone();
+        let group = self.group_mut(t, g)?;
+        group.trunk_groups[idx] = tg;
+        if new_name != name {
+            for u in group
+                .users
+                .iter_mut()
+                .filter(|u| u.trunk_group.as_deref() == Some(name))
+            {
+                u.trunk_group = Some(new_name.clone());
+            }
+            self.rename_references(&TrunkRef::new(t, g, name), &new_name);
+        }
+        self.trunk_group(t, g, &new_name)
+    }
+
+    /// `DELETE .../trunk_groups/{name}/`. Without `on_cascade` the trunk users stay (no longer
+    /// linked to a trunk group) and so do the device and numbers.
+    pub fn delete_trunk_group(
+        &mut self,
+        t: &str,
+        g: &str,
+        name: &str,
+        opts: DeleteOptions,
+    ) -> Result<(), ApioError> {
+        let group = self.group(t, g)?;
+        let idx = find(group, name).ok_or_else(|| trunk_not_found(g, name))?;
+        let me = TrunkRef::new(t, g, name);
+        if let Some((holder, key, _)) = self
+            .reroute_references()
+            .into_iter()
+            .find(|(holder, _, target)| *target == me && *holder != me)
+        {
+            return Err(ApioError::bad(format!(
+                "Trunk group {name} is still used by trunk group {holder} as {key}."
+            )));
+        }
+        let group = self.group_mut(t, g)?;
+        let tg = group.trunk_groups.remove(idx);
+        if opts.on_cascade {
+            let (gone, kept): (Vec<User>, Vec<User>) = std::mem::take(&mut group.users)
+                .into_iter()
+                .partition(|u| u.trunk_group.as_deref() == Some(name));
+            group.users = kept;
+            if !opts.keep_numbers {
+                let numbers: Vec<&String> = gone
+                    .iter()
+                    .filter_map(|u| u.phone_number.as_ref())
+                    .collect();
+                group.numbers.retain(|n| !numbers.contains(&n));
+            }
+            // Only a group device can go, and only when no other trunk group still uses it.
+            if let Some(device) = tg.access_device.filter(|d| d.level == DeviceLevel::Group)
+                && !opts.keep_device
+                && !group
+                    .trunk_groups
+                    .iter()
+                    .any(|o| o.access_device.as_ref() == Some(&device))
+            {
+                group.devices.retain(|d| d.name != device.name);
+            }
+        } else {
+            for u in group
+                .users
+                .iter_mut()
+                .filter(|u| u.trunk_group.as_deref() == Some(name))
+            {
+                u.trunk_group = None;
+            }
+        }
+        Ok(())
+    }
+}
