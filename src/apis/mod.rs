@@ -6,9 +6,13 @@ use std::sync::Arc;
 
 use crate::engine::family::{DynFamily, FamilyAdapter};
 
+pub mod operator;
 pub mod pbx;
 
 /// Every family, in the order the engine holds them.
 pub fn families() -> Vec<Arc<dyn DynFamily>> {
-    vec![FamilyAdapter::new(pbx::Pbx)]
+    vec![
+        FamilyAdapter::new(pbx::Pbx),
+        FamilyAdapter::new(operator::Operator),
+    ]
 }
