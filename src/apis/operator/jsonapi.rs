@@ -57,6 +57,8 @@ pub struct QuerySpec {
     pub collection: bool,
     /// Sortable fields (`id` plus the resource's sortable attributes).
     pub sortable: &'static [&'static str],
+    /// Whether the answer is a document at all; without one (DELETE) no parameter applies.
+    pub returns_document: bool,
     /// Relationship paths `include` may name.
     pub includes: &'static [&'static str],
     /// `fields[TYPE]` the operation accepts, with the field names of each type.
@@ -96,7 +98,14 @@ impl Query {
         };
         let mut issues = Vec::new();
         for (name, value) in &query.0 {
-            if let Some(ty) = bracketed(name, "fields") {
+            if !spec.returns_document {
+                issues.push(QueryIssue::new(
+                    name,
+                    "param_not_allowed",
+                    "Param not allowed",
+                    format!("{name} does not apply: this request answers no document"),
+                ));
+            } else if let Some(ty) = bracketed(name, "fields") {
                 match spec.fieldsets.iter().find(|(t, _)| *t == ty) {
                     Some((_, known)) => {
                         let names = split_list(value);
@@ -277,10 +286,9 @@ pub fn select<'a, R: Resource>(items: &'a [R], q: &Query) -> (usize, Vec<&'a R>)
     let mut hits: Vec<&R> = items
         .iter()
         .filter(|r| {
-            q.filters.iter().all(|(name, values)| {
-                r.filter_key(name)
-                    .is_some_and(|key| values.contains(&key))
-            })
+            q.filters
+                .iter()
+                .all(|(name, values)| r.filter_key(name).is_some_and(|key| values.contains(&key)))
         })
         .collect();
     hits.sort_by(|a, b| {
@@ -452,6 +460,7 @@ mod tests {
         primary: "things",
         filters: &["id"],
         collection: true,
+        returns_document: true,
         sortable: &["id", "name"],
         includes: &["owner"],
         fieldsets: &[("things", &["name", "owner"]), ("owners", &["name"])],
