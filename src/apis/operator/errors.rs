@@ -315,3 +315,77 @@ pub fn render_problem(p: &Problem) -> Reply {
     }
     reply
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::problem::Violation;
+
+    fn body(reply: &Reply) -> Value {
+        reply.json_body().cloned().unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn an_injected_fault_keeps_its_status_and_gives_its_code_as_a_string() {
+        let mut p = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ProblemKind::Injected,
+            "maintenance",
+        );
+        p.vendor_code = Some(json!(4711));
+        let reply = render_problem(&p);
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            body(&reply),
+            json!({"errors": [{"status": "503", "code": "4711", "title": "Service Unavailable", "detail": "maintenance"}]})
+        );
+        assert_eq!(reply.headers.get("content-type").unwrap(), MEDIA_TYPE);
+    }
+
+    #[test]
+    fn body_violations_are_422_with_pointers_and_query_ones_400_with_parameters() {
+        let body_only = render_problem(&Problem::validation(vec![Violation::body(
+            "/data/type",
+            "is required",
+        )]));
+        let mixed = render_problem(&Problem::validation(vec![
+            Violation::body("/data/type", "is required"),
+            Violation::query("page[size]", "must be at least 1"),
+        ]));
+        assert_eq!(body_only.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            body(&body_only)["errors"][0]["source"],
+            json!({"pointer": "/data/type"})
+        );
+        // Mixed 4xx errors answer the most general status, 400, each error keeping its own.
+        assert_eq!(mixed.status, StatusCode::BAD_REQUEST);
+        assert_eq!(body(&mixed)["errors"][0]["status"], "422");
+        assert_eq!(
+            body(&mixed)["errors"][1]["source"],
+            json!({"parameter": "page[size]"})
+        );
+    }
+
+    #[test]
+    fn every_engine_problem_renders_as_json_api_errors_with_its_status() {
+        for (kind, status) in [
+            (ProblemKind::RouteNotFound, 404),
+            (ProblemKind::MethodNotAllowed, 405),
+            (ProblemKind::MalformedJson, 400),
+            (ProblemKind::UnsupportedMediaType, 415),
+            (ProblemKind::NotAcceptable, 406),
+            (ProblemKind::Validation, 422),
+            (ProblemKind::PayloadTooLarge, 413),
+            (ProblemKind::TooManySessions, 429),
+            (ProblemKind::Internal, 500),
+        ] {
+            let reply = render_problem(&Problem::new(StatusCode::BAD_REQUEST, kind, "x"));
+            assert_eq!(reply.status.as_u16(), status, "{kind:?}");
+            assert_eq!(
+                body(&reply)["errors"][0]["status"],
+                status.to_string(),
+                "{kind:?}"
+            );
+        }
+    }
+}
