@@ -104,6 +104,13 @@ fn assert_request_document(method: &Method, doc: &Value) {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
+/// The bytes of a create/update document, after checking it against the JSON:API request schema.
+#[track_caller]
+fn request_body(method: &Method, doc: &Value) -> Vec<u8> {
+    assert_request_document(method, doc);
+    serde_json::to_vec(doc).unwrap()
+}
+
 /// A server whose default session writes links with the vendor's base URL.
 async fn start() -> TestServer {
     let srv = TestServer::start().await;
@@ -124,8 +131,7 @@ async fn set_settings(srv: &TestServer, settings: Value) {
 async fn send(srv: &TestServer, method: Method, path: &str, doc: Option<Value>) -> Resp {
     let mut req = srv.req(method.clone(), path).header("accept", MEDIA_TYPE);
     if let Some(doc) = &doc {
-        assert_request_document(&method, doc);
-        req = req.body(MEDIA_TYPE, serde_json::to_vec(doc).unwrap());
+        req = req.body(MEDIA_TYPE, request_body(&method, doc));
     }
     let resp = req.send().await;
     assert_jsonapi(&resp);
@@ -1292,7 +1298,7 @@ async fn customers_have_nothing_to_include() {
 #[tokio::test]
 async fn a_content_type_with_media_type_parameters_is_415() {
     let srv = start().await;
-    let body = serde_json::to_vec(&documented_create()).unwrap();
+    let body = request_body(&Method::POST, &documented_create());
 
     let create = srv
         .req(Method::POST, TRUNKS)
@@ -1320,7 +1326,7 @@ async fn a_content_type_with_media_type_parameters_is_415() {
 #[tokio::test]
 async fn a_document_in_another_media_type_or_without_one_is_415() {
     let srv = start().await;
-    let body = serde_json::to_vec(&documented_create()).unwrap();
+    let body = request_body(&Method::POST, &documented_create());
 
     let plain_json = srv
         .req(Method::POST, TRUNKS)
@@ -1522,7 +1528,7 @@ async fn sessions_keep_their_own_trunks() {
         .session("other")
         .body(
             MEDIA_TYPE,
-            serde_json::to_vec(&new_trunk("123", json!({}))).unwrap(),
+            request_body(&Method::POST, &new_trunk("123", json!({}))),
         )
         .send()
         .await;
@@ -1530,4 +1536,25 @@ async fn sessions_keep_their_own_trunks() {
     assert_jsonapi(&created);
     created.expect(201);
     assert_eq!(get(&srv, TRUNKS).await.json["meta"]["record_count"], 4);
+}
+
+#[test]
+fn the_json_api_schema_checks_used_here_do_reject_broken_documents() {
+    let broken_responses = [
+        json!({"data": {"type": "incoming_trunks"}}),
+        json!({"errors": [{"status": 404}]}),
+        json!({"data": [], "errors": []}),
+        json!({"data": [], "links": {"first": 1}}),
+    ];
+    for doc in broken_responses {
+        assert!(!violations(&schemas().response, &doc).is_empty(), "{doc}");
+    }
+    assert!(!violations(&schemas().create, &json!({"data": {"attributes": {}}})).is_empty());
+    assert!(
+        !violations(
+            &schemas().update,
+            &json!({"data": {"type": "incoming_trunks"}})
+        )
+        .is_empty()
+    );
 }
