@@ -939,6 +939,25 @@ async fn sparse_fieldsets_return_only_the_fields_asked_for() {
 }
 
 #[tokio::test]
+async fn naming_customer_in_the_fieldset_shows_the_linkage_without_including_it() {
+    let srv = start().await;
+
+    let resp = get(
+        &srv,
+        &format!("{TRUNKS}/{PATCHED_ID}?fields[incoming_trunks]=customer"),
+    )
+    .await;
+
+    resp.expect(200);
+    assert!(resp.json["data"].get("attributes").is_none());
+    assert_eq!(
+        resp.json["data"]["relationships"],
+        json!({"customer": {"data": {"type": "customers", "id": "123"}}})
+    );
+    assert!(resp.json.get("included").is_none());
+}
+
+#[tokio::test]
 async fn an_empty_fieldset_leaves_only_identity_and_links() {
     let srv = start().await;
 
@@ -1239,6 +1258,29 @@ async fn a_customer_with_incoming_trunks_cannot_be_deleted_until_they_are_gone()
 }
 
 #[tokio::test]
+async fn an_unknown_customer_is_404_for_get_update_and_delete() {
+    let srv = start().await;
+    let path = format!("{CUSTOMERS}/404");
+
+    let read = get(&srv, &path).await;
+    let update = patch(
+        &srv,
+        &path,
+        json!({"data": {"type": "customers", "id": "404", "attributes": {"name": "x"}}}),
+    )
+    .await;
+    let gone = delete(&srv, &path).await;
+
+    for resp in [&read, &update, &gone] {
+        resp.expect(404);
+        assert_eq!(
+            errors(resp),
+            vec![error("404", "record_not_found", Value::Null)]
+        );
+    }
+}
+
+#[tokio::test]
 async fn customers_filter_sort_and_page_like_trunks() {
     let srv = start().await;
     for (id, name) in [("9", "Nine"), ("10", "Ten"), ("200", "Two hundred")] {
@@ -1380,6 +1422,7 @@ async fn an_accept_whose_every_json_api_instance_has_parameters_is_406() {
         with_accept("application/vnd.api+json;ext=bulk, application/vnd.api+json").await;
     let weighted = with_accept("application/vnd.api+json;q=0.8, text/html").await;
     let anything = with_accept("*/*").await;
+    let plain_json = with_accept("application/json").await;
 
     assert_jsonapi(&refused);
     refused.expect(406);
@@ -1387,7 +1430,7 @@ async fn an_accept_whose_every_json_api_instance_has_parameters_is_406() {
         errors(&refused),
         vec![error("406", "not_acceptable", Value::Null)]
     );
-    for ok in [&one_plain, &weighted, &anything] {
+    for ok in [&one_plain, &weighted, &anything, &plain_json] {
         assert_jsonapi(ok);
         ok.expect(200);
     }
@@ -1443,6 +1486,24 @@ async fn links_follow_the_request_host_when_no_base_url_is_set() {
     // ... so a client can follow them back to the fake.
     let followed = srv.client.get(&expected).send().await.unwrap();
     assert_eq!(followed.status(), 200);
+}
+
+#[tokio::test]
+async fn links_honour_forwarded_scheme_and_host_from_a_proxy() {
+    let srv = TestServer::start().await;
+
+    let resp = srv
+        .req(Method::GET, &format!("{TRUNKS}/{PATCHED_ID}"))
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-host", "mock.example.org")
+        .send()
+        .await;
+
+    assert_jsonapi(&resp);
+    assert_eq!(
+        resp.json["data"]["links"]["self"],
+        format!("https://mock.example.org{TRUNKS}/{PATCHED_ID}")
+    );
 }
 
 #[tokio::test]
