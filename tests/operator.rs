@@ -539,6 +539,29 @@ async fn invalid_attributes_are_422_with_one_error_object_per_member() {
 }
 
 #[tokio::test]
+async fn an_unknown_attribute_is_422_pointing_at_the_attribute_itself() {
+    let srv = start().await;
+
+    let resp = post(
+        &srv,
+        TRUNKS,
+        new_trunk("123", json!({"name": "x", "colour": "red"})),
+    )
+    .await;
+
+    resp.expect(422);
+    assert_eq!(
+        errors(&resp),
+        vec![error(
+            "422",
+            "validation_error",
+            json!({"pointer": "/data/attributes/colour"})
+        )]
+    );
+    assert_eq!(get(&srv, TRUNKS).await.json["meta"]["record_count"], 4);
+}
+
+#[tokio::test]
 async fn a_document_without_data_is_not_json_api_and_answers_422() {
     let srv = start().await;
 

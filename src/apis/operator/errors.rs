@@ -220,6 +220,57 @@ impl IntoReply for OperatorError {
     }
 }
 
+/// The error objects of one body violation. A member the schema does not allow is reported
+/// at its parent by the validator; JSON:API clients expect the pointer of the member itself
+/// (`/data/attributes/colour`), so each unexpected member gets its own error object.
+fn body_errors(pointer: &str, message: &str) -> Vec<ErrorObject> {
+    let error = |pointer: String, detail: String| {
+        ErrorObject::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            "Validation error",
+            detail,
+        )
+        .at(Source::Pointer(pointer))
+    };
+    let unexpected = unexpected_members(message);
+    if unexpected.is_empty() {
+        let field = pointer.trim_start_matches('/').replace('/', ".");
+        let field = if field.is_empty() {
+            "document".to_string()
+        } else {
+            field
+        };
+        return vec![error(pointer.to_string(), format!("{field}: {message}"))];
+    }
+    unexpected
+        .into_iter()
+        .map(|name| {
+            let escaped = name.replace('~', "~0").replace('/', "~1");
+            error(
+                format!("{pointer}/{escaped}"),
+                format!("{name} is not allowed here"),
+            )
+        })
+        .collect()
+}
+
+/// The member names of an "Additional properties are not allowed ('a', 'b' were unexpected)"
+/// message; empty for any other message.
+fn unexpected_members(message: &str) -> Vec<String> {
+    let Some(rest) = message.strip_prefix("Additional properties are not allowed (") else {
+        return Vec::new();
+    };
+    let list = rest
+        .trim_end_matches(')')
+        .trim_end_matches(" were unexpected")
+        .trim_end_matches(" was unexpected");
+    list.split(", ")
+        .filter_map(|q| q.strip_prefix('\'')?.strip_suffix('\''))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Renders an engine problem as JSON:API errors.
 pub fn render_problem(p: &Problem) -> Reply {
     let simple = |status: StatusCode, code: &str, title: &str| {
@@ -229,23 +280,19 @@ pub fn render_problem(p: &Problem) -> Reply {
         ProblemKind::Validation => p
             .violations
             .iter()
-            .map(|v| match v.location {
+            .flat_map(|v| match v.location {
                 // JSON:API answers 422 for a document that breaks the schema ...
-                Location::Body => ErrorObject::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation_error",
-                    "Validation error",
-                    format!("{}: {}", v.field_name(), v.message),
-                )
-                .at(Source::Pointer(v.field.clone())),
+                Location::Body => body_errors(&v.field, &v.message),
                 // ... and 400 for a query parameter it cannot use.
-                _ => ErrorObject::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_parameter_value",
-                    "Invalid parameter value",
-                    format!("{}: {}", v.field, v.message),
-                )
-                .at(Source::Parameter(v.field.clone())),
+                _ => vec![
+                    ErrorObject::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_parameter_value",
+                        "Invalid parameter value",
+                        format!("{}: {}", v.field, v.message),
+                    )
+                    .at(Source::Parameter(v.field.clone())),
+                ],
             })
             .collect(),
         ProblemKind::RouteNotFound => {
@@ -364,6 +411,25 @@ mod tests {
             body(&mixed)["errors"][1]["source"],
             json!({"parameter": "page[size]"})
         );
+    }
+
+    #[test]
+    fn each_unexpected_member_gets_its_own_pointer() {
+        let objects = body_errors(
+            "/data/attributes",
+            "Additional properties are not allowed ('colour', 'size' were unexpected)",
+        );
+        let pointers: Vec<_> = objects.iter().map(|e| e.source.clone()).collect();
+        assert_eq!(
+            pointers,
+            vec![
+                Some(Source::Pointer("/data/attributes/colour".into())),
+                Some(Source::Pointer("/data/attributes/size".into())),
+            ]
+        );
+        let other = body_errors("/data/type", "is required");
+        assert_eq!(other[0].source, Some(Source::Pointer("/data/type".into())));
+        assert_eq!(other[0].detail, "data.type: is required");
     }
 
     #[test]
