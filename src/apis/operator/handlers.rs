@@ -86,11 +86,11 @@ fn no_content() -> Reply {
 }
 
 /// `data` of a request document (the contract requires it to be an object).
-fn data(body: &Value) -> &Map<String, Value> {
-    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+fn data(body: &Value) -> Map<String, Value> {
     body.get("data")
         .and_then(Value::as_object)
-        .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn attributes(data: &Map<String, Value>) -> Map<String, Value> {
@@ -182,7 +182,7 @@ pub fn list_incoming_trunks(state: &mut OperatorState, call: &mut Call<'_>) -> R
 /// `POST /incoming_trunks`: 201 with the new trunk and `Location` = `links.self`.
 pub fn create_incoming_trunk(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
     let q = Query::parse(call.query, &TRUNK_ONE)?;
-    let d = data(call.body);
+    let d = &data(call.body);
     check_type(d, IncomingTrunk::TYPE)?;
     if d.contains_key("id") {
         return Err(OperatorError::ClientGeneratedId {
@@ -212,7 +212,7 @@ pub fn get_incoming_trunk(state: &mut OperatorState, call: &mut Call<'_>) -> Res
 /// `PATCH /incoming_trunks/{id}`: only the attributes given change.
 pub fn update_incoming_trunk(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
     let q = Query::parse(call.query, &TRUNK_ONE)?;
-    let d = data(call.body);
+    let d = &data(call.body);
     check_type(d, IncomingTrunk::TYPE)?;
     check_id(d, call.param("id"))?;
     let changes = TrunkChanges::from_attributes(&attributes(d));
@@ -245,7 +245,7 @@ pub fn list_customers(state: &mut OperatorState, call: &mut Call<'_>) -> Result 
 /// `POST /customers`: the client chooses the id; a taken one answers 409.
 pub fn create_customer(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
     let q = Query::parse(call.query, &CUSTOMER_ONE)?;
-    let d = data(call.body);
+    let d = &data(call.body);
     check_type(d, Customer::TYPE)?;
     let id = d
         .get("id")
@@ -274,7 +274,7 @@ pub fn get_customer(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
 /// `PATCH /customers/{id}`
 pub fn update_customer(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
     let q = Query::parse(call.query, &CUSTOMER_ONE)?;
-    let d = data(call.body);
+    let d = &data(call.body);
     check_type(d, Customer::TYPE)?;
     check_id(d, call.param("id"))?;
     let changes = CustomerChanges::from_attributes(&attributes(d));
