@@ -8,7 +8,7 @@ use crate::engine::family::{DynFamily, FamilyAdapter};
 
 pub mod apio;
 pub mod fusion;
-
+pub mod operator;
 pub mod pbx;
 
 /// Every family, in the order the engine holds them.
@@ -17,5 +17,6 @@ pub fn families() -> Vec<Arc<dyn DynFamily>> {
         FamilyAdapter::new(pbx::Pbx),
         FamilyAdapter::new(fusion::Fusion),
         FamilyAdapter::new(apio::Apio),
+        FamilyAdapter::new(operator::Operator),
     ]
 }

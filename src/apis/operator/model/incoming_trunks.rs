@@ -1,0 +1,367 @@
+//! Incoming trunks: each belongs to one customer and gets a unique domain when it is created.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::OperatorState;
+use crate::apis::operator::errors::OperatorError;
+use crate::apis::operator::jsonapi::{Identifier, Resource};
+use crate::engine::ids::IdGen;
+use crate::engine::settings::Settings;
+
+/// The documented codecs plus `telephone-event/8000`, the form every example uses.
+pub const CODECS: &[&str] = &[
+    "g729",
+    "G722",
+    "GSM",
+    "PCMA",
+    "PCMU",
+    "OPUS",
+    "telephone-event",
+    "telephone-event/8000",
+];
+/// What a new trunk gets without `codecs` (the vendor's default "may vary per domain"; this is
+/// the list every example of the document shows). Setting `operator.default_codecs` changes it.
+pub const DEFAULT_CODECS: &[&str] = &["PCMU", "PCMA", "telephone-event/8000"];
+/// The host part after the generated number (setting `operator.domain_suffix`).
+pub const DEFAULT_DOMAIN_SUFFIX: &str = "did-gw-sandbox.phone.systems";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TransportProtocol {
+    #[default]
+    Udp,
+    Tcp,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DestinationField {
+    #[default]
+    RuriUserpart,
+    ToUserpart,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncomingTrunk {
+    pub id: String,
+    /// The owning customer; it never changes after creation.
+    pub customer_id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub transport_protocol: TransportProtocol,
+    #[serde(default = "default_codecs")]
+    pub codecs: Vec<String>,
+    #[serde(default)]
+    pub destination_field: DestinationField,
+    pub domain: String,
+}
+
+fn default_codecs() -> Vec<String> {
+    DEFAULT_CODECS.iter().map(|c| c.to_string()).collect()
+}
+
+/// Codecs a stored trunk may hold: known, unique, at least one.
+pub fn check_codecs(codecs: &[String]) -> Result<(), String> {
+    if codecs.is_empty() {
+        return Err("at least one codec is required".into());
+    }
+    for (i, c) in codecs.iter().enumerate() {
+        if !CODECS.contains(&c.as_str()) {
+            return Err(format!("{c} is not a codec; known: {}", CODECS.join(", ")));
+        }
+        if codecs[..i].contains(c) {
+            return Err(format!("{c} is listed twice"));
+        }
+    }
+    Ok(())
+}
+
+/// The number a generated domain starts with (`3391285728100.did-gw-...` → 3391285728100).
+pub fn domain_number(domain: &str) -> Option<u64> {
+    domain.split('.').next()?.parse().ok()
+}
+
+/// The attributes a create or update request gives; `None`: not given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrunkChanges {
+    /// `Some(None)`: set to null.
+    pub name: Option<Option<String>>,
+    pub transport_protocol: Option<TransportProtocol>,
+    pub destination_field: Option<DestinationField>,
+    pub codecs: Option<Vec<String>>,
+    /// Read-only; kept to refuse a different value.
+    pub domain: Option<String>,
+}
+
+impl TrunkChanges {
+    /// Reads `data.attributes`, which the contract has already validated.
+    pub fn from_attributes(attrs: &Map<String, Value>) -> Self {
+        fn parse<T: serde::de::DeserializeOwned>(
+            attrs: &Map<String, Value>,
+            name: &str,
+        ) -> Option<T> {
+            attrs
+                .get(name)
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+        }
+        Self {
+            name: attrs.get("name").map(|v| v.as_str().map(str::to_string)),
+            transport_protocol: parse(attrs, "transport_protocol"),
+            destination_field: parse(attrs, "destination_field"),
+            codecs: parse(attrs, "codecs"),
+            domain: attrs
+                .get("domain")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        }
+    }
+
+    fn apply(self, t: &mut IncomingTrunk) {
+        if let Some(name) = self.name {
+            t.name = name;
+        }
+        if let Some(p) = self.transport_protocol {
+            t.transport_protocol = p;
+        }
+        if let Some(f) = self.destination_field {
+            t.destination_field = f;
+        }
+        if let Some(c) = self.codecs {
+            t.codecs = c;
+        }
+    }
+}
+
+impl Resource for IncomingTrunk {
+    const TYPE: &'static str = "incoming_trunks";
+    const ATTRIBUTES: &'static [&'static str] = &[
+        "name",
+        "codecs",
+        "transport_protocol",
+        "domain",
+        "destination_field",
+    ];
+    const RELATIONSHIPS: &'static [&'static str] = &["customer"];
+    const SORTABLE: &'static [&'static str] = &[
+        "id",
+        "name",
+        "transport_protocol",
+        "destination_field",
+        "domain",
+    ];
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn attribute(&self, name: &str) -> Value {
+        match name {
+            "name" => self.name.clone().map_or(Value::Null, Value::String),
+            "codecs" => Value::from(self.codecs.clone()),
+            "transport_protocol" => {
+                serde_json::to_value(self.transport_protocol).unwrap_or(Value::Null)
+            }
+            "domain" => Value::String(self.domain.clone()),
+            "destination_field" => {
+                serde_json::to_value(self.destination_field).unwrap_or(Value::Null)
+            }
+            _ => Value::Null,
+        }
+    }
+
+    fn relationship(&self, name: &str) -> Option<Identifier> {
+        (name == "customer").then(|| ("customers", self.customer_id.clone()))
+    }
+
+    fn filter_key(&self, filter: &str) -> Option<String> {
+        match filter {
+            "id" => Some(self.id.clone()),
+            "domain" => Some(self.domain.clone()),
+            "customer.id" => Some(self.customer_id.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl OperatorState {
+    pub fn trunk(&self, id: &str) -> Result<&IncomingTrunk, OperatorError> {
+        self.incoming_trunks
+            .iter()
+            .find(|t| t.id == id)
+            .ok_or_else(|| OperatorError::NotFound {
+                ty: "incoming_trunks",
+                id: id.into(),
+            })
+    }
+
+    /// A domain no trunk of this session has had: the counter moves up by a random step.
+    fn next_domain(&mut self, ids: &mut IdGen, settings: &Settings) -> String {
+        let suffix = settings
+            .get("operator.domain_suffix")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(DEFAULT_DOMAIN_SUFFIX);
+        loop {
+            self.last_domain_number = self
+                .last_domain_number
+                .max(3_391_000_000_000)
+                .saturating_add(ids.range(1_000, 9_999_999));
+            let domain = format!("{}.{suffix}", self.last_domain_number);
+            if !self.incoming_trunks.iter().any(|t| t.domain == domain) {
+                return domain;
+            }
+        }
+    }
+
+    /// Codecs for a new trunk without `codecs`: the setting if it is usable, else the default.
+    fn default_codecs(settings: &Settings) -> Vec<String> {
+        let configured: Option<Vec<String>> = settings
+            .get("operator.default_codecs")
+            .and_then(|v| serde_json::from_value(v.clone()).ok());
+        configured
+            .filter(|c| check_codecs(c).is_ok())
+            .unwrap_or_else(default_codecs)
+    }
+
+    /// Creates a trunk for an existing customer, with a fresh id and domain.
+    pub fn create_trunk(
+        &mut self,
+        customer_id: &str,
+        changes: TrunkChanges,
+        ids: &mut IdGen,
+        settings: &Settings,
+    ) -> Result<&IncomingTrunk, OperatorError> {
+        if !self.customers.iter().any(|c| c.id == customer_id) {
+            return Err(OperatorError::RelatedNotFound {
+                ty: "customers",
+                id: customer_id.into(),
+                pointer: "/data/relationships/customer".into(),
+            });
+        }
+        if changes.domain.is_some() {
+            return Err(OperatorError::ReadOnlyAttribute { name: "domain" });
+        }
+        Self::check_limit("incoming_trunks", self.incoming_trunks.len(), settings)?;
+        let id = loop {
+            let id = ids.uuid();
+            if !self.incoming_trunks.iter().any(|t| t.id == id) {
+                break id;
+            }
+        };
+        let domain = self.next_domain(ids, settings);
+        let mut t = IncomingTrunk {
+            id,
+            customer_id: customer_id.to_string(),
+            name: None,
+            transport_protocol: TransportProtocol::default(),
+            codecs: Self::default_codecs(settings),
+            destination_field: DestinationField::default(),
+            domain,
+        };
+        changes.apply(&mut t);
+        self.incoming_trunks.push(t);
+        Ok(self.incoming_trunks.last().expect("just pushed"))
+    }
+
+    /// Changes only the attributes given. `customer`, when sent, must be the current one.
+    pub fn update_trunk(
+        &mut self,
+        id: &str,
+        changes: TrunkChanges,
+        customer: Option<&str>,
+    ) -> Result<&IncomingTrunk, OperatorError> {
+        let t = self
+            .incoming_trunks
+            .iter_mut()
+            .find(|t| t.id == id)
+            .ok_or_else(|| OperatorError::NotFound {
+                ty: "incoming_trunks",
+                id: id.into(),
+            })?;
+        if customer.is_some_and(|c| c != t.customer_id) {
+            return Err(OperatorError::RelationshipNotUpdatable { name: "customer" });
+        }
+        if changes.domain.as_ref().is_some_and(|d| *d != t.domain) {
+            return Err(OperatorError::ReadOnlyAttribute { name: "domain" });
+        }
+        changes.apply(t);
+        Ok(t)
+    }
+
+    /// Deletes a trunk; its domain is retired with it.
+    pub fn delete_trunk(&mut self, id: &str) -> Result<(), OperatorError> {
+        let index = self
+            .incoming_trunks
+            .iter()
+            .position(|t| t.id == id)
+            .ok_or_else(|| OperatorError::NotFound {
+                ty: "incoming_trunks",
+                id: id.into(),
+            })?;
+        self.incoming_trunks.remove(index);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apis::operator::model::{Customer, Language};
+
+    fn state() -> OperatorState {
+        OperatorState {
+            customers: vec![Customer {
+                id: "1".into(),
+                name: "c".into(),
+                language: Language::En,
+                capacity_limit: None,
+                sip_account_limit: None,
+            }],
+            ..OperatorState::default()
+        }
+    }
+
+    #[test]
+    fn domains_are_never_handed_out_twice_even_after_a_delete() {
+        let mut s = state();
+        let (mut ids, settings) = (IdGen::new(7), Settings::default());
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..50 {
+            let t = s
+                .create_trunk("1", TrunkChanges::default(), &mut ids, &settings)
+                .unwrap();
+            let (id, domain) = (t.id.clone(), t.domain.clone());
+            assert!(seen.insert(domain), "a domain came back");
+            s.delete_trunk(&id).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_new_trunk_gets_every_default() {
+        let mut s = state();
+        let t = s
+            .create_trunk(
+                "1",
+                TrunkChanges::default(),
+                &mut IdGen::new(1),
+                &Settings::default(),
+            )
+            .unwrap();
+        assert_eq!(t.name, None);
+        assert_eq!(t.transport_protocol, TransportProtocol::Udp);
+        assert_eq!(t.destination_field, DestinationField::RuriUserpart);
+        assert_eq!(t.codecs, default_codecs());
+        assert!(t.domain.ends_with(".did-gw-sandbox.phone.systems"));
+    }
+
+    #[test]
+    fn codecs_must_be_known_unique_and_present() {
+        assert!(check_codecs(&["PCMU".into()]).is_ok());
+        assert!(check_codecs(&[]).is_err());
+        assert!(check_codecs(&["PCMU".into(), "PCMU".into()]).is_err());
+        assert!(check_codecs(&["MP3".into()]).is_err());
+    }
+}
