@@ -186,12 +186,14 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
         };
         let local = listener.local_addr().unwrap_or(addr);
+        // Signal handlers first: a SIGTERM right after "listening on" must stop us gracefully.
+        let shutdown = trunkmock::server::shutdown_signal();
         tracing::info!(
             families = engine.families.len(),
             operations = engine.contracts.operations.len(),
             "listening on http://{local}"
         );
-        trunkmock::server::serve(engine, listener, trunkmock::server::shutdown_signal()).await;
+        trunkmock::server::serve(engine, listener, shutdown).await;
         tracing::info!("stopped");
         ExitCode::SUCCESS
     })

@@ -95,7 +95,14 @@ pub fn render_problem(p: &Problem) -> Reply {
             match &p.vendor_code {
                 Some(Value::String(s)) => s.clone(),
                 Some(other) => other.to_string(),
-                None => "UNKNOWN".into(),
+                // No code given (e.g. `Prefer: code=404`): the code this family uses for the status.
+                None => match p.status.as_u16() {
+                    400 => "VALIDATE_FAILED".into(),
+                    404 => "NOT_FOUND".into(),
+                    405 => "METHOD_NOT_ALLOWED".into(),
+                    413 => "PAYLOAD_TOO_LARGE".into(),
+                    _ => "UNKNOWN".into(),
+                },
             },
             p.message.clone(),
             None,
