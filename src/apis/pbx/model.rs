@@ -235,7 +235,7 @@ impl PbxState {
     ) -> Result<String, PbxError> {
         self.check_did_numbers(body.get("did_numbers").and_then(Value::as_str), "")?;
         let id = self.new_id(ids);
-        let mut p = Provider::new();
+        let mut p = Provider::with_capacity(FIELDS.len());
         for (field, _) in FIELDS {
             let v = match body.get(*field) {
                 // A blank (null) field takes its default, like an absent one.
