@@ -129,7 +129,10 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
                 ))),
                 Err(reply) => reply,
             },
-            Ok(_) => error(StatusCode::BAD_REQUEST, "the state must be a JSON object keyed by family"),
+            Ok(_) => error(
+                StatusCode::BAD_REQUEST,
+                "the state must be a JSON object keyed by family",
+            ),
             Err(reply) => reply,
         },
         (&Method::GET, ["requests"]) => {
@@ -188,14 +191,21 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
 }
 
 fn parse_json(body: &[u8]) -> Result<Value, Reply> {
-    serde_json::from_slice(body)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("body is not valid JSON: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("body is not valid JSON: {e}"),
+        )
+    })
 }
 
 fn journal_query(method: Option<&str>, path: Option<&str>) -> Result<JournalQuery, Reply> {
     let path = match path {
         Some(p) => Some(Regex::new(p).map_err(|e| {
-            error(StatusCode::BAD_REQUEST, format!("path is not a valid regex: {e}"))
+            error(
+                StatusCode::BAD_REQUEST,
+                format!("path is not a valid regex: {e}"),
+            )
         })?),
         None => None,
     };

@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use trunkmock::{EngineConfig, Options};
 
 #[derive(Parser)]
-#[command(name = "trunkmock", version, about = "Stateful fakes of SIP-trunk provisioning APIs for contract testing")]
+#[command(
+    name = "trunkmock",
+    version,
+    about = "Stateful fakes of SIP-trunk provisioning APIs for contract testing"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -30,7 +34,12 @@ struct SourceArgs {
     #[arg(long, env = "TRUNKMOCK_CONTRACTS", default_value = "contracts")]
     contracts: PathBuf,
     /// Scenario file (repeatable; later files override earlier ones).
-    #[arg(long = "scenario", env = "TRUNKMOCK_SCENARIO", value_delimiter = ',', default_value = "scenarios/default.json")]
+    #[arg(
+        long = "scenario",
+        env = "TRUNKMOCK_SCENARIO",
+        value_delimiter = ',',
+        default_value = "scenarios/default.json"
+    )]
     scenarios: Vec<PathBuf>,
 }
 
@@ -81,7 +90,11 @@ fn options(source: &SourceArgs, engine: EngineConfig) -> Options {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only on a terminal: logs piped to a file or a collector stay plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),
@@ -109,7 +122,10 @@ fn main() -> ExitCode {
             match trunkmock::build_engine(&options(&source, EngineConfig::default())) {
                 Ok(engine) => {
                     for op in &engine.contracts.operations {
-                        println!("{:<9} {:<40} {:<7} {}", op.family, op.operation_id, op.method, op.path);
+                        println!(
+                            "{:<9} {:<40} {:<7} {}",
+                            op.family, op.operation_id, op.method, op.path
+                        );
                     }
                     ExitCode::SUCCESS
                 }
@@ -143,12 +159,18 @@ fn serve(args: ServeArgs) -> ExitCode {
         Err(_) => match (args.host.as_str(), args.port) {
             ("localhost", p) => SocketAddr::from(([127, 0, 0, 1], p)),
             _ => {
-                eprintln!("trunkmock cannot start: --host {} is not an IP address", args.host);
+                eprintln!(
+                    "trunkmock cannot start: --host {} is not an IP address",
+                    args.host
+                );
                 return ExitCode::FAILURE;
             }
         },
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("trunkmock cannot start a runtime: {e}");

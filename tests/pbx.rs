@@ -1,15 +1,32 @@
-//! The PBX providers API over real HTTP.
+//! The PBX providers API over real HTTP: every operation, its refusals and its error shape.
 
 mod common;
 
 use common::TestServer;
-use serde_json::json;
+use reqwest::Method;
+use serde_json::{Value, json};
 
 const EXAMPLE_ID: &str = "NzAwNTUxOTA5NzczMTQ4MTYw";
+const BACKUP_ID: &str = "NzAwNTUxOTA5NzczMTQ4MjA0";
 
-fn new_provider(name: &str) -> serde_json::Value {
+fn new_provider(name: &str) -> Value {
     json!({"name": name, "transport": "TCP", "hostname": "sip.example.net", "port": 5060,
            "outbound_server": "sbc.example.net", "outbound_server_port": 5060, "concurrency": 8})
+}
+
+async fn create(srv: &TestServer, body: Value) -> String {
+    let resp = srv.post("/api/providers", body).await;
+    resp.expect(201);
+    resp.json["id"].as_str().expect("an id").to_string()
+}
+
+fn names(list: &Value) -> Vec<&str> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -25,11 +42,358 @@ async fn create_then_retrieve_shows_defaults_and_never_the_password() {
     let srv = TestServer::start().await;
     let mut body = new_provider("Carrier A");
     body["password"] = json!("hunter2");
-    let created = srv.post("/api/providers", body).await;
-    created.expect(201);
-    let id = created.json["id"].as_str().unwrap().to_string();
+    let id = create(&srv, body).await;
     let got = srv.get(&format!("/api/providers/{id}")).await;
     got.expect(200);
     assert!(got.json.get("password").is_none());
     insta::assert_json_snapshot!(got.json, {".id" => "[id]"});
+}
+
+#[tokio::test]
+async fn created_ids_look_like_the_documents_base64_numbers() {
+    let srv = TestServer::start().await;
+    let id = create(&srv, new_provider("x")).await;
+    use base64::Engine as _;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(&id)
+        .unwrap();
+    let text = String::from_utf8(decoded).unwrap();
+    assert!(text.parse::<u64>().is_ok(), "{text} is not a 64-bit number");
+}
+
+#[tokio::test]
+async fn the_documents_example_create_body_is_accepted() {
+    let srv = TestServer::start().await;
+    // The document's POST example, verbatim (did_numbers "text" is a placeholder).
+    let mut body: Value = srv.get(&format!("/api/providers/{EXAMPLE_ID}")).await.json;
+    let obj = body.as_object_mut().unwrap();
+    obj.remove("id");
+    obj.remove("shared");
+    obj.insert("password".into(), json!("text"));
+    let resp = srv.post("/api/providers", body).await;
+    resp.expect(201);
+}
+
+#[tokio::test]
+async fn create_refuses_missing_and_out_of_range_fields_naming_them() {
+    let srv = TestServer::start().await;
+    let mut body = new_provider("x");
+    body.as_object_mut().unwrap().remove("transport");
+    body["port"] = json!(70000);
+    body["name"] = json!("");
+    let resp = srv.post("/api/providers", body).await;
+    resp.expect(400);
+    insta::assert_json_snapshot!(resp.json);
+}
+
+#[tokio::test]
+async fn create_refuses_an_unknown_enum_value() {
+    let srv = TestServer::start().await;
+    let mut body = new_provider("x");
+    body["transport"] = json!("SCTP");
+    let resp = srv.post("/api/providers", body).await;
+    resp.expect(400);
+    assert_eq!(resp.json["errors"][0]["code"], "VALIDATE_FAILED");
+    assert!(resp.json["errors"][0]["detail"]["transport"].is_string());
+}
+
+#[tokio::test]
+async fn explicit_nulls_are_blank_fields_that_take_the_defaults() {
+    let srv = TestServer::start().await;
+    let mut body = new_provider("blank");
+    body["register_interval"] = Value::Null;
+    body["brand"] = Value::Null;
+    let id = create(&srv, body).await;
+    let got = srv.get(&format!("/api/providers/{id}")).await;
+    assert_eq!(got.json["register_interval"], 600);
+    assert_eq!(got.json["brand"], Value::Null);
+}
+
+#[tokio::test]
+async fn malformed_json_is_refused_in_the_pbx_shape() {
+    let srv = TestServer::start().await;
+    let resp = srv
+        .req(Method::POST, "/api/providers")
+        .body("application/json", "{\"name\": \"x\",}")
+        .send()
+        .await;
+    resp.expect(400);
+    assert_eq!(resp.json["errors"][0]["code"], "VALIDATE_FAILED");
+    assert!(
+        resp.json["errors"][0]["detail"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON")
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_is_refused() {
+    let srv = TestServer::start().await;
+    let resp = srv
+        .req(Method::POST, "/api/providers")
+        .body("text/plain", new_provider("x").to_string())
+        .send()
+        .await;
+    resp.expect(400);
+    insta::assert_json_snapshot!(resp.json);
+}
+
+#[tokio::test]
+async fn overlapping_did_numbers_are_refused() {
+    let srv = TestServer::start().await;
+    let mut body = new_provider("clash");
+    body["did_numbers"] = json!("500;17000-19000");
+    let resp = srv.post("/api/providers", body).await;
+    resp.expect(400);
+    insta::assert_json_snapshot!(resp.json);
+    // Nothing was created.
+    assert_eq!(srv.get("/api/providers").await.json["count"], 2);
+}
+
+#[tokio::test]
+async fn update_is_partial_and_answers_200_with_no_body() {
+    let srv = TestServer::start().await;
+    let resp = srv
+        .post(
+            &format!("/api/providers/{BACKUP_ID}"),
+            json!({"port": 5080, "enabled": true}),
+        )
+        .await;
+    resp.expect(200);
+    assert!(resp.bytes.is_empty());
+    let got = srv.get(&format!("/api/providers/{BACKUP_ID}")).await.json;
+    assert_eq!(got["port"], 5080);
+    assert_eq!(got["enabled"], true);
+    assert_eq!(got["name"], "Backup carrier");
+    assert_eq!(got["hostname"], "sip.backup-carrier.example");
+}
+
+#[tokio::test]
+async fn update_of_an_unknown_provider_is_404() {
+    let srv = TestServer::start().await;
+    let resp = srv
+        .post("/api/providers/bm9wZQ==", json!({"port": 1}))
+        .await;
+    resp.expect(404);
+    insta::assert_json_snapshot!(resp.json);
+}
+
+#[tokio::test]
+async fn update_refuses_did_numbers_of_another_provider() {
+    let srv = TestServer::start().await;
+    let id = create(&srv, new_provider("x")).await;
+    let resp = srv
+        .post(
+            &format!("/api/providers/{id}"),
+            json!({"did_numbers": "3000"}),
+        )
+        .await;
+    resp.expect(400);
+    assert_eq!(resp.json["errors"][0]["code"], "DID_NUMBERS_OVERLAP");
+}
+
+#[tokio::test]
+async fn status_follows_enabled() {
+    let srv = TestServer::start().await;
+    let online = srv
+        .get(&format!("/api/providers/{EXAMPLE_ID}/status"))
+        .await;
+    online.expect(200);
+    assert_eq!(online.json, json!({"status": "ONLINE"}));
+    let offline = srv.get(&format!("/api/providers/{BACKUP_ID}/status")).await;
+    assert_eq!(offline.json, json!({"status": "OFFLINE"}));
+    srv.post(
+        &format!("/api/providers/{EXAMPLE_ID}"),
+        json!({"enabled": false}),
+    )
+    .await
+    .expect(200);
+    let now = srv
+        .get(&format!("/api/providers/{EXAMPLE_ID}/status"))
+        .await;
+    assert_eq!(now.json, json!({"status": "OFFLINE"}));
+}
+
+#[tokio::test]
+async fn status_and_retrieve_of_an_unknown_provider_are_404() {
+    let srv = TestServer::start().await;
+    srv.get("/api/providers/bm9wZQ==/status").await.expect(404);
+    srv.get("/api/providers/bm9wZQ==").await.expect(404);
+}
+
+#[tokio::test]
+async fn destroy_answers_204_empty_then_the_provider_is_gone() {
+    let srv = TestServer::start().await;
+    let resp = srv
+        .req(Method::POST, &format!("/api/providers/{BACKUP_ID}/destroy"))
+        .send()
+        .await;
+    resp.expect(204);
+    assert!(resp.bytes.is_empty());
+    srv.get(&format!("/api/providers/{BACKUP_ID}"))
+        .await
+        .expect(404);
+    // Its numbers are free again.
+    let mut body = new_provider("reuse");
+    body["did_numbers"] = json!("3000");
+    create(&srv, body).await;
+}
+
+#[tokio::test]
+async fn destroy_of_an_unknown_id_is_400_invalid_provider_id() {
+    let srv = TestServer::start().await;
+    let resp = srv
+        .req(Method::POST, "/api/providers/bm9wZQ==/destroy")
+        .send()
+        .await;
+    resp.expect(400);
+    insta::assert_json_snapshot!(resp.json);
+}
+
+#[tokio::test]
+async fn export_is_an_attachment_with_every_provider() {
+    let srv = TestServer::start().await;
+    let resp = srv.get("/api/providers/export").await;
+    resp.expect(200);
+    assert_eq!(
+        resp.header("content-type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(
+        resp.header("content-disposition"),
+        Some("attachment; filename=\"providers.json\"")
+    );
+    let file: Vec<Value> = serde_json::from_slice(&resp.bytes).unwrap();
+    assert_eq!(file.len(), 2);
+    assert!(file.iter().all(|p| p.get("password").is_none()));
+}
+
+#[tokio::test]
+async fn export_is_routed_before_the_id_template() {
+    let srv = TestServer::start().await;
+    // `export` is a literal segment: it must not be read as a provider id.
+    let resp = srv.get("/api/providers/export").await;
+    assert_ne!(resp.status, 404);
+}
+
+#[tokio::test]
+async fn filter_supports_comparisons_and_boolean_logic() {
+    let srv = TestServer::start().await;
+    for (name, port) in [("alpha", 5060), ("beta", 5070), ("gamma", 5080)] {
+        let mut b = new_provider(name);
+        b["port"] = json!(port);
+        create(&srv, b).await;
+    }
+    let q = |f: &str| format!("/api/providers?filter={}", urlencode(f));
+    let r = srv.get(&q("port ge 5070 and port lt 5100")).await;
+    assert_eq!(names(&r.json), vec!["beta", "gamma"]);
+    let r = srv
+        .get(&q("name eq 'alpha' or startswith(name,'gam')"))
+        .await;
+    assert_eq!(names(&r.json), vec!["alpha", "gamma"]);
+    let r = srv.get(&q("contains(name,'et') and enabled eq true")).await;
+    assert_eq!(names(&r.json), vec!["beta"]);
+    let r = srv
+        .get(&q("endswith(hostname,'.example') and port ne 5061"))
+        .await;
+    assert_eq!(r.json["count"], 0);
+    let r = srv.get(&q("enabled eq false")).await;
+    assert_eq!(names(&r.json), vec!["Backup carrier"]);
+}
+
+#[tokio::test]
+async fn a_bad_filter_or_orderby_is_400_naming_the_parameter() {
+    let srv = TestServer::start().await;
+    let r = srv
+        .get(&format!(
+            "/api/providers?filter={}",
+            urlencode("colour eq 'red'")
+        ))
+        .await;
+    r.expect(400);
+    insta::assert_json_snapshot!("bad_filter", r.json);
+    let r = srv.get("/api/providers?orderby=name%20sideways").await;
+    r.expect(400);
+    assert!(r.json["errors"][0]["detail"]["orderby"].is_string());
+}
+
+#[tokio::test]
+async fn orderby_sorts_by_several_fields() {
+    let srv = TestServer::start().await;
+    for (name, port) in [("b", 1), ("a", 1), ("c", 2)] {
+        let mut body = new_provider(name);
+        body["port"] = json!(port);
+        create(&srv, body).await;
+    }
+    let r = srv
+        .get(&format!(
+            "/api/providers?filter={}&orderby={}",
+            urlencode("port le 2"),
+            urlencode("port desc, name asc")
+        ))
+        .await;
+    assert_eq!(names(&r.json), vec!["c", "a", "b"]);
+}
+
+#[tokio::test]
+async fn search_matches_text_fields_case_insensitively() {
+    let srv = TestServer::start().await;
+    let r = srv.get("/api/providers?search=BACKUP-CARRIER").await;
+    assert_eq!(names(&r.json), vec!["Backup carrier"]);
+}
+
+#[tokio::test]
+async fn skip_and_top_page_through_the_list_and_count_stays_total() {
+    let srv = TestServer::start().await;
+    for i in 0..5 {
+        create(&srv, new_provider(&format!("p{i}"))).await;
+    }
+    let r = srv.get("/api/providers?skip=2&top=3").await;
+    r.expect(200);
+    assert_eq!(r.json["count"], 7);
+    assert_eq!(names(&r.json), vec!["p0", "p1", "p2"]);
+}
+
+#[tokio::test]
+async fn top_and_skip_bounds_are_enforced() {
+    let srv = TestServer::start().await;
+    srv.get("/api/providers?top=0").await.expect(400);
+    srv.get("/api/providers?top=101").await.expect(400);
+    srv.get("/api/providers?skip=-1").await.expect(400);
+    let r = srv.get("/api/providers?top=ten").await;
+    r.expect(400);
+    assert_eq!(
+        r.json["errors"][0]["detail"]["top"],
+        "must be an integer, got 'ten'"
+    );
+    srv.get("/api/providers?top=100").await.expect(200);
+}
+
+#[tokio::test]
+async fn an_unknown_path_under_the_family_is_404_in_its_shape() {
+    let srv = TestServer::start().await;
+    let r = srv.get("/api/providers/x/y/z").await;
+    r.expect(404);
+    assert_eq!(r.json["errors"][0]["code"], "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn another_method_is_405_with_allow() {
+    let srv = TestServer::start().await;
+    let r = srv.delete(&format!("/api/providers/{EXAMPLE_ID}")).await;
+    r.expect(405);
+    assert_eq!(r.header("allow"), Some("GET, POST"));
+    assert_eq!(r.json["errors"][0]["code"], "METHOD_NOT_ALLOWED");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

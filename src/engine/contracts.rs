@@ -167,8 +167,9 @@ impl Operation {
                 if !mt.contains("json") {
                     return Ok(());
                 }
-                let value: Value = serde_json::from_slice(body)
-                    .map_err(|e| format!("{} {status}: body is not JSON: {e}", self.operation_id))?;
+                let value: Value = serde_json::from_slice(body).map_err(|e| {
+                    format!("{} {status}: body is not JSON: {e}", self.operation_id)
+                })?;
                 let errors: Vec<String> = validator
                     .iter_errors(&value)
                     .take(10)
@@ -281,7 +282,9 @@ impl Contracts {
     }
 
     /// Compiles `(family, file name, document)` triples.
-    pub fn from_documents(docs: Vec<(String, String, Value)>) -> Result<Self, Vec<ContractProblem>> {
+    pub fn from_documents(
+        docs: Vec<(String, String, Value)>,
+    ) -> Result<Self, Vec<ContractProblem>> {
         let mut problems = Vec::new();
         let mut operations = Vec::new();
         let mut routes = RouteTable::default();
@@ -310,8 +313,15 @@ impl Contracts {
                 registry: &registry,
                 problems: &mut problems,
             };
-            if doc.get("openapi").and_then(Value::as_str).is_none_or(|v| !v.starts_with("3.1")) {
-                cx.problem("/openapi", "must be an OpenAPI 3.1 document (\"openapi\": \"3.1.x\")");
+            if doc
+                .get("openapi")
+                .and_then(Value::as_str)
+                .is_none_or(|v| !v.starts_with("3.1"))
+            {
+                cx.problem(
+                    "/openapi",
+                    "must be an OpenAPI 3.1 document (\"openapi\": \"3.1.x\")",
+                );
             }
             let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
                 cx.problem("/paths", "the document has no paths");
@@ -363,7 +373,9 @@ impl Contracts {
     /// The operation for `method path`, if any (the tests use it to validate responses).
     pub fn operation_for(&self, method: &Method, path: &str) -> Option<&Operation> {
         match self.routes.lookup(method, path) {
-            super::router::RouteLookup::Found { route, .. } => Some(&self.operations[route.operation]),
+            super::router::RouteLookup::Found { route, .. } => {
+                Some(&self.operations[route.operation])
+            }
             _ => None,
         }
     }
@@ -391,8 +403,19 @@ impl<'doc> Compiler<'_, 'doc> {
     fn validator(&mut self, pointer: &str) -> Option<Validator> {
         // A JSON pointer may hold `{`, `}` or spaces, which a URI fragment must escape.
         const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-            .add(b' ').add(b'"').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}')
-            .add(b'|').add(b'\\').add(b'^').add(b'%').add(b'[').add(b']');
+            .add(b' ')
+            .add(b'"')
+            .add(b'<')
+            .add(b'>')
+            .add(b'`')
+            .add(b'{')
+            .add(b'}')
+            .add(b'|')
+            .add(b'\\')
+            .add(b'^')
+            .add(b'%')
+            .add(b'[')
+            .add(b']');
         let fragment = percent_encoding::utf8_percent_encode(pointer, FRAGMENT);
         let schema = serde_json::json!({ "$ref": format!("{}#{fragment}", self.uri) });
         match jsonschema::options()
@@ -454,16 +477,21 @@ impl<'doc> Compiler<'_, 'doc> {
                     .map(|(i, p)| (p, format!("{own_ptr}/{i}"))),
             );
         for (p, ptr) in all {
-            let Some((p, ptr)) = self.deref(p, ptr) else { continue };
+            let Some((p, ptr)) = self.deref(p, ptr) else {
+                continue;
+            };
             if let Some(param) = self.parameter(p, &ptr) {
                 // An operation's own parameter overrides a path-level one of the same name.
-                parameters.retain(|q: &Parameter| q.name != param.name || q.location != param.location);
+                parameters
+                    .retain(|q: &Parameter| q.name != param.name || q.location != param.location);
                 parameters.push(param);
             }
         }
         for seg in path.split('/') {
             if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
-                && !parameters.iter().any(|p| p.location == Location::Path && p.name == name)
+                && !parameters
+                    .iter()
+                    .any(|p| p.location == Location::Path && p.name == name)
             {
                 self.problem(pointer, &format!("path parameter {name} is not declared"));
             }
@@ -472,11 +500,16 @@ impl<'doc> Compiler<'_, 'doc> {
             Some(b) => {
                 let (b, ptr) = self.deref(b, format!("{pointer}/requestBody"))?;
                 let content = b.get("content").and_then(Value::as_object);
-                let media_types: Vec<String> =
-                    content.map(|c| c.keys().cloned().collect()).unwrap_or_default();
+                let media_types: Vec<String> = content
+                    .map(|c| c.keys().cloned().collect())
+                    .unwrap_or_default();
                 let validator = media_types.first().and_then(|mt| {
                     let sp = format!("{ptr}/content/{}/schema", escape(mt));
-                    self.doc.pointer(&sp).is_some().then(|| self.validator(&sp)).flatten()
+                    self.doc
+                        .pointer(&sp)
+                        .is_some()
+                        .then(|| self.validator(&sp))
+                        .flatten()
                 });
                 Some(RequestBody {
                     required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
@@ -498,7 +531,11 @@ impl<'doc> Compiler<'_, 'doc> {
                     let media_type = content.and_then(|c| c.keys().next().cloned());
                     let validator = media_type.as_ref().and_then(|mt| {
                         let sp = format!("{rptr}/content/{}/schema", escape(mt));
-                        self.doc.pointer(&sp).is_some().then(|| self.validator(&sp)).flatten()
+                        self.doc
+                            .pointer(&sp)
+                            .is_some()
+                            .then(|| self.validator(&sp))
+                            .flatten()
                     });
                     responses.insert(
                         status.clone(),
@@ -550,7 +587,10 @@ impl<'doc> Compiler<'_, 'doc> {
             return None;
         };
         let schema = match schema.get("$ref").and_then(Value::as_str) {
-            Some(r) => self.doc.pointer(r.trim_start_matches('#')).unwrap_or(schema),
+            Some(r) => self
+                .doc
+                .pointer(r.trim_start_matches('#'))
+                .unwrap_or(schema),
             None => schema,
         };
         let kind = match schema.get("type") {

@@ -21,6 +21,9 @@ use super::settings::Settings;
 /// One operation's implementation: read the call, change the state, answer.
 pub type Handler<S, E> = fn(&mut S, &mut Call<'_>) -> Result<Reply, E>;
 
+/// A family's handler table: operationId → handler.
+pub type HandlerTable<S, E> = Vec<(&'static str, Handler<S, E>)>;
+
 /// A family's error enum turns into its vendor-shaped reply.
 pub trait IntoReply {
     fn into_reply(self) -> Reply;
@@ -85,7 +88,7 @@ pub trait Family: Send + Sync + 'static {
     fn base_paths(&self) -> &'static [&'static str];
 
     /// Every operation this family implements, keyed by the contract's operationId.
-    fn handlers(&self) -> Vec<(&'static str, Handler<Self::State, Self::Error>)>;
+    fn handlers(&self) -> HandlerTable<Self::State, Self::Error>;
 
     /// Builds the starting state from a scenario's `state.<name>` (`None`: nothing given).
     /// The default reads the serde form; override to add business-rule checks.
@@ -136,7 +139,12 @@ pub trait FamilySlot: Send + Sync {
     fn preflight(&self, call: &mut CallParts<'_>) -> Result<(), Reply>;
     fn dump(&self, now_ms: i64, settings: &Settings) -> Value;
     fn restore(&self, value: &Value, settings: &Settings) -> Result<(), StateError>;
-    fn replace(&self, value: Option<&Value>, settings: &Settings, ids: IdGen) -> Result<(), StateError>;
+    fn replace(
+        &self,
+        value: Option<&Value>,
+        settings: &Settings,
+        ids: IdGen,
+    ) -> Result<(), StateError>;
 }
 
 /// A [`Call`] without the id generator, which the slot lends from behind its lock.
@@ -155,7 +163,7 @@ pub struct CallParts<'a> {
 /// Wraps a [`Family`] for the engine.
 pub struct FamilyAdapter<F: Family> {
     family: F,
-    handlers: Vec<(&'static str, Handler<F::State, F::Error>)>,
+    handlers: HandlerTable<F::State, F::Error>,
 }
 
 impl<F: Family> FamilyAdapter<F> {
@@ -280,7 +288,12 @@ impl<F: Family> FamilySlot for Slot<F> {
         Ok(())
     }
 
-    fn replace(&self, value: Option<&Value>, settings: &Settings, ids: IdGen) -> Result<(), StateError> {
+    fn replace(
+        &self,
+        value: Option<&Value>,
+        settings: &Settings,
+        ids: IdGen,
+    ) -> Result<(), StateError> {
         let state = self.family.family.load_state(value, settings)?;
         let mut guard = self.lock();
         guard.state = state;

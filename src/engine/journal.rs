@@ -1,5 +1,5 @@
 //! The request journal: a bounded ring per session, newest last, queried newest first.
-//! Bodies are kept up to [`BODY_KEEP`] bytes so a full journal stays small in memory.
+//! Bodies are kept up to [`BODY_KEEP`] bytes (16 KiB) so a full journal stays small in memory.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -7,28 +7,52 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use regex::Regex;
 use serde::Serialize;
-use serde_json::Value;
 
 /// How much of a request body the journal keeps.
-pub const BODY_KEEP: usize = 64 * 1024;
+pub const BODY_KEEP: usize = 16 * 1024;
 
 /// One received request, as `GET /__admin/requests` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalEntry {
     pub seq: u64,
-    /// Virtual time of arrival (RFC 3339, UTC).
-    pub time: String,
+    /// Virtual time of arrival, shown as RFC 3339 (UTC); formatted only when listed.
+    #[serde(rename = "time", serialize_with = "as_rfc3339")]
+    pub time_ms: i64,
     pub method: String,
     pub path: String,
     pub query: String,
-    pub headers: serde_json::Map<String, Value>,
-    /// The body as text (truncated past 64 KiB), `null` when empty.
+    /// Kept as received (cheap to clone); listed as `{name: value}` or `{name: [values]}`.
+    #[serde(serialize_with = "headers_as_object")]
+    pub headers: hyper::HeaderMap,
+    /// The body as text (truncated past 16 KiB), `null` when empty.
     pub body: Option<String>,
     /// The matched operation, `null` for unknown paths.
     pub operation_id: Option<String>,
     pub family: Option<String>,
     pub status: u16,
     pub duration_ms: f64,
+}
+
+fn as_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&super::clock::rfc3339(*ms))
+}
+
+fn headers_as_object<S: serde::Serializer>(h: &hyper::HeaderMap, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(h.keys_len()))?;
+    for name in h.keys() {
+        let values: Vec<String> = h
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        if values.len() == 1 {
+            map.serialize_entry(name.as_str(), &values[0])?;
+        } else {
+            map.serialize_entry(name.as_str(), &values)?;
+        }
+    }
+    map.end()
 }
 
 /// A filter on the journal: method (exact, case-insensitive) and path (regex).
@@ -109,7 +133,10 @@ impl Journal {
     }
 
     pub fn clear(&self) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 
@@ -120,7 +147,7 @@ mod tests {
     fn entry(seq: u64, method: &str, path: &str) -> JournalEntry {
         JournalEntry {
             seq,
-            time: String::new(),
+            time_ms: 0,
             method: method.into(),
             path: path.into(),
             query: String::new(),
@@ -139,7 +166,11 @@ mod tests {
         for i in 1..=3 {
             j.record(entry(i, "GET", "/a"));
         }
-        let seqs: Vec<u64> = j.list(&JournalQuery::default(), 10).iter().map(|e| e.seq).collect();
+        let seqs: Vec<u64> = j
+            .list(&JournalQuery::default(), 10)
+            .iter()
+            .map(|e| e.seq)
+            .collect();
         assert_eq!(seqs, vec![3, 2]);
     }
 

@@ -108,18 +108,27 @@ impl Engine {
                     "contracts/{}.openapi.json: no family named {} is built in",
                     op.family, op.family
                 ));
-                targets.push(Target { family: 0, handler: 0 });
+                targets.push(Target {
+                    family: 0,
+                    handler: 0,
+                });
                 continue;
             };
             let index = family::handler_index(families[fi].as_ref());
             match index.get(op.operation_id.as_str()) {
-                Some(&h) => targets.push(Target { family: fi, handler: h }),
+                Some(&h) => targets.push(Target {
+                    family: fi,
+                    handler: h,
+                }),
                 None => {
                     errors.push(format!(
                         "contracts/{}.openapi.json: operation {} ({} {}) has no handler",
                         op.family, op.operation_id, op.method, op.path
                     ));
-                    targets.push(Target { family: fi, handler: 0 });
+                    targets.push(Target {
+                        family: fi,
+                        handler: 0,
+                    });
                 }
             }
         }
@@ -176,7 +185,10 @@ impl Engine {
     }
 
     pub fn blueprint(&self) -> Arc<Blueprint> {
-        self.blueprint.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.blueprint
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The named session, created on first use.
@@ -261,9 +273,10 @@ impl Engine {
         let query_raw = parts.uri.query().unwrap_or("").to_string();
         let lookup = self.contracts.routes.lookup(&parts.method, &path);
         let (family, operation) = match &lookup {
-            RouteLookup::Found { route, .. } => {
-                (Some(self.targets[route.operation].family), Some(route.operation))
-            }
+            RouteLookup::Found { route, .. } => (
+                Some(self.targets[route.operation].family),
+                Some(route.operation),
+            ),
             _ => (self.family_for_path(&path), None),
         };
 
@@ -279,9 +292,17 @@ impl Engine {
                 if matches!(e, SessionError::State { .. }) {
                     p = Problem::internal(p.message);
                 }
-                (self.render_problem(family, &p), self.clock.now_ms(), body.unwrap_or_default())
+                (
+                    self.render_problem(family, &p),
+                    self.clock.now_ms(),
+                    body.unwrap_or_default(),
+                )
             }
-            (Ok(s), Err(p)) => (self.render_problem(family, &p), s.clock.now_ms(&self.clock), Bytes::new()),
+            (Ok(s), Err(p)) => (
+                self.render_problem(family, &p),
+                s.clock.now_ms(&self.clock),
+                Bytes::new(),
+            ),
             (Ok(s), Ok(raw)) => {
                 let now_ms = s.clock.now_ms(&self.clock);
                 let reply = match lookup {
@@ -298,7 +319,17 @@ impl Engine {
                     ),
                     RouteLookup::Found { route, params } => {
                         let query = Pairs::parse_query(&query_raw);
-                        self.dispatch(s, route.operation, &parts.method, &path, &params, &query, &parts.headers, &raw, now_ms)
+                        self.dispatch(
+                            s,
+                            route.operation,
+                            &parts.method,
+                            &path,
+                            &params,
+                            &query,
+                            &parts.headers,
+                            &raw,
+                            now_ms,
+                        )
                     }
                 };
                 (reply, now_ms, raw)
@@ -310,11 +341,11 @@ impl Engine {
         if let Ok(s) = &session {
             s.journal.record(JournalEntry {
                 seq: s.journal.next_seq(),
-                time: clock::rfc3339(now_ms),
+                time_ms: now_ms,
                 method: parts.method.to_string(),
                 path: path.clone(),
                 query: query_raw,
-                headers: headers_json(&parts.headers),
+                headers: parts.headers.clone(),
                 body: (!raw_body.is_empty()).then(|| {
                     String::from_utf8_lossy(&raw_body[..raw_body.len().min(BODY_KEEP)]).into_owned()
                 }),
@@ -389,7 +420,12 @@ impl Engine {
                 }
             } else {
                 if let Some(ct) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
-                    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                    let essence = ct
+                        .split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase();
                     if !spec.media_types.iter().any(|m| *m == essence || m == "*/*") {
                         let mut p = Problem::new(
                             StatusCode::BAD_REQUEST,
@@ -454,24 +490,6 @@ where
             format!("could not read the request body: {e}"),
         )),
     }
-}
-
-fn headers_json(headers: &HeaderMap) -> serde_json::Map<String, Value> {
-    let mut map = serde_json::Map::new();
-    for (name, value) in headers {
-        let v = Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned());
-        match map.get_mut(name.as_str()) {
-            Some(Value::Array(a)) => a.push(v),
-            Some(existing) => {
-                let first = existing.take();
-                *existing = Value::Array(vec![first, v]);
-            }
-            None => {
-                map.insert(name.as_str().to_string(), v);
-            }
-        }
-    }
-    map
 }
 
 /// Turns a [`Reply`] into a hyper response.

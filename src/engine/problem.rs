@@ -137,7 +137,10 @@ impl Problem {
         let mut p = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             ProblemKind::MethodNotAllowed,
-            format!("{method} is not allowed on {path}; allowed: {}", allow.join(", ")),
+            format!(
+                "{method} is not allowed on {path}; allowed: {}",
+                allow.join(", ")
+            ),
         );
         p.allow = allow;
         p

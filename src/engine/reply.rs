@@ -41,6 +41,18 @@ impl Reply {
         }
     }
 
+    /// A JSON body serialised straight from a Rust value: no intermediate `Value` tree, which
+    /// keeps large or frequent answers (lists) cheap.
+    pub fn json_of<T: serde::Serialize + ?Sized>(status: StatusCode, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => Self::bytes(status, "application/json", bytes),
+            Err(e) => Self::json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                serde_json::json!({ "error": format!("cannot serialise the answer: {e}") }),
+            ),
+        }
+    }
+
     /// No body; no content type.
     pub fn empty(status: StatusCode) -> Self {
         Self {

@@ -3,8 +3,6 @@
 //! `GET /api/providers/{id}`. A trailing slash is a segment of its own (`""`), which keeps
 //! `/x/` and `/x` apart as the apio API requires.
 
-use std::collections::HashMap;
-
 use hyper::Method;
 
 use super::call::{Pairs, decode_component};
@@ -22,7 +20,8 @@ pub struct Route {
 
 #[derive(Debug, Default)]
 struct Node {
-    literal: HashMap<String, Node>,
+    /// Few children per node: a linear scan beats hashing every segment.
+    literal: Vec<(String, Node)>,
     param: Option<Box<Node>>,
     /// Routes ending here, by method.
     routes: Vec<usize>,
@@ -31,9 +30,14 @@ struct Node {
 /// The outcome of looking a request up.
 #[derive(Debug)]
 pub enum RouteLookup<'a> {
-    Found { route: &'a Route, params: Pairs },
+    Found {
+        route: &'a Route,
+        params: Pairs,
+    },
     /// The path exists, the method does not; the methods that do.
-    MethodNotAllowed { allow: Vec<String> },
+    MethodNotAllowed {
+        allow: Vec<String>,
+    },
     NotFound,
 }
 
@@ -49,7 +53,12 @@ fn segments(path: &str) -> impl Iterator<Item = &str> {
 
 impl RouteTable {
     /// Adds a route; returns the index of an earlier route with the same method and shape.
-    pub fn insert(&mut self, method: Method, template: &str, operation: usize) -> Result<(), usize> {
+    pub fn insert(
+        &mut self,
+        method: Method,
+        template: &str,
+        operation: usize,
+    ) -> Result<(), usize> {
         let mut node = &mut self.root;
         let mut params = Vec::new();
         for (i, seg) in segments(template).enumerate() {
@@ -57,7 +66,14 @@ impl RouteTable {
                 params.push((i, seg[1..seg.len() - 1].to_string()));
                 node = node.param.get_or_insert_with(Default::default);
             } else {
-                node = node.literal.entry(seg.to_string()).or_default();
+                let i = match node.literal.iter().position(|(s, _)| s == seg) {
+                    Some(i) => i,
+                    None => {
+                        node.literal.push((seg.to_string(), Node::default()));
+                        node.literal.len() - 1
+                    }
+                };
+                node = &mut node.literal[i].1;
             }
         }
         if let Some(&existing) = node
@@ -129,7 +145,7 @@ impl RouteTable {
                 .map(|&r| &self.routes[r])
                 .find(|r| r.method == *method);
         };
-        if let Some(child) = node.literal.get(*head)
+        if let Some((_, child)) = node.literal.iter().find(|(s, _)| s == head)
             && let Some(r) = self.find(child, rest, method, first_match)
         {
             return Some(r);

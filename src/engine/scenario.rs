@@ -82,7 +82,8 @@ impl Blueprint {
             self.state.insert(family, state);
         }
         for (i, fault) in scenario.faults.into_iter().enumerate() {
-            self.faults.push((file.to_string(), format!("/faults/{i}"), fault));
+            self.faults
+                .push((file.to_string(), format!("/faults/{i}"), fault));
         }
         self.sources.push((file.to_string(), scenario.name));
     }

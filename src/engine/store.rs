@@ -31,7 +31,10 @@ impl Session {
     }
 
     pub fn settings(&self) -> Arc<Settings> {
-        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn set_settings(&self, settings: Settings) {
@@ -204,6 +207,11 @@ pub fn dump_world(
     families
         .iter()
         .enumerate()
-        .map(|(i, f)| (f.name().to_string(), session.slot(i).dump(now_ms, &settings)))
+        .map(|(i, f)| {
+            (
+                f.name().to_string(),
+                session.slot(i).dump(now_ms, &settings),
+            )
+        })
         .collect()
 }

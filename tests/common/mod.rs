@@ -125,10 +125,7 @@ impl Req<'_> {
 
     /// A raw body with an explicit content type.
     pub fn body(mut self, content_type: &str, body: impl Into<reqwest::Body>) -> Self {
-        self.inner = self
-            .inner
-            .header("content-type", content_type)
-            .body(body);
+        self.inner = self.inner.header("content-type", content_type).body(body);
         self
     }
 
@@ -188,7 +185,12 @@ impl Resp {
     /// Panics with the body when the status differs: a failing test shows why.
     #[track_caller]
     pub fn expect(&self, status: u16) -> &Self {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.text());
+        assert_eq!(
+            self.status,
+            status,
+            "unexpected status; body: {}",
+            self.text()
+        );
         self
     }
 }

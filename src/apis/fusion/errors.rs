@@ -383,6 +383,70 @@ pub fn render_problem(p: &Problem) -> Reply {
     Reply::json(status, error_body(code, &reason))
 }
 
+/// An engine problem with its own fusion code, answered with that code's status (e.g. 415 for a
+/// wrong `Content-Type`, where the engine suggests 400).
 fn simple(p: &Problem, code: Code) -> (StatusCode, u64, String) {
-    (p.status, code.number().into(), p.message.clone())
+    (code.status(), code.number().into(), p.message.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn injected(vendor_code: Option<Value>) -> Value {
+        let mut p = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ProblemKind::Injected,
+            "maintenance",
+        );
+        p.vendor_code = vendor_code;
+        let reply = render_problem(&p);
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+        reply.json_body().cloned().unwrap()
+    }
+
+    #[test]
+    fn an_injected_fault_uses_a_numeric_vendor_code_as_the_code() {
+        assert_eq!(
+            injected(Some(json!(4711))),
+            json!({"code": 4711, "reason": "maintenance"})
+        );
+        assert_eq!(
+            injected(Some(json!("4712"))),
+            json!({"code": 4712, "reason": "maintenance"})
+        );
+    }
+
+    #[test]
+    fn an_injected_fault_without_a_numeric_code_answers_1009() {
+        assert_eq!(
+            injected(Some(json!("DOWN"))),
+            json!({"code": 1009, "reason": "DOWN: maintenance"})
+        );
+        assert_eq!(
+            injected(None),
+            json!({"code": 1009, "reason": "maintenance"})
+        );
+    }
+
+    #[test]
+    fn every_engine_problem_answers_in_the_fusion_shape_with_its_code() {
+        let cases = [
+            (ProblemKind::RouteNotFound, 404, 1004),
+            (ProblemKind::MethodNotAllowed, 405, 1005),
+            (ProblemKind::MalformedJson, 400, 1001),
+            (ProblemKind::UnsupportedMediaType, 415, 1002),
+            (ProblemKind::NotAcceptable, 406, 1003),
+            (ProblemKind::Validation, 400, 1000),
+            (ProblemKind::PayloadTooLarge, 413, 1006),
+            (ProblemKind::TooManySessions, 429, 1007),
+            (ProblemKind::Internal, 500, 1008),
+        ];
+        for (kind, status, code) in cases {
+            let reply = render_problem(&Problem::new(StatusCode::BAD_REQUEST, kind, "why"));
+            assert_eq!(reply.status.as_u16(), status, "{kind:?}");
+            assert_eq!(reply.json_body().unwrap()["code"], code, "{kind:?}");
+            assert_eq!(reply.json_body().unwrap()["reason"], "why", "{kind:?}");
+        }
+    }
 }

@@ -8,7 +8,7 @@ pub mod model;
 
 use serde_json::Value;
 
-use crate::engine::family::{Family, Handler, StateError, deserialize_state};
+use crate::engine::family::{Family, HandlerTable, StateError, deserialize_state};
 use crate::engine::problem::Problem;
 use crate::engine::reply::Reply;
 use crate::engine::settings::Settings;
@@ -29,7 +29,7 @@ impl Family for Fusion {
         &["/api/v01/draas"]
     }
 
-    fn handlers(&self) -> Vec<(&'static str, Handler<FusionState, FusionError>)> {
+    fn handlers(&self) -> HandlerTable<FusionState, FusionError> {
         use handlers::{access_trunks as at, bulk_jobs as bulk, peer_trunks as pt};
         use handlers::{disaster_recovery as dr, numbers, trunk_groups as tg};
         vec![

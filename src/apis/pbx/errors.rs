@@ -50,7 +50,9 @@ impl IntoReply for PbxError {
             PbxError::DidNumbersOverlap { entry, provider } => (
                 StatusCode::BAD_REQUEST,
                 "DID_NUMBERS_OVERLAP",
-                format!("DID/DDI number or range {entry} overlaps the numbers of provider {provider}"),
+                format!(
+                    "DID/DDI number or range {entry} overlaps the numbers of provider {provider}"
+                ),
                 Some(json!({ "did_numbers": entry, "provider": provider })),
             ),
             PbxError::NotFound(id) => (

@@ -369,9 +369,17 @@ mod tests {
 
     #[test]
     fn errors_name_the_problem() {
-        assert!(Filter::parse("colour eq 'x'", FIELDS).unwrap_err().contains("unknown field"));
+        assert!(
+            Filter::parse("colour eq 'x'", FIELDS)
+                .unwrap_err()
+                .contains("unknown field")
+        );
         assert!(Filter::parse("name eq", FIELDS).is_err());
-        assert!(Filter::parse("name is 'x'", FIELDS).unwrap_err().contains("operator"));
+        assert!(
+            Filter::parse("name is 'x'", FIELDS)
+                .unwrap_err()
+                .contains("operator")
+        );
         assert!(Filter::parse("(name eq 'x'", FIELDS).is_err());
     }
 

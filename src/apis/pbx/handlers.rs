@@ -32,10 +32,12 @@ pub fn list_providers(state: &mut PbxState, call: &mut Call<'_>) -> Result {
         top: number("top", 100),
     };
     let (count, items) = state.list(&q)?;
-    Ok(Reply::json(
-        StatusCode::OK,
-        json!({ "count": count, "items": items }),
-    ))
+    #[derive(serde::Serialize)]
+    struct Page<'a> {
+        count: usize,
+        items: Vec<super::model::SummaryView<'a>>,
+    }
+    Ok(Reply::json_of(StatusCode::OK, &Page { count, items }))
 }
 
 /// `POST /api/providers`
@@ -46,8 +48,10 @@ pub fn create_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
 
 /// `GET /api/providers/{id}`
 pub fn get_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
-    let p = state.get(call.param("id"))?;
-    Ok(Reply::json(StatusCode::OK, Value::Object(p)))
+    Ok(Reply::json_of(
+        StatusCode::OK,
+        &state.view(call.param("id"))?,
+    ))
 }
 
 /// `POST /api/providers/{id}`: 200 with no body, as documented.

@@ -4,6 +4,8 @@
 //! (plus the write-only `password`), so what a client reads back is exactly what it wrote,
 //! defaults filled in.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -63,16 +65,53 @@ pub fn default_of(field: &str) -> Value {
 /// Fields the document's update table does not list: accepted, ignored.
 const NOT_UPDATABLE: &[&str] = &["id", "brand", "auth_mode", "shared"];
 /// Fields of the list's summary items.
-const SUMMARY: &[&str] = &["id", "name", "enabled", "brand", "hostname", "port", "did_numbers", "shared"];
+const SUMMARY: &[&str] = &[
+    "id",
+    "name",
+    "enabled",
+    "brand",
+    "hostname",
+    "port",
+    "did_numbers",
+    "shared",
+];
 /// Fields `search` looks in.
-const SEARCHABLE: &[&str] = &["name", "brand", "hostname", "outbound_server", "did_numbers"];
+const SEARCHABLE: &[&str] = &[
+    "name",
+    "brand",
+    "hostname",
+    "outbound_server",
+    "did_numbers",
+];
 /// Scalar fields `filter` and `orderby` may name.
 pub const QUERYABLE: &[&str] = &[
-    "id", "name", "enabled", "brand", "auth_mode", "transport", "hostname", "port", "auth_id",
-    "username", "registration", "register_interval", "outbound_server", "outbound_server_port",
-    "inlan", "single_via_header", "rewrite_via_ip", "verify_port", "keep_alive",
-    "keep_alive_interval", "concurrency", "additional_ips", "adjust_sdp_direction",
-    "remove_srtp_info", "stir_shaken_signature_required", "did_numbers", "shared",
+    "id",
+    "name",
+    "enabled",
+    "brand",
+    "auth_mode",
+    "transport",
+    "hostname",
+    "port",
+    "auth_id",
+    "username",
+    "registration",
+    "register_interval",
+    "outbound_server",
+    "outbound_server_port",
+    "inlan",
+    "single_via_header",
+    "rewrite_via_ip",
+    "verify_port",
+    "keep_alive",
+    "keep_alive_interval",
+    "concurrency",
+    "additional_ips",
+    "adjust_sdp_direction",
+    "remove_srtp_info",
+    "stir_shaken_signature_required",
+    "did_numbers",
+    "shared",
 ];
 
 pub type Provider = Map<String, Value>;
@@ -83,6 +122,9 @@ pub type Provider = Map<String, Value>;
 pub struct PbxState {
     #[serde(default)]
     pub providers: Vec<Provider>,
+    /// id → position in `providers`, so lookups stay O(1) however many providers a suite makes.
+    #[serde(skip)]
+    index: HashMap<String, usize>,
 }
 
 /// What a list call asks for.
@@ -137,7 +179,16 @@ fn id_of(p: &Provider) -> &str {
 
 impl PbxState {
     fn find(&self, id: &str) -> Option<usize> {
-        self.providers.iter().position(|p| id_of(p) == id)
+        self.index.get(id).copied()
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .providers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (id_of(p).to_string(), i))
+            .collect();
     }
 
     /// Refuses `did_numbers` entries that overlap a numeric entry of another provider.
@@ -177,7 +228,11 @@ impl PbxState {
     }
 
     /// Creates a provider from a validated body; answers its id.
-    pub fn create(&mut self, body: &Map<String, Value>, ids: &mut IdGen) -> Result<String, PbxError> {
+    pub fn create(
+        &mut self,
+        body: &Map<String, Value>,
+        ids: &mut IdGen,
+    ) -> Result<String, PbxError> {
         self.check_did_numbers(body.get("did_numbers").and_then(Value::as_str), "")?;
         let id = self.new_id(ids);
         let mut p = Provider::new();
@@ -191,6 +246,7 @@ impl PbxState {
         }
         p.insert("id".into(), Value::String(id.clone()));
         p.insert("shared".into(), Value::Bool(false));
+        self.index.insert(id.clone(), self.providers.len());
         self.providers.push(p);
         Ok(id)
     }
@@ -212,7 +268,11 @@ impl PbxState {
             if NOT_UPDATABLE.contains(&field.as_str()) || !p.contains_key(field) {
                 continue;
             }
-            let v = if v.is_null() { default_of(field) } else { v.clone() };
+            let v = if v.is_null() {
+                default_of(field)
+            } else {
+                v.clone()
+            };
             p.insert(field.clone(), v);
         }
         Ok(())
@@ -231,11 +291,18 @@ impl PbxState {
     pub fn destroy(&mut self, id: &str) -> Result<(), PbxError> {
         let idx = self.find(id).ok_or(PbxError::InvalidProviderId)?;
         self.providers.remove(idx);
+        self.reindex();
         Ok(())
     }
 
+    /// Every field but the password, borrowed for serialisation.
+    pub fn view(&self, id: &str) -> Result<PublicView<'_>, PbxError> {
+        let idx = self.find(id).ok_or_else(|| PbxError::NotFound(id.into()))?;
+        Ok(PublicView(&self.providers[idx]))
+    }
+
     /// Filters, searches, sorts and pages; answers the total before paging and the page.
-    pub fn list(&self, q: &ListQuery<'_>) -> Result<(usize, Vec<Provider>), PbxError> {
+    pub fn list(&self, q: &ListQuery<'_>) -> Result<(usize, Vec<SummaryView<'_>>), PbxError> {
         let filter = match q.filter.filter(|f| !f.trim().is_empty()) {
             Some(f) => Some(Filter::parse(f, QUERYABLE).map_err(|e| PbxError::field("filter", e))?),
             None => None,
@@ -279,19 +346,14 @@ impl PbxState {
             .into_iter()
             .skip(q.skip)
             .take(q.top)
-            .map(|p| {
-                SUMMARY
-                    .iter()
-                    .map(|f| (f.to_string(), p.get(*f).cloned().unwrap_or(Value::Null)))
-                    .collect()
-            })
+            .map(SummaryView)
             .collect();
         Ok((total, page))
     }
 
     /// Every provider as retrieve shows it.
-    pub fn export(&self) -> Vec<Provider> {
-        self.providers.iter().map(public).collect()
+    pub fn export(&self) -> Vec<PublicView<'_>> {
+        self.providers.iter().map(PublicView).collect()
     }
 
     /// Fills defaults in seeded providers and checks ids and did_numbers.
@@ -318,6 +380,15 @@ impl PbxState {
                     "not a provider field",
                 ));
             }
+            if let Some((field, kind)) = p.iter().find_map(|(k, v)| {
+                let kind = expected_kind(k);
+                (!v.is_null() && !kind.accepts(v)).then_some((k.clone(), kind))
+            }) {
+                return Err(StateError::new(
+                    format!("/providers/{i}/{field}"),
+                    format!("must be {}", kind.name()),
+                ));
+            }
             let mut full = Provider::new();
             for (field, _) in FIELDS {
                 full.insert(
@@ -327,6 +398,7 @@ impl PbxState {
             }
             *p = full;
         }
+        self.reindex();
         for i in 0..self.providers.len() {
             let (id, did) = (
                 id_of(&self.providers[i]).to_string(),
@@ -340,11 +412,81 @@ impl PbxState {
     }
 }
 
+/// The JSON type a seeded provider field must have.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Text,
+    Flag,
+    Number,
+    Object,
+}
+
+impl Kind {
+    fn accepts(self, v: &Value) -> bool {
+        match self {
+            Kind::Text => v.is_string(),
+            Kind::Flag => v.is_boolean(),
+            Kind::Number => v.is_i64() || v.is_u64(),
+            Kind::Object => v.is_object(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Text => "a string",
+            Kind::Flag => "true or false",
+            Kind::Number => "an integer",
+            Kind::Object => "an object",
+        }
+    }
+}
+
+fn expected_kind(field: &str) -> Kind {
+    match field {
+        "port"
+        | "outbound_server_port"
+        | "register_interval"
+        | "keep_alive_interval"
+        | "concurrency" => Kind::Number,
+        "inbound_parameters" | "outbound_parameters" => Kind::Object,
+        f if matches!(default_of(f), Value::Bool(_)) => Kind::Flag,
+        _ => Kind::Text,
+    }
+}
+
 fn public(p: &Provider) -> Provider {
     p.iter()
         .filter(|(k, _)| k.as_str() != "password")
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+/// A provider as retrieve shows it (no password), serialised without copying.
+pub struct PublicView<'a>(&'a Provider);
+
+impl Serialize for PublicView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len().saturating_sub(1)))?;
+        for (k, v) in self.0.iter().filter(|(k, _)| k.as_str() != "password") {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// A provider as the list shows it: the summary fields only.
+pub struct SummaryView<'a>(&'a Provider);
+
+impl Serialize for SummaryView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(SUMMARY.len()))?;
+        for f in SUMMARY {
+            map.serialize_entry(f, self.0.get(*f).unwrap_or(&Value::Null))?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(test)]
@@ -357,8 +499,10 @@ mod tests {
     }
 
     fn minimal(name: &str, did: Option<&str>) -> Map<String, Value> {
-        let mut b = body(json!({"name": name, "transport": "UDP", "hostname": "h", "port": 5060,
-            "outbound_server": "o", "outbound_server_port": 5060, "concurrency": 10}));
+        let mut b = body(
+            json!({"name": name, "transport": "UDP", "hostname": "h", "port": 5060,
+            "outbound_server": "o", "outbound_server_port": 5060, "concurrency": 10}),
+        );
         if let Some(d) = did {
             b.insert("did_numbers".into(), json!(d));
         }
@@ -381,7 +525,8 @@ mod tests {
     fn overlapping_did_ranges_are_refused_but_placeholders_are_not() {
         let mut s = PbxState::default();
         let mut ids = IdGen::new(1);
-        s.create(&minimal("a", Some("3000;12000-18000")), &mut ids).unwrap();
+        s.create(&minimal("a", Some("3000;12000-18000")), &mut ids)
+            .unwrap();
         assert!(matches!(
             s.create(&minimal("b", Some("17999-20000")), &mut ids),
             Err(PbxError::DidNumbersOverlap { .. })
@@ -397,8 +542,11 @@ mod tests {
     #[test]
     fn an_update_does_not_clash_with_its_own_numbers() {
         let mut s = PbxState::default();
-        let id = s.create(&minimal("a", Some("100-200")), &mut IdGen::new(1)).unwrap();
-        s.update(&id, &body(json!({"did_numbers": "150-250"}))).unwrap();
+        let id = s
+            .create(&minimal("a", Some("100-200")), &mut IdGen::new(1))
+            .unwrap();
+        s.update(&id, &body(json!({"did_numbers": "150-250"})))
+            .unwrap();
         assert_eq!(s.get(&id).unwrap()["did_numbers"], json!("150-250"));
     }
 }

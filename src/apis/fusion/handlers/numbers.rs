@@ -18,13 +18,11 @@ pub fn list(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     Ok(Reply::json(StatusCode::OK, json!({ "numbers": numbers })))
 }
 
+/// The add body. `countryCode` is checked by the contract and changes nothing: numbers must
+/// already be E.164, so it is not read here.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct AddNumbers {
     numbers: Vec<String>,
-    /// Accepted as documented; numbers must be E.164 already, so it changes nothing.
-    #[allow(dead_code)]
-    country_code: Option<String>,
 }
 
 /// `POST .../numbers`: 200 with the numbers added and those refused (with why).

@@ -53,8 +53,9 @@ impl FusionState {
         trunk_group: i64,
         plans: Vec<Plan>,
     ) -> Result<Vec<PlanResult>, FusionError> {
-        let (t, s) = self.locate_trunk_group(key, parents, trunk_group)?;
-        let tg = self.tenants[t].subscriptions[s].trunk_group_mut(trunk_group)?;
+        let tg = self
+            .trunk_group_parts_mut(key, parents, trunk_group)?
+            .trunk_group;
         let results = plans
             .into_iter()
             .map(|plan| {
@@ -98,8 +99,9 @@ impl FusionState {
         trunk_group: i64,
         status: Option<bool>,
     ) -> Result<bool, FusionError> {
-        let (t, s) = self.locate_trunk_group(key, parents, trunk_group)?;
-        let tg = self.tenants[t].subscriptions[s].trunk_group_mut(trunk_group)?;
+        let tg = self
+            .trunk_group_parts_mut(key, parents, trunk_group)?
+            .trunk_group;
         tg.disaster_recovery_status = status.unwrap_or(!tg.disaster_recovery_status);
         Ok(tg.disaster_recovery_status)
     }

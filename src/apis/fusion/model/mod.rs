@@ -138,6 +138,13 @@ pub struct ParentKey<'a> {
     pub subscription: i64,
 }
 
+/// A trunk group borrowed for a write, beside the state's POPs and id sequences.
+pub struct TrunkGroupParts<'a> {
+    pub trunk_group: &'a mut TrunkGroup,
+    pub pops: &'a [Pop],
+    pub next_ids: &'a mut IdCounters,
+}
+
 /// How unknown parents are treated (`fusion.strict_parents`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parents {
@@ -228,6 +235,28 @@ impl FusionState {
             .position(|s| s.id == key.subscription)
             .ok_or(FusionError::TrunkGroupNotFound(id))?;
         Ok((t, s))
+    }
+
+    /// Trunk group `id` for a write, with what a write to it may also need: the POP list and
+    /// the id sequences (used by the numbers, disaster recovery and peer trunk writes).
+    pub fn trunk_group_parts_mut(
+        &mut self,
+        key: ParentKey<'_>,
+        parents: Parents,
+        id: i64,
+    ) -> Result<TrunkGroupParts<'_>, FusionError> {
+        let (t, s) = self.locate_trunk_group(key, parents, id)?;
+        let FusionState {
+            pops,
+            tenants,
+            next_ids,
+        } = self;
+        let trunk_group = tenants[t].subscriptions[s].trunk_group_mut(id)?;
+        Ok(TrunkGroupParts {
+            trunk_group,
+            pops,
+            next_ids,
+        })
     }
 
     /// `(tenant, subscription)` indices for a write; lenient parents are created on first use.

@@ -149,8 +149,9 @@ impl FusionState {
         trunk_group: i64,
         connection_ids: &[i64],
     ) -> Result<Vec<i64>, FusionError> {
-        let (t, s) = self.locate_trunk_group(key, parents, trunk_group)?;
-        let tg = self.tenants[t].subscriptions[s].trunk_group_mut(trunk_group)?;
+        let tg = self
+            .trunk_group_parts_mut(key, parents, trunk_group)?
+            .trunk_group;
         let wanted: HashSet<i64> = connection_ids.iter().copied().collect();
         let removed: Vec<i64> = tg
             .numbers

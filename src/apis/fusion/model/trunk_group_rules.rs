@@ -240,6 +240,10 @@ impl FusionState {
                 None => {}
             }
             check_region(tg.kind, &tg.region)?;
+            // Peer trunks carry their trunk group's region.
+            for p in &mut tg.peer_trunks {
+                p.region = tg.region.clone();
+            }
             if let Some(pilot) = w.pilot {
                 if let Some(cid) = pilot
                     && !tg.numbers.iter().any(|n| n.connection_id == cid)

@@ -1,0 +1,373 @@
+//! Load benchmark: `cargo bench --bench load`.
+//!
+//! Starts the release `trunkmock` (default settings: validation, journal and request logging
+//! on, logs to /dev/null) pinned to core 0, and a bare hyper server answering fixed bodies of
+//! the same sizes, also on core 0; drives both from this process pinned to core 1 over loopback
+//! with keep-alive HTTP/1.1 connections. Reports requests/s, p50 and p99 for
+//! `GET /api/providers` and `POST /api/providers`, the ratio to bare hyper, start-up time to the
+//! first answered request, and resident memory after the GET phase (1 M requests by default).
+//!
+//! Environment: BENCH_CONNECTIONS (32), BENCH_SECONDS (5), BENCH_GET_REQUESTS (1000000).
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Method, Request, Response};
+use tokio::net::{TcpListener, TcpStream};
+
+const PINNED: &str = "TRUNKMOCK_BENCH_PINNED";
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    // `cargo bench` passes `--bench`; our own re-executions pass `--bare GET_SIZE POST_SIZE`.
+    if let Some(i) = args.iter().position(|a| a == "--bare") {
+        let get: usize = args[i + 1].parse().unwrap();
+        let post: usize = args[i + 2].parse().unwrap();
+        return bare_server(get, post);
+    }
+    if std::env::var_os(PINNED).is_none() && taskset_available() {
+        // Re-run the load side pinned to core 1.
+        let status = Command::new("taskset")
+            .args(["-c", "1"])
+            .arg(std::env::current_exe().unwrap())
+            .args(&args[1..])
+            .env(PINNED, "1")
+            .status()
+            .expect("re-exec under taskset");
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run());
+}
+
+fn taskset_available() -> bool {
+    Command::new("taskset")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A command pinned to core 0 when taskset exists.
+fn on_core0(program: &str) -> Command {
+    if taskset_available() {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0", program]);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const POST_BODY: &str = r#"{"name":"bench","transport":"UDP","hostname":"sip.example.net","port":5060,"outbound_server":"sbc.example.net","outbound_server_port":5060,"concurrency":8}"#;
+
+#[derive(Debug, Clone, Copy)]
+struct Stats {
+    requests: u64,
+    rps: f64,
+    p50_us: u64,
+    p99_us: u64,
+    errors: u64,
+}
+
+async fn run() {
+    let connections = env_num("BENCH_CONNECTIONS", 32) as usize;
+    let seconds = env_num("BENCH_SECONDS", 5);
+    let get_requests = env_num("BENCH_GET_REQUESTS", 1_000_000);
+    let repo = env!("CARGO_MANIFEST_DIR");
+
+    // trunkmock, timed from spawn to its first answered request.
+    let port = free_port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let started = Instant::now();
+    let server = Killed(
+        on_core0(env!("CARGO_BIN_EXE_trunkmock"))
+            .args(["serve", "--port", &port.to_string()])
+            .current_dir(repo)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start trunkmock"),
+    );
+    let startup = wait_ready(addr).await;
+    let startup_ms = startup.map(|_| started.elapsed().as_secs_f64() * 1000.0);
+    let pid = server.0.id();
+
+    // Body sizes to mirror in the bare server.
+    let get_size = one(addr, Method::GET, "/api/providers", None).await;
+    let post_size = one(addr, Method::POST, "/api/providers", Some("bench-probe")).await;
+
+    let bare_port = free_port();
+    let bare_addr: SocketAddr = format!("127.0.0.1:{bare_port}").parse().unwrap();
+    let _bare = Killed(
+        on_core0(std::env::current_exe().unwrap().to_str().unwrap())
+            .args(["--bare", &get_size.to_string(), &post_size.to_string()])
+            .env("BARE_PORT", bare_port.to_string())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start bare server"),
+    );
+    wait_ready(bare_addr).await.expect("bare server up");
+
+    let limit = Duration::from_secs(seconds);
+    let bare_get = load(bare_addr, Method::GET, connections, limit, u64::MAX).await;
+    let tm_get = load(
+        addr,
+        Method::GET,
+        connections,
+        Duration::from_secs(120),
+        get_requests,
+    )
+    .await;
+    let rss_mb = rss_kib(pid).map(|k| k as f64 / 1024.0);
+    let bare_post = load(bare_addr, Method::POST, connections, limit, u64::MAX).await;
+    let tm_post = load(addr, Method::POST, connections, limit, u64::MAX).await;
+
+    println!(
+        "trunkmock load benchmark ({connections} connections, loopback, server core 0, load core 1)"
+    );
+    println!(
+        "{:<28} {:>10} {:>10} {:>9} {:>9} {:>7}",
+        "", "requests", "req/s", "p50 ms", "p99 ms", "errors"
+    );
+    for (name, s) in [
+        ("bare hyper GET", bare_get),
+        ("trunkmock GET /api/providers", tm_get),
+        ("bare hyper POST", bare_post),
+        ("trunkmock POST /api/providers", tm_post),
+    ] {
+        println!(
+            "{:<28} {:>10} {:>10.0} {:>9.3} {:>9.3} {:>7}",
+            name,
+            s.requests,
+            s.rps,
+            s.p50_us as f64 / 1000.0,
+            s.p99_us as f64 / 1000.0,
+            s.errors
+        );
+    }
+    println!(
+        "GET  ratio to bare hyper: {:.1} %",
+        100.0 * tm_get.rps / bare_get.rps
+    );
+    println!(
+        "POST ratio to bare hyper: {:.1} %",
+        100.0 * tm_post.rps / bare_post.rps
+    );
+    match startup_ms {
+        Some(ms) => println!("start-up to first answered request: {ms:.1} ms"),
+        None => println!("start-up: server did not answer within 10 s"),
+    }
+    if let Some(mb) = rss_mb {
+        println!(
+            "resident memory after {} GET requests: {mb:.1} MB",
+            tm_get.requests
+        );
+    }
+    println!("(bodies: GET {get_size} bytes, POST {post_size} bytes)");
+}
+
+/// Polls until `addr` answers `GET /__admin/health` (at most 10 s).
+async fn wait_ready(addr: SocketAddr) -> Option<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(stream) = TcpStream::connect(addr).await
+            && let Ok((mut send, conn)) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await
+        {
+            tokio::spawn(conn);
+            let req = Request::get("/__admin/health")
+                .header("host", "bench")
+                .body(Full::new(Bytes::new()))
+                .unwrap();
+            if let Ok(r) = send.send_request(req).await
+                && r.status().is_success()
+            {
+                return Some(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    None
+}
+
+fn request(method: &Method, session: Option<&str>) -> Request<Full<Bytes>> {
+    let mut b = Request::builder()
+        .method(method.clone())
+        .uri("/api/providers")
+        .header("host", "bench");
+    if let Some(s) = session {
+        b = b.header("x-trunkmock-session", s);
+    }
+    if *method == Method::POST {
+        b.header("content-type", "application/json")
+            .body(Full::new(Bytes::from_static(POST_BODY.as_bytes())))
+            .unwrap()
+    } else {
+        b.body(Full::new(Bytes::new())).unwrap()
+    }
+}
+
+/// One request; answers the body's size.
+async fn one(addr: SocketAddr, method: Method, _path: &str, session: Option<&str>) -> usize {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut send, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let r = send.send_request(request(&method, session)).await.unwrap();
+    r.into_body().collect().await.unwrap().to_bytes().len()
+}
+
+/// Drives `connections` keep-alive connections until `limit` passes or `max` requests are done.
+async fn load(
+    addr: SocketAddr,
+    method: Method,
+    connections: usize,
+    limit: Duration,
+    max: u64,
+) -> Stats {
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let start = Instant::now();
+    let deadline = start + limit;
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let method = method.clone();
+        let counter = counter.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(100_000);
+            let mut errors = 0u64;
+            let stream = TcpStream::connect(addr).await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            let (mut send, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                    .await
+                    .unwrap();
+            tokio::spawn(conn);
+            // POSTs go to their own session so the GET state stays as seeded.
+            let session = (method == Method::POST).then_some("bench-post");
+            while Instant::now() < deadline
+                && counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < max
+            {
+                let t = Instant::now();
+                match send.send_request(request(&method, session)).await {
+                    Ok(r) => {
+                        let ok = r.status().is_success();
+                        let _ = r.into_body().collect().await;
+                        if !ok {
+                            errors += 1;
+                        }
+                    }
+                    Err(_) => {
+                        errors += 1;
+                        break;
+                    }
+                }
+                lat.push(t.elapsed().as_micros() as u32);
+            }
+            (lat, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (lat, e) = t.await.unwrap();
+        all.extend(lat);
+        errors += e;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0) as u64
+    };
+    Stats {
+        requests: all.len() as u64,
+        rps: all.len() as f64 / elapsed,
+        p50_us: pct(0.50),
+        p99_us: pct(0.99),
+        errors,
+    }
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    // The trunkmock process may be taskset's child when taskset execs; taskset execs in place.
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The reference: hyper answering fixed bodies, nothing else.
+fn bare_server(get_size: usize, post_size: usize) {
+    let port: u16 = std::env::var("BARE_PORT").unwrap().parse().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let get_body = Bytes::from(vec![b'x'; get_size]);
+        let post_body = Bytes::from(vec![b'x'; post_size]);
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let _ = stream.set_nodelay(true);
+            let (g, p) = (get_body.clone(), post_body.clone());
+            tokio::spawn(async move {
+                let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                    let (g, p) = (g.clone(), p.clone());
+                    async move {
+                        let post = req.method() == Method::POST;
+                        let _ = req.into_body().collect().await;
+                        let mut r = Response::new(Full::new(if post { p } else { g }));
+                        r.headers_mut().insert(
+                            "content-type",
+                            hyper::header::HeaderValue::from_static("application/json"),
+                        );
+                        Ok::<_, std::convert::Infallible>(r)
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+}

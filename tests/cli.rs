@@ -1,0 +1,489 @@
+//! The `trunkmock` binary: every flag of `serve` (and its TRUNKMOCK_* variable), `check`,
+//! `routes`, logging and graceful shutdown. Each test starts the real binary on a free port.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_trunkmock");
+
+/// A running `trunkmock serve` and the lines it logs.
+struct Served {
+    child: Child,
+    base: String,
+    lines: Receiver<String>,
+}
+
+impl Served {
+    /// Starts `trunkmock serve ARGS` with extra environment, waiting (at most 10 s) for the
+    /// "listening on" line.
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Served {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("serve")
+            .args(args)
+            .current_dir(common::repo())
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if !args.contains(&"--port") && !env.iter().any(|(k, _)| *k == "TRUNKMOCK_PORT") {
+            cmd.args(["--port", "0"]);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn trunkmock");
+        let (tx, lines) = channel();
+        let stdout = child.stdout.take().unwrap();
+        // Keep draining stdout for the whole run so logging never blocks the server.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = match lines.recv_timeout(left) {
+                Ok(l) => l,
+                Err(_) => {
+                    let _ = child.kill();
+                    let out = child.wait_with_output().unwrap();
+                    panic!(
+                        "trunkmock did not start: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            };
+            if let Some(i) = line.find("listening on http://") {
+                let rest = &line[i + "listening on ".len()..];
+                let url: String = rest
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '"')
+                    .collect();
+                return Served {
+                    child,
+                    base: url,
+                    lines,
+                };
+            }
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Lines logged so far (waits up to `wait` for at least `n`).
+    fn logged(&self, n: usize, wait: Duration) -> Vec<String> {
+        let mut out = Vec::new();
+        let deadline = Instant::now() + wait;
+        while out.len() < n {
+            match self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(l) => out.push(l),
+                Err(_) => break,
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+async fn get(url: &str) -> (u16, Value) {
+    let r = client().get(url).send().await.unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn post(url: &str, body: &Value) -> (u16, Value) {
+    let r = client().post(url).json(body).send().await.unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+fn provider() -> Value {
+    json!({"name": "cli", "transport": "UDP", "hostname": "h", "port": 1,
+           "outbound_server": "o", "outbound_server_port": 1, "concurrency": 1})
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "trunkmock-{tag}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(path: &Path, value: &Value) {
+    std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
+}
+
+fn copy_contracts(to: &Path) {
+    for e in std::fs::read_dir(common::repo().join("contracts")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn serve_mounts_every_family_seeded_from_the_default_scenario() {
+    let s = Served::start(&[], &[]);
+    let (status, body) = get(&s.url("/api/providers")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["count"], 2);
+}
+
+#[tokio::test]
+async fn host_flag_picks_the_listening_address() {
+    let s = Served::start(&["--host", "127.0.0.2"], &[]);
+    assert!(s.base.starts_with("http://127.0.0.2:"), "{}", s.base);
+    assert_eq!(get(&s.url("/__admin/health")).await.0, 200);
+}
+
+#[tokio::test]
+async fn port_flag_picks_the_port() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let p = port.to_string();
+    let s = Served::start(&["--port", &p], &[]);
+    assert_eq!(s.base, format!("http://127.0.0.1:{port}"));
+}
+
+#[tokio::test]
+async fn scenario_flag_replaces_the_default_and_repeats_in_order() {
+    let dir = temp_dir("scenario");
+    let empty = dir.join("empty.json");
+    write(
+        &empty,
+        &json!({"name": "empty", "state": {"pbx": {"providers": []}}}),
+    );
+    let one = dir.join("one.json");
+    write(
+        &one,
+        &json!({"state": {"pbx": {"providers": [{"id": "abc", "name": "only"}]}}}),
+    );
+    let s = Served::start(&["--scenario", empty.to_str().unwrap()], &[]);
+    assert_eq!(get(&s.url("/api/providers")).await.1["count"], 0);
+    let s = Served::start(
+        &[
+            "--scenario",
+            empty.to_str().unwrap(),
+            "--scenario",
+            one.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        get(&s.url("/api/providers")).await.1["items"][0]["name"],
+        "only"
+    );
+}
+
+#[tokio::test]
+async fn contracts_flag_picks_the_contract_folder() {
+    let dir = temp_dir("contracts");
+    copy_contracts(&dir);
+    let s = Served::start(&["--contracts", dir.to_str().unwrap()], &[]);
+    assert_eq!(get(&s.url("/api/providers")).await.0, 200);
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--contracts",
+            "/nonexistent/contracts",
+        ])
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/contracts"));
+}
+
+#[tokio::test]
+async fn seed_flag_makes_generated_ids_repeat() {
+    let mut ids = Vec::new();
+    for seed in ["7", "7", "8"] {
+        let s = Served::start(&["--seed", seed], &[]);
+        ids.push(post(&s.url("/api/providers"), &provider()).await.1["id"].clone());
+    }
+    assert_eq!(ids[0], ids[1]);
+    assert_ne!(ids[0], ids[2]);
+}
+
+#[tokio::test]
+async fn log_format_json_logs_one_json_line_per_request() {
+    let s = Served::start(&["--log-format", "json"], &[]);
+    get(&s.url("/api/providers?top=5")).await;
+    let lines = s.logged(1, Duration::from_secs(5));
+    let line: Value = serde_json::from_str(&lines[0]).expect("a JSON line");
+    assert_eq!(line["method"], "GET");
+    assert_eq!(line["path"], "/api/providers");
+    assert_eq!(line["status"], 200);
+    assert_eq!(line["session"], "default");
+    assert!(line["duration_us"].is_u64());
+}
+
+#[tokio::test]
+async fn text_logs_name_method_path_status_and_session() {
+    let s = Served::start(&[], &[]);
+    client()
+        .get(s.url("/api/providers/nope"))
+        .header("x-trunkmock-session", "suite-7")
+        .send()
+        .await
+        .unwrap();
+    let lines = s.logged(1, Duration::from_secs(5));
+    let l = &lines[0];
+    for part in [
+        "method=GET",
+        "path=/api/providers/nope",
+        "status=404",
+        "session=suite-7",
+        "duration_us=",
+    ] {
+        assert!(l.contains(part), "{part} missing in {l}");
+    }
+}
+
+#[tokio::test]
+async fn rust_log_is_respected() {
+    // Request lines off, everything else of trunkmock on.
+    let mut s = Served::start(
+        &[],
+        &[("RUST_LOG", "trunkmock=info,trunkmock::request=off")],
+    );
+    get(&s.url("/api/providers")).await;
+    // The shutdown line is logged after the request: once it arrives, the request line would
+    // have been logged already if it were on.
+    Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    let lines = s.logged(usize::MAX, Duration::from_secs(5));
+    let _ = s.child.wait();
+    assert!(
+        lines.iter().any(|l| l.contains("shutdown signal received")),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("path=/api/providers")),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn admin_token_flag_protects_the_admin_api() {
+    let s = Served::start(&["--admin-token", "tok"], &[]);
+    assert_eq!(get(&s.url("/__admin/health")).await.0, 401);
+    let r = client()
+        .get(s.url("/__admin/health"))
+        .bearer_auth("tok")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn journal_limit_flag_bounds_the_journal() {
+    let s = Served::start(&["--journal-limit", "1"], &[]);
+    get(&s.url("/api/providers")).await;
+    get(&s.url("/api/providers/export")).await;
+    let (_, body) = get(&s.url("/__admin/requests")).await;
+    assert_eq!(body["count"], 1);
+    assert_eq!(body["requests"][0]["path"], "/api/providers/export");
+}
+
+#[tokio::test]
+async fn max_sessions_flag_bounds_the_sessions() {
+    let s = Served::start(&["--max-sessions", "1"], &[]);
+    let r = client()
+        .get(s.url("/api/providers"))
+        .header("x-trunkmock-session", "another")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+}
+
+#[tokio::test]
+async fn body_limit_flag_bounds_request_bodies() {
+    let s = Served::start(&["--body-limit", "16"], &[]);
+    assert_eq!(post(&s.url("/api/providers"), &provider()).await.0, 413);
+}
+
+#[tokio::test]
+async fn every_flag_can_come_from_its_environment_variable() {
+    let dir = temp_dir("env");
+    copy_contracts(&dir);
+    let scenario = dir.join("s.json");
+    write(&scenario, &json!({"state": {"pbx": {"providers": []}}}));
+    let env = [
+        ("TRUNKMOCK_HOST", "127.0.0.3"),
+        ("TRUNKMOCK_PORT", "0"),
+        ("TRUNKMOCK_CONTRACTS", dir.to_str().unwrap()),
+        ("TRUNKMOCK_SCENARIO", scenario.to_str().unwrap()),
+        ("TRUNKMOCK_SEED", "7"),
+        ("TRUNKMOCK_LOG_FORMAT", "json"),
+        ("TRUNKMOCK_ADMIN_TOKEN", "envtok"),
+        ("TRUNKMOCK_JOURNAL_LIMIT", "1"),
+        ("TRUNKMOCK_MAX_SESSIONS", "1"),
+        ("TRUNKMOCK_BODY_LIMIT", "400"),
+    ];
+    let s = Served::start(&[], &env);
+    assert!(s.base.starts_with("http://127.0.0.3:"));
+    assert_eq!(get(&s.url("/api/providers")).await.1["count"], 0);
+    let (status, created) = post(&s.url("/api/providers"), &provider()).await;
+    assert_eq!(status, 201);
+    let flag_run = Served::start(
+        &["--seed", "7", "--scenario", scenario.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(
+        post(&flag_run.url("/api/providers"), &provider()).await.1["id"],
+        created["id"]
+    );
+    assert_eq!(
+        post(&s.url("/api/providers"), &json!({"name": "y".repeat(500)}))
+            .await
+            .0,
+        413
+    );
+    assert_eq!(get(&s.url("/__admin/health")).await.0, 401);
+    let r = client()
+        .get(s.url("/__admin/requests"))
+        .bearer_auth("envtok")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["count"], 1);
+    let r = client()
+        .get(s.url("/api/providers"))
+        .header("x-trunkmock-session", "second")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let logged = s.logged(1, Duration::from_secs(5));
+    assert!(
+        serde_json::from_str::<Value>(&logged[0]).is_ok(),
+        "{logged:?}"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_within_five_seconds() {
+    let mut s = Served::start(&[], &[]);
+    let started = Instant::now();
+    let ok = Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    loop {
+        if let Some(status) = s.child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "still running");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn check_passes_on_the_repository() {
+    let out = Command::new(BIN)
+        .arg("check")
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn check_names_file_and_pointer_of_a_broken_contract() {
+    let dir = temp_dir("broken-contract");
+    copy_contracts(&dir);
+    let path = dir.join("pbx.openapi.json");
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    doc["paths"]["/api/providers"]["get"]["parameters"][4]["schema"]["minimum"] = json!("one");
+    write(&path, &doc);
+    let out = Command::new(BIN)
+        .args(["check", "--contracts", dir.to_str().unwrap()])
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("pbx.openapi.json#/paths/~1api~1providers/get/parameters/4/schema"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_names_file_and_pointer_of_a_broken_scenario() {
+    let dir = temp_dir("broken-scenario");
+    let path = dir.join("bad.json");
+    write(
+        &path,
+        &json!({"state": {"pbx": {"providers": [{"id": "a", "name": "n", "port": "eighty"}]}}}),
+    );
+    let out = Command::new(BIN)
+        .args(["check", "--scenario", path.to_str().unwrap()])
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.json#/state/pbx/providers/0/port: must be an integer"),
+        "{err}"
+    );
+}
+
+#[test]
+fn routes_lists_every_operation() {
+    let out = Command::new(BIN)
+        .arg("routes")
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l.contains("pbx_export_providers")
+        && l.contains("GET")
+        && l.contains("/api/providers/export")));
+}
