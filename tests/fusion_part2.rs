@@ -517,6 +517,29 @@ async fn a_created_access_trunk_is_pending_until_the_sync_delay_has_passed() {
     assert_eq!(srv.get(&path).await.json["status"], "ok");
 }
 
+#[tokio::test]
+async fn a_trunk_group_holds_at_most_a_hundred_access_trunks() {
+    let srv = TestServer::start().await;
+    let pops: Vec<Value> = (0..100).map(|_| json!({"id": 1})).collect();
+    let full = json!({"name": "Many", "pops": pops, "ipWhitelist": "127.0.0.1"});
+    srv.post(&at_path(22), full).await.expect(200);
+    let one_more = json!({"name": "One more", "trunkingPopId": 1, "ipWhitelist": "127.0.0.1"});
+    let r = srv.post(&at_path(22), one_more).await;
+    r.expect(400);
+    assert_eq!(r.json["code"], 6007);
+}
+
+#[tokio::test]
+async fn access_trunks_of_an_unknown_subscription_are_404_with_strict_parents() {
+    let srv = TestServer::start().await;
+    apply_settings(&srv, json!({"strict_parents": true})).await;
+    let other_sub = at_path(SIP_TG).replace("/subscriptions/1/", "/subscriptions/2/");
+    let r = srv.get(&other_sub).await;
+    r.expect(404);
+    assert_eq!(r.json["code"], 2002);
+    srv.get(&at_path(SIP_TG)).await.expect(200);
+}
+
 // ---------------------------------------------------------------- peer trunks
 
 #[tokio::test]
@@ -633,6 +656,42 @@ async fn peer_trunks_belong_to_peer_trunk_groups_only() {
     srv.post(&pt_path(999), json!({"pop": {"id": 1}}))
         .await
         .expect(404);
+}
+
+#[tokio::test]
+async fn a_peer_trunk_region_is_only_for_webex_trunk_groups() {
+    let srv = TestServer::start().await;
+    let body = json!({"pop": {"id": 1}, "region": "eu"});
+    let refused = srv.post(&pt_path(PEER_TG), body.clone()).await;
+    refused.expect(400);
+    assert_eq!(refused.json["code"], 3007);
+    let webex = srv.post(&pt_path(10), body).await;
+    webex.expect(201);
+    assert_eq!(
+        (webex.json["region"].clone(), webex.json["type"].clone()),
+        (json!("eu"), json!("webexcc"))
+    );
+}
+
+#[tokio::test]
+async fn a_trunk_group_holds_at_most_a_hundred_peer_trunks() {
+    let srv = TestServer::start().await;
+    let existing = srv.get(&pt_path(PEER_TG)).await.json["results"]
+        .as_i64()
+        .unwrap();
+    for _ in existing..100 {
+        srv.post(&pt_path(PEER_TG), json!({"pop": {"id": 2}}))
+            .await
+            .expect(201);
+    }
+    let r = srv.post(&pt_path(PEER_TG), json!({"pop": {"id": 2}})).await;
+    r.expect(400);
+    assert_eq!(r.json["code"], 7003);
+    let page = srv
+        .get(&format!("{}?page_size=1000", pt_path(PEER_TG)))
+        .await;
+    assert_eq!(page.json["results"], 100);
+    assert_eq!(page.json["peerTrunks"].as_array().unwrap().len(), 100);
 }
 
 #[tokio::test]

@@ -105,7 +105,7 @@ pub fn run_due(state: &mut FusionState, now_ms: i64, settings: &Settings) {
                 ids: &mut ids,
                 settings,
             };
-            if let Err(e) = run_item(state, ti, key, kind, item, cx) {
+            if let Err(e) = run_item(state, key, kind, item, cx) {
                 let code = e.code().number();
                 errors.push(ItemError {
                     index,
@@ -121,15 +121,15 @@ pub fn run_due(state: &mut FusionState, now_ms: i64, settings: &Settings) {
 /// Runs one item; on failure the tenant is put back as it was before the item.
 fn run_item(
     state: &mut FusionState,
-    ti: usize,
     key: ParentKey<'_>,
     kind: BulkKind,
     item: &Value,
     cx: WriteContext<'_>,
 ) -> Result<(), FusionError> {
-    // Items only touch the path's tenant, so its copy (and the id counters) is the whole undo.
-    let mut saved_tenant = state.tenants[ti].clone();
-    saved_tenant.bulk_jobs.clear();
+    // An item writes only into the path's subscription (and the id counters), so a copy of
+    // those is the whole undo. The subscription exists: the job's submission created it.
+    let (t, s) = state.locate_mut(key, Parents::Lenient)?;
+    let saved_subscription = state.tenants[t].subscriptions[s].clone();
     let saved_ids = state.next_ids.clone();
     let result = match kind {
         BulkKind::TrunkGroups => trunk_group_item(state, key, item, cx),
@@ -137,9 +137,7 @@ fn run_item(
         BulkKind::PeerTrunks => peer_trunk_group_item(state, key, item, cx),
     };
     if result.is_err() {
-        // Keep the jobs as they are now (the running one is among them).
-        saved_tenant.bulk_jobs = std::mem::take(&mut state.tenants[ti].bulk_jobs);
-        state.tenants[ti] = saved_tenant;
+        state.tenants[t].subscriptions[s] = saved_subscription;
         state.next_ids = saved_ids;
     }
     result
