@@ -540,6 +540,19 @@ async fn access_trunks_of_an_unknown_subscription_are_404_with_strict_parents() 
     srv.get(&at_path(SIP_TG)).await.expect(200);
 }
 
+#[tokio::test]
+async fn a_trunk_group_is_pending_while_its_access_trunks_synchronise() {
+    let srv = TestServer::start().await;
+    let tg = format!("{SUB}/trunkgroups/{SIP_TG}?withStatus");
+    assert_eq!(srv.get(&tg).await.json["status"], "ok");
+    srv.delete(&format!("{}/18", at_path(SIP_TG)))
+        .await
+        .expect(204);
+    assert_eq!(srv.get(&tg).await.json["status"], "pending");
+    advance(&srv, 2.0).await;
+    assert_eq!(srv.get(&tg).await.json["status"], "ok");
+}
+
 // ---------------------------------------------------------------- peer trunks
 
 #[tokio::test]

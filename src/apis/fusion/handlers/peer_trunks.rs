@@ -98,6 +98,12 @@ pub fn modify(state: &mut FusionState, call: &mut Call<'_>) -> Result {
 /// `DELETE .../peer_trunks/{id}`: 204, no body.
 pub fn delete(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let (tg_id, id) = (id_param(call, "trunkgroup_id"), id_param(call, "id"));
-    state.delete_peer_trunk(parent_key(call.params), parents(call), tg_id, id)?;
+    let (key, parents) = (parent_key(call.params), parents(call));
+    let cx = WriteContext {
+        now_ms: call.now_ms,
+        ids: call.ids,
+        settings: call.settings,
+    };
+    state.delete_peer_trunk(key, parents, tg_id, id, cx)?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }

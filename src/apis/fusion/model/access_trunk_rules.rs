@@ -69,10 +69,10 @@ impl FusionState {
             at.mark_changed(cx.now_ms, cx.settings);
         }
         let ids = created.iter().map(|a| a.id).collect();
-        self.tenants[t].subscriptions[s]
-            .trunk_group_mut(tg_id)?
-            .access_trunks
-            .extend(created);
+        let tg = self.tenants[t].subscriptions[s].trunk_group_mut(tg_id)?;
+        tg.access_trunks.extend(created);
+        // The trunk group's status follows its access trunks: it is pending while they are.
+        tg.mark_changed(cx.now_ms, cx.settings);
         Ok(ids)
     }
 
@@ -104,6 +104,7 @@ impl FusionState {
         check_rules(&merged)?;
         merged.mark_changed(cx.now_ms, cx.settings);
         *slot = merged;
+        tg.mark_changed(cx.now_ms, cx.settings);
         Ok(())
     }
 
@@ -114,6 +115,7 @@ impl FusionState {
         parents: Parents,
         tg_id: i64,
         id: i64,
+        cx: WriteContext<'_>,
     ) -> Result<(), FusionError> {
         let (t, s) = self.locate_trunk_group(key, parents, tg_id)?;
         let tg = self.tenants[t].subscriptions[s].trunk_group_mut(tg_id)?;
@@ -125,6 +127,7 @@ impl FusionState {
                 id,
             });
         }
+        tg.mark_changed(cx.now_ms, cx.settings);
         Ok(())
     }
 }

@@ -145,6 +145,8 @@ pub fn add_to(
     p.mark_changed(cx.now_ms, cx.settings);
     let id = p.id;
     tg.peer_trunks.push(p);
+    // The trunk group's status follows its trunks: it is pending while they are.
+    tg.mark_changed(cx.now_ms, cx.settings);
     Ok(id)
 }
 
@@ -173,6 +175,7 @@ pub fn modify_in(
             })?;
     apply(p, body);
     p.mark_changed(cx.now_ms, cx.settings);
+    tg.mark_changed(cx.now_ms, cx.settings);
     Ok(())
 }
 
@@ -220,6 +223,7 @@ impl FusionState {
         parents: Parents,
         tg_id: i64,
         id: i64,
+        cx: WriteContext<'_>,
     ) -> Result<(), FusionError> {
         let (t, s) = self.locate_trunk_group(key, parents, tg_id)?;
         let tg = self.tenants[t].subscriptions[s].trunk_group_mut(tg_id)?;
@@ -231,6 +235,7 @@ impl FusionState {
                 id,
             });
         }
+        tg.mark_changed(cx.now_ms, cx.settings);
         Ok(())
     }
 }
