@@ -1191,6 +1191,50 @@ async fn bulk_jobs_are_kept_per_session() {
     assert_eq!(b.json["results"], 2);
 }
 
+#[tokio::test]
+async fn an_ongoing_bulk_job_survives_a_state_dump_and_restore() {
+    let srv = TestServer::start().await;
+    srv.put(
+        &format!("{SUB}/trunkgroups/bulk"),
+        bulk_trunk_groups_example(),
+    )
+    .await
+    .expect(200);
+    let dump = srv.get("/__admin/state").await;
+    dump.expect(200);
+    srv.post("/__admin/reset", json!({})).await.expect(200);
+    assert_eq!(history(&srv, "trunkgroups", "").await["results"], 2);
+    let restore = srv
+        .put("/__admin/state", json!({"fusion": dump.json["fusion"]}))
+        .await;
+    restore.expect(200);
+    advance(&srv, 1.0).await;
+    assert_eq!(
+        history(&srv, "trunkgroups", "").await["bulks"][0]["status"],
+        "success"
+    );
+    assert!(trunk_group_named(&srv, "Bulk API TG 1").await.is_some());
+}
+
+#[tokio::test]
+async fn a_scenario_with_a_duplicate_access_trunk_id_is_refused() {
+    let srv = TestServer::start().await;
+    let mut state = srv.get("/__admin/state").await.json["fusion"].clone();
+    let tgs = state["tenants"][0]["subscriptions"][0]["trunkGroups"]
+        .as_array_mut()
+        .unwrap();
+    let sip = tgs.iter_mut().find(|t| t["id"] == SIP_TG).unwrap();
+    let first = sip["accessTrunks"][0].clone();
+    sip["accessTrunks"].as_array_mut().unwrap().push(first);
+    let r = srv.put("/__admin/state", json!({"fusion": state})).await;
+    r.expect(400);
+    assert!(
+        r.text().contains("duplicate access trunk id"),
+        "{}",
+        r.text()
+    );
+}
+
 // ---------------------------------------------------------------- the contract
 
 #[tokio::test]
