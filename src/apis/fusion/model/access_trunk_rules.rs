@@ -131,3 +131,118 @@ impl FusionState {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::apis::fusion::model::trunk_groups::{TrunkGroup, TrunkType};
+    use crate::engine::ids::IdGen;
+    use crate::engine::settings::Settings;
+
+    const KEY: ParentKey<'static> = ParentKey {
+        draas_instance: "draas_v1",
+        tenant: "11111111-1111-4111-8111-111111111111",
+        subscription: 1,
+    };
+
+    fn state_with(kind: TrunkType) -> FusionState {
+        let mut state = FusionState::default();
+        let (t, s) = state.locate_mut(KEY, Parents::Lenient).unwrap();
+        let mut tg = TrunkGroup::new(7, "u".into(), "TG".into());
+        tg.kind = kind;
+        state.tenants[t].subscriptions[s].trunk_groups.push(tg);
+        state
+    }
+
+    fn input(v: serde_json::Value) -> AccessTrunkInput {
+        AccessTrunkInput::from_json(&v).unwrap()
+    }
+
+    fn create(state: &mut FusionState, v: serde_json::Value) -> Result<Vec<i64>, FusionError> {
+        let (mut ids, settings) = (IdGen::new(1), Settings::default());
+        let cx = WriteContext {
+            now_ms: 0,
+            ids: &mut ids,
+            settings: &settings,
+        };
+        state.create_access_trunks(KEY, Parents::Lenient, 7, &input(v), cx)
+    }
+
+    #[test]
+    fn each_pop_gets_an_access_trunk_with_the_next_id() {
+        let mut state = state_with(TrunkType::Sip);
+        let ids = create(
+            &mut state,
+            json!({"name": "a", "pops": [{"id": 1}, {"id": 2}], "ipWhitelist": "10.0.0.1"}),
+        );
+        assert_eq!(ids, Ok(vec![1, 2]));
+        let again = create(
+            &mut state,
+            json!({"name": "b", "trunkingPopId": 1, "ipWhitelist": "10.0.0.1"}),
+        );
+        assert_eq!(again, Ok(vec![3]));
+    }
+
+    #[test]
+    fn a_refused_create_leaves_nothing_behind() {
+        let mut state = state_with(TrunkType::Sip);
+        let r = create(
+            &mut state,
+            json!({"name": "a", "pops": [{"id": 1}, {"id": 9}], "ipWhitelist": "10.0.0.1"}),
+        );
+        assert_eq!(r, Err(FusionError::UnknownPop(9)));
+        assert!(
+            state
+                .trunk_group(KEY, Parents::Lenient, 7)
+                .unwrap()
+                .access_trunks
+                .is_empty()
+        );
+        assert_eq!(state.next_ids.access_trunk, 1);
+    }
+
+    #[test]
+    fn peer_trunk_groups_have_no_access_trunks() {
+        let mut state = state_with(TrunkType::Zoom);
+        let r = create(
+            &mut state,
+            json!({"name": "a", "trunkingPopId": 1, "ipWhitelist": "10.0.0.1"}),
+        );
+        assert!(matches!(
+            r,
+            Err(FusionError::AccessTrunksNotAllowed { trunk_group: 7, .. })
+        ));
+    }
+
+    #[test]
+    fn a_refused_modify_leaves_the_access_trunk_as_it_was() {
+        let mut state = state_with(TrunkType::Sip);
+        create(
+            &mut state,
+            json!({"name": "a", "trunkingPopId": 1, "primaryPeerIp": "10.0.0.1"}),
+        )
+        .unwrap();
+        let (mut ids, settings) = (IdGen::new(1), Settings::default());
+        let cx = WriteContext {
+            now_ms: 0,
+            ids: &mut ids,
+            settings: &settings,
+        };
+        let r = state.modify_access_trunk(
+            KEY,
+            Parents::Lenient,
+            7,
+            1,
+            &input(json!({"primaryPeerIp": null})),
+            cx,
+        );
+        assert_eq!(r, Err(FusionError::AccessTrunkNeedsPeerAddress));
+        let tg = state.trunk_group(KEY, Parents::Lenient, 7).unwrap();
+        assert_eq!(
+            tg.access_trunks[0].primary_peer_ip.as_deref(),
+            Some("10.0.0.1")
+        );
+    }
+}

@@ -492,3 +492,86 @@ fn peer_trunk_group_item(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::apis::fusion::model::bulk_jobs::BulkStatus;
+
+    const KEY: ParentKey<'static> = ParentKey {
+        draas_instance: "draas_v1",
+        tenant: "11111111-1111-4111-8111-111111111111",
+        subscription: 1,
+    };
+
+    fn submit(state: &mut FusionState, kind: BulkKind, items: Vec<Value>, ids: &mut IdGen) {
+        let settings = Settings::default();
+        let cx = WriteContext {
+            now_ms: 1_000,
+            ids,
+            settings: &settings,
+        };
+        state
+            .submit_bulk_job(KEY, Parents::Lenient, kind, "t", items, cx)
+            .unwrap();
+    }
+
+    fn job(state: &FusionState) -> &BulkJob {
+        state.tenants[0].bulk_jobs.last().unwrap()
+    }
+
+    #[test]
+    fn a_job_waits_for_its_time_then_runs_every_item() {
+        let mut state = FusionState::default();
+        let mut ids = IdGen::new(1);
+        let items = vec![json!({"name": "A"}), json!({"name": "B"})];
+        submit(&mut state, BulkKind::TrunkGroups, items, &mut ids);
+        run_due(&mut state, 1_999, &Settings::default());
+        assert_eq!(job(&state).status, BulkStatus::Ongoing);
+        assert!(state.tenants[0].subscriptions[0].trunk_groups.is_empty());
+        run_due(&mut state, 2_000, &Settings::default());
+        assert_eq!(job(&state).status, BulkStatus::Success);
+        assert_eq!(job(&state).success_count, 2);
+        assert_eq!(state.tenants[0].subscriptions[0].trunk_groups.len(), 2);
+    }
+
+    #[test]
+    fn a_failed_item_is_undone_whole_and_the_ids_it_took_are_given_back() {
+        let mut state = FusionState::default();
+        let mut ids = IdGen::new(1);
+        let items = vec![
+            json!({"name": "Half", "numbers": ["+3226260100"], "pilot": "+3226260199"}),
+            json!({"name": "Whole", "numbers": ["+3226260100"], "pilot": "+3226260100"}),
+        ];
+        submit(&mut state, BulkKind::TrunkGroups, items, &mut ids);
+        run_due(&mut state, 5_000, &Settings::default());
+        let j = job(&state);
+        assert_eq!((j.status, j.success_count), (BulkStatus::Failure, 1));
+        assert_eq!(j.item_errors[0].index, 0);
+        let tgs = &state.tenants[0].subscriptions[0].trunk_groups;
+        assert_eq!(tgs.len(), 1);
+        assert_eq!(tgs[0].name, "Whole");
+        assert_eq!(
+            tgs[0].id, 1,
+            "the failed item's trunk group id was given back"
+        );
+        assert_eq!(tgs[0].pilot_number().unwrap().full_number, "+3226260100");
+    }
+
+    #[test]
+    fn the_same_seed_runs_a_job_the_same_way() {
+        let run = || {
+            let mut state = FusionState::default();
+            let mut ids = IdGen::new(7);
+            let items = vec![json!({"name": "Teams", "type": "msteams", "peers": [{"popId": 1}]})];
+            submit(&mut state, BulkKind::PeerTrunks, items, &mut ids);
+            run_due(&mut state, 10_000, &Settings::default());
+            state.tenants[0].subscriptions[0].trunk_groups[0].peer_trunks[0]
+                .uuid
+                .clone()
+        };
+        assert_eq!(run(), run());
+    }
+}

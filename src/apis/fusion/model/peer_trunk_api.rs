@@ -239,3 +239,81 @@ impl FusionState {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::apis::fusion::model::pops::default_pops;
+    use crate::apis::fusion::model::trunk_groups::TrunkType;
+    use crate::engine::ids::IdGen;
+    use crate::engine::settings::Settings;
+
+    fn group(kind: TrunkType) -> TrunkGroup {
+        let mut tg = TrunkGroup::new(5, "u".into(), "Teams TG".into());
+        tg.kind = kind;
+        tg
+    }
+
+    fn add(tg: &mut TrunkGroup, body: Value) -> Result<i64, FusionError> {
+        let (mut ids, settings, mut next) = (IdGen::new(1), Settings::default(), 40);
+        let mut cx = WriteContext {
+            now_ms: 0,
+            ids: &mut ids,
+            settings: &settings,
+        };
+        add_to(
+            tg,
+            &default_pops(),
+            &mut next,
+            &PeerTrunkBody::from_json(&body)?,
+            &mut cx,
+        )
+    }
+
+    #[test]
+    fn a_new_peer_trunk_takes_the_trunk_group_name_and_shows_its_pop_name() {
+        let mut tg = group(TrunkType::Msteams);
+        let id = add(&mut tg, json!({"pop": {"id": 2, "inboundCalls": false}})).unwrap();
+        assert_eq!(id, 40);
+        let shown = render(&tg.peer_trunks[0], &tg, &default_pops());
+        assert_eq!(shown["name"], "Teams TG");
+        assert_eq!(
+            shown["pop"],
+            json!({"id": 2, "inboundCalls": false, "name": "Northampton", "outboundCalls": true})
+        );
+        assert_eq!(shown["type"], "msteams");
+        assert_eq!(shown["status"], "pending");
+    }
+
+    #[test]
+    fn pops_regions_and_types_are_checked() {
+        assert_eq!(
+            add(&mut group(TrunkType::Sip), json!({"pop": {"id": 1}})),
+            Err(FusionError::PeerTrunksNotAllowed)
+        );
+        assert_eq!(
+            add(&mut group(TrunkType::Zoom), json!({"pop": {}})),
+            Err(FusionError::PeerTrunkPopMissing)
+        );
+        assert_eq!(
+            add(&mut group(TrunkType::Zoom), json!({"pop": {"popId": 3}})),
+            Err(FusionError::UnknownPop(3))
+        );
+        assert!(matches!(
+            add(
+                &mut group(TrunkType::Zoom),
+                json!({"pop": {"id": 1}, "region": "eu"})
+            ),
+            Err(FusionError::RegionNotAllowed(_))
+        ));
+        assert!(
+            add(
+                &mut group(TrunkType::Webexc),
+                json!({"pop": {"id": 1}, "region": "eu"})
+            )
+            .is_ok()
+        );
+    }
+}
