@@ -4,6 +4,7 @@
 pub mod access_trunk_rules;
 pub mod access_trunks;
 pub mod bulk_filters;
+pub mod bulk_items;
 pub mod bulk_jobs;
 pub mod bulk_run;
 pub mod disaster_recovery;
