@@ -49,6 +49,18 @@ pub enum Code {
     NoNumbersAdded = 4001,
     NoNumbersRemoved = 4002,
     NumberLimitReached = 4003,
+    AccessTrunkNotFound = 6001,
+    AccessTrunkPopMissing = 6002,
+    AccessTrunkNeedsPeerAddress = 6003,
+    AccessTrunkNeedsCredentials = 6004,
+    InvalidAddress = 6005,
+    AccessTrunksNotAllowed = 6006,
+    AccessTrunkLimitReached = 6007,
+    PeerTrunkNotFound = 7001,
+    PeerTrunkPopMissing = 7002,
+    PeerTrunkLimitReached = 7003,
+    /// The bulk history shows no job (only with `fusion.empty_list_404`).
+    NoBulkHistory = 8001,
 }
 
 impl Code {
@@ -76,6 +88,15 @@ impl Code {
             | NoNumbersAdded
             | NoNumbersRemoved
             | NumberLimitReached => StatusCode::BAD_REQUEST,
+            AccessTrunkPopMissing
+            | AccessTrunkNeedsPeerAddress
+            | AccessTrunkNeedsCredentials
+            | InvalidAddress
+            | AccessTrunksNotAllowed
+            | AccessTrunkLimitReached
+            | PeerTrunkPopMissing
+            | PeerTrunkLimitReached => StatusCode::BAD_REQUEST,
+            AccessTrunkNotFound | PeerTrunkNotFound | NoBulkHistory => StatusCode::NOT_FOUND,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             RouteNotFound | TenantNotFound | SubscriptionNotFound | TrunkGroupNotFound
@@ -126,6 +147,34 @@ pub enum FusionError {
     NoNumbersAdded(Vec<(String, String)>),
     NoNumbersRemoved(Vec<i64>),
     NumberLimitReached(usize),
+    AccessTrunkNotFound {
+        trunk_group: i64,
+        id: i64,
+    },
+    /// A create names no POP: neither `pops` nor `trunkingPopId` (or a `pops` entry without id).
+    AccessTrunkPopMissing,
+    /// Without `authRequired`, neither `primaryPeerIp` nor `ipWhitelist`.
+    AccessTrunkNeedsPeerAddress,
+    /// With `authRequired`, `authUsername` or `authPassword` is missing.
+    AccessTrunkNeedsCredentials,
+    InvalidAddress {
+        field: &'static str,
+        value: String,
+    },
+    /// Access trunks on a peer trunk group.
+    AccessTrunksNotAllowed {
+        trunk_group: i64,
+        kind: String,
+    },
+    AccessTrunkLimitReached(usize),
+    PeerTrunkNotFound {
+        trunk_group: i64,
+        id: i64,
+    },
+    PeerTrunkPopMissing,
+    PeerTrunkLimitReached(usize),
+    /// The bulk history of this kind (`trunk_groups`, ...) shows no job.
+    NoBulkHistory(&'static str),
 }
 
 impl FusionError {
@@ -152,6 +201,17 @@ impl FusionError {
             E::NoNumbersAdded(_) => Code::NoNumbersAdded,
             E::NoNumbersRemoved(_) => Code::NoNumbersRemoved,
             E::NumberLimitReached(_) => Code::NumberLimitReached,
+            E::AccessTrunkNotFound { .. } => Code::AccessTrunkNotFound,
+            E::AccessTrunkPopMissing => Code::AccessTrunkPopMissing,
+            E::AccessTrunkNeedsPeerAddress => Code::AccessTrunkNeedsPeerAddress,
+            E::AccessTrunkNeedsCredentials => Code::AccessTrunkNeedsCredentials,
+            E::InvalidAddress { .. } => Code::InvalidAddress,
+            E::AccessTrunksNotAllowed { .. } => Code::AccessTrunksNotAllowed,
+            E::AccessTrunkLimitReached(_) => Code::AccessTrunkLimitReached,
+            E::PeerTrunkNotFound { .. } => Code::PeerTrunkNotFound,
+            E::PeerTrunkPopMissing => Code::PeerTrunkPopMissing,
+            E::PeerTrunkLimitReached(_) => Code::PeerTrunkLimitReached,
+            E::NoBulkHistory(_) => Code::NoBulkHistory,
         }
     }
 
@@ -229,6 +289,35 @@ impl FusionError {
             E::NumberLimitReached(max) => {
                 format!("A trunk group holds at most {max} phone numbers")
             }
+            E::AccessTrunkNotFound { trunk_group, id } => {
+                format!("No access trunk {id} found for trunk group {trunk_group}")
+            }
+            E::AccessTrunkPopMissing => {
+                "An access trunk needs a POP: give pops (each with an id) or trunkingPopId".into()
+            }
+            E::AccessTrunkNeedsPeerAddress => {
+                "Authorization is not required, so primaryPeerIp or ipWhitelist is required".into()
+            }
+            E::AccessTrunkNeedsCredentials => {
+                "Authorization is required, so authUsername and authPassword are required".into()
+            }
+            E::InvalidAddress { field, value } => {
+                format!("{field}: '{value}' is not an IP address (or, in ipWhitelist, a network)")
+            }
+            E::AccessTrunksNotAllowed { trunk_group, kind } => format!(
+                "Trunk group {trunk_group} is of type {kind}: access trunks are only for sip trunk groups (use peer trunks)"
+            ),
+            E::AccessTrunkLimitReached(max) => {
+                format!("A trunk group holds at most {max} access trunks")
+            }
+            E::PeerTrunkNotFound { trunk_group, id } => {
+                format!("No peer trunk {id} found for trunk group {trunk_group}")
+            }
+            E::PeerTrunkPopMissing => "A peer trunk needs a POP: give pop.id".into(),
+            E::PeerTrunkLimitReached(max) => {
+                format!("A trunk group holds at most {max} peer trunks")
+            }
+            E::NoBulkHistory(kind) => format!("No {kind} bulk history found for this tenant"),
         }
     }
 }

@@ -30,6 +30,7 @@ impl Family for Fusion {
     }
 
     fn handlers(&self) -> HandlerTable<FusionState, FusionError> {
+        use handlers::{access_trunks as at, bulk_jobs as bulk, peer_trunks as pt};
         use handlers::{disaster_recovery as dr, numbers, trunk_groups as tg};
         vec![
             ("fusion_list_trunk_groups", tg::list),
@@ -43,6 +44,29 @@ impl Family for Fusion {
             ("fusion_set_disaster_recovery_plans", dr::set_plans),
             ("fusion_set_disaster_recovery_status", dr::set_status),
             ("fusion_toggle_disaster_recovery", dr::toggle),
+            // Part 2: access trunks, the peer trunks API, bulk jobs.
+            ("fusion_list_access_trunks", at::list),
+            ("fusion_get_access_trunk", at::get),
+            ("fusion_create_access_trunks", at::create),
+            ("fusion_modify_access_trunk", at::modify),
+            ("fusion_delete_access_trunk", at::delete),
+            ("fusion_list_peer_trunks", pt::list),
+            ("fusion_get_peer_trunk", pt::get),
+            ("fusion_create_peer_trunk", pt::create),
+            ("fusion_modify_peer_trunk", pt::modify),
+            ("fusion_delete_peer_trunk", pt::delete),
+            ("fusion_bulk_trunk_groups", bulk::bulk_trunk_groups),
+            ("fusion_bulk_access_trunks", bulk::bulk_access_trunks),
+            ("fusion_bulk_peer_trunks", bulk::bulk_peer_trunks),
+            (
+                "fusion_list_trunk_group_bulk_jobs",
+                bulk::trunk_group_history,
+            ),
+            (
+                "fusion_list_access_trunk_bulk_jobs",
+                bulk::access_trunk_history,
+            ),
+            ("fusion_list_peer_trunk_bulk_jobs", bulk::peer_trunk_history),
         ]
     }
 
@@ -51,14 +75,16 @@ impl Family for Fusion {
             Some(v) => deserialize_state(v)?,
             None => FusionState::default(),
         };
-        state.normalise()
+        state.normalise()?.check_access_trunks_and_bulk_jobs()
     }
 
     fn render_problem(&self, problem: &Problem) -> Reply {
         errors::render_problem(problem)
     }
 
-    fn tick(&self, state: &mut FusionState, now_ms: i64, _settings: &Settings) {
+    fn tick(&self, state: &mut FusionState, now_ms: i64, settings: &Settings) {
+        // Bulk jobs first: what they change starts its own sync delay from the job's run time.
+        model::bulk_run::run_due(state, now_ms, settings);
         state.settle(now_ms);
     }
 }

@@ -1,8 +1,11 @@
 //! One function per fusion operation, grouped by resource: read the call, ask the model,
 //! answer. The helpers here read what every fusion path shares.
 
+pub mod access_trunks;
+pub mod bulk_jobs;
 pub mod disaster_recovery;
 pub mod numbers;
+pub mod peer_trunks;
 pub mod trunk_groups;
 
 use serde::de::DeserializeOwned;

@@ -1,8 +1,17 @@
 //! The fusion family's state and business rules, no HTTP. Data lives per tenant
 //! (`draas_instance` + tenant uuid) and subscription; each kind of object has its own module.
 
+pub mod access_trunk_rules;
+pub mod access_trunks;
+pub mod bulk_filters;
+pub mod bulk_items;
+pub mod bulk_jobs;
+pub mod bulk_run;
 pub mod disaster_recovery;
+pub mod load_checks;
 pub mod numbers;
+pub mod paging;
+pub mod peer_trunk_api;
 pub mod peer_trunks;
 pub mod pops;
 pub mod sync;
@@ -50,6 +59,9 @@ pub struct Tenant {
     pub uuid: String,
     #[serde(default)]
     pub subscriptions: Vec<Subscription>,
+    /// The tenant's bulk jobs (their history is per tenant, across subscriptions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bulk_jobs: Vec<bulk_jobs::BulkJob>,
 }
 
 /// A subscription of a tenant and its trunk groups.
@@ -89,6 +101,10 @@ pub struct IdCounters {
     pub connection: i64,
     #[serde(default = "one")]
     pub peer_trunk: i64,
+    #[serde(default = "one")]
+    pub access_trunk: i64,
+    #[serde(default = "one")]
+    pub bulk_job: i64,
 }
 
 fn one() -> i64 {
@@ -102,6 +118,8 @@ impl Default for IdCounters {
             number: 1,
             connection: 1,
             peer_trunk: 1,
+            access_trunk: 1,
+            bulk_job: 1,
         }
     }
 }
@@ -260,6 +278,7 @@ impl FusionState {
                     draas_instance: key.draas_instance.to_string(),
                     uuid: key.tenant.to_ascii_lowercase(),
                     subscriptions: Vec::new(),
+                    bulk_jobs: Vec::new(),
                 });
                 self.tenants.len() - 1
             }
@@ -292,6 +311,9 @@ impl FusionState {
             for p in &mut tg.peer_trunks {
                 p.settle(now_ms);
             }
+            for a in &mut tg.access_trunks {
+                a.settle(now_ms);
+            }
         }
     }
 
@@ -321,6 +343,8 @@ impl FusionState {
             number: 0,
             connection: 0,
             peer_trunk: 0,
+            access_trunk: 0,
+            bulk_job: 0,
         };
         for (ti, t) in self.tenants.iter_mut().enumerate() {
             t.uuid = t.uuid.to_ascii_lowercase();

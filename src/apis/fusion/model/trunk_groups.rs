@@ -129,6 +129,9 @@ pub struct TrunkGroup {
     pub peer_trunks: Vec<PeerTrunk>,
     #[serde(default)]
     pub numbers: Vec<PhoneNumber>,
+    /// Only sip trunk groups have access trunks (part 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_trunks: Vec<super::access_trunks::AccessTrunk>,
     #[serde(default)]
     pub status: SyncStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -172,6 +175,7 @@ impl TrunkGroup {
             region: None,
             peer_trunks: Vec::new(),
             numbers: Vec::new(),
+            access_trunks: Vec::new(),
             status: SyncStatus::Ok,
             pending_until_ms: None,
         }
