@@ -388,3 +388,18 @@ async fn paths_outside_every_family_are_a_plain_json_404() {
     r.expect(404);
     assert!(r.json["error"].as_str().unwrap().contains("/nothing/here"));
 }
+
+#[tokio::test]
+async fn the_journal_keeps_request_headers_with_repeats_as_lists() {
+    let srv = TestServer::start().await;
+    srv.req(Method::GET, "/api/providers")
+        .header("x-trace", "one")
+        .header("x-trace", "two")
+        .header("x-suite", "nightly")
+        .send()
+        .await;
+    let r = srv.get("/__admin/requests").await;
+    let headers = &r.json["requests"][0]["headers"];
+    assert_eq!(headers["x-suite"], "nightly");
+    assert_eq!(headers["x-trace"], json!(["one", "two"]));
+}

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use hyper::Method;
 use jsonschema::{Registry, Validator};
@@ -41,20 +42,20 @@ pub struct Parameter {
     pub location: Location,
     pub required: bool,
     kind: ParamType,
-    validator: Validator,
+    validator: Arc<Validator>,
 }
 
 pub struct RequestBody {
     pub required: bool,
     /// The accepted media types (`application/json`, `application/vnd.api+json`).
     pub media_types: Vec<String>,
-    validator: Option<Validator>,
+    validator: Option<Arc<Validator>>,
 }
 
 pub struct ResponseSpec {
     /// The media type of a body, `None` for an empty answer (204).
     pub media_type: Option<String>,
-    validator: Option<Validator>,
+    validator: Option<Arc<Validator>>,
 }
 
 /// One operation of one contract.
@@ -312,6 +313,7 @@ impl Contracts {
                 doc: &doc,
                 registry: &registry,
                 problems: &mut problems,
+                cache: std::collections::HashMap::new(),
             };
             if doc
                 .get("openapi")
@@ -388,6 +390,10 @@ struct Compiler<'a, 'doc> {
     doc: &'doc Value,
     registry: &'a Registry<'a>,
     problems: &'a mut Vec<ContractProblem>,
+    /// Validators by schema text: most responses share a few error and resource schemas, and
+    /// compiling each once keeps start-up fast. Local refs are document-absolute, so the same
+    /// text means the same schema wherever it stands.
+    cache: std::collections::HashMap<String, Arc<Validator>>,
 }
 
 impl<'doc> Compiler<'_, 'doc> {
@@ -400,7 +406,19 @@ impl<'doc> Compiler<'_, 'doc> {
     }
 
     /// Compiles the schema found at `pointer` in the document.
-    fn validator(&mut self, pointer: &str) -> Option<Validator> {
+    fn validator(&mut self, pointer: &str) -> Option<Arc<Validator>> {
+        let key = self.doc.pointer(pointer).map(Value::to_string);
+        if let Some(v) = key.as_ref().and_then(|k| self.cache.get(k)) {
+            return Some(v.clone());
+        }
+        let v = Arc::new(self.compile(pointer)?);
+        if let Some(k) = key {
+            self.cache.insert(k, v.clone());
+        }
+        Some(v)
+    }
+
+    fn compile(&mut self, pointer: &str) -> Option<Validator> {
         // A JSON pointer may hold `{`, `}` or spaces, which a URI fragment must escape.
         const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
             .add(b' ')

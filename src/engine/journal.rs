@@ -21,9 +21,9 @@ pub struct JournalEntry {
     pub method: String,
     pub path: String,
     pub query: String,
-    /// Kept as received (cheap to clone); listed as `{name: value}` or `{name: [values]}`.
+    /// Listed as `{name: value}` or `{name: [values]}`.
     #[serde(serialize_with = "headers_as_object")]
-    pub headers: hyper::HeaderMap,
+    pub headers: CompactHeaders,
     /// The body as text (truncated past 16 KiB), `null` when empty.
     pub body: Option<String>,
     /// The matched operation, `null` for unknown paths.
@@ -42,22 +42,49 @@ fn as_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&super::clock::rfc3339(*ms))
 }
 
-fn headers_as_object<S: serde::Serializer>(h: &hyper::HeaderMap, s: S) -> Result<S::Ok, S::Error> {
+fn headers_as_object<S: serde::Serializer>(h: &CompactHeaders, s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeMap;
-    let mut map = s.serialize_map(Some(h.keys_len()))?;
-    for name in h.keys() {
-        let values: Vec<String> = h
-            .get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect();
+    // Repeated names become a list, in the order received.
+    let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (name, value) in h.iter() {
+        match grouped.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, values)) => values.push(value),
+            None => grouped.push((name, vec![value])),
+        }
+    }
+    let mut map = s.serialize_map(Some(grouped.len()))?;
+    for (name, values) in grouped {
         if values.len() == 1 {
-            map.serialize_entry(name.as_str(), &values[0])?;
+            map.serialize_entry(name, values[0])?;
         } else {
-            map.serialize_entry(name.as_str(), &values)?;
+            map.serialize_entry(name, &values)?;
         }
     }
     map.end()
+}
+
+/// Request headers in one allocation (`name: value` lines). Keeping hyper's `HeaderMap` would
+/// hold its spare capacity and, through shared bytes, the connection's read buffer alive for
+/// every journal entry.
+#[derive(Debug, Clone, Default)]
+pub struct CompactHeaders(Box<str>);
+
+impl CompactHeaders {
+    pub fn from_map(map: &hyper::HeaderMap) -> Self {
+        let mut s = String::new();
+        for (name, value) in map {
+            s.push_str(name.as_str());
+            s.push_str(": ");
+            // Header values cannot hold a newline, so lines split back unambiguously.
+            s.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            s.push('\n');
+        }
+        CompactHeaders(s.into_boxed_str())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.lines().filter_map(|l| l.split_once(": "))
+    }
 }
 
 /// A filter on the journal: method (exact, case-insensitive) and path (regex).

@@ -390,7 +390,7 @@ impl Engine {
                 method: parts.method.to_string(),
                 path: path.clone(),
                 query: query_raw,
-                headers: parts.headers.clone(),
+                headers: journal::CompactHeaders::from_map(&parts.headers),
                 body: (!raw_body.is_empty()).then(|| {
                     String::from_utf8_lossy(&raw_body[..raw_body.len().min(BODY_KEEP)]).into_owned()
                 }),
