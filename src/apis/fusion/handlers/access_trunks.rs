@@ -89,11 +89,7 @@ pub fn create(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let input = input(call)?;
     let key = parent_key(call.params);
     let parents = parents(call);
-    let cx = WriteContext {
-        now_ms: call.now_ms,
-        ids: call.ids,
-        settings: call.settings,
-    };
+    let cx = WriteContext::of(call);
     let ids = state.create_access_trunks(key, parents, tg_id, &input, cx)?;
     let tg = state.trunk_group(key, parents, tg_id)?;
     let created: Vec<Value> = tg
@@ -113,11 +109,7 @@ pub fn modify(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let (tg_id, id) = (id_param(call, "trunkgroup_id"), id_param(call, "id"));
     let input = input(call)?;
     let (key, parents) = (parent_key(call.params), parents(call));
-    let cx = WriteContext {
-        now_ms: call.now_ms,
-        ids: call.ids,
-        settings: call.settings,
-    };
+    let cx = WriteContext::of(call);
     state.modify_access_trunk(key, parents, tg_id, id, &input, cx)?;
     Ok(Reply::json(
         StatusCode::OK,
@@ -129,11 +121,7 @@ pub fn modify(state: &mut FusionState, call: &mut Call<'_>) -> Result {
 pub fn delete(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let (tg_id, id) = (id_param(call, "trunkgroup_id"), id_param(call, "id"));
     let (key, parents) = (parent_key(call.params), parents(call));
-    let cx = WriteContext {
-        now_ms: call.now_ms,
-        ids: call.ids,
-        settings: call.settings,
-    };
+    let cx = WriteContext::of(call);
     state.delete_access_trunk(key, parents, tg_id, id, cx)?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }

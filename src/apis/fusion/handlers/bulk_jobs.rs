@@ -30,11 +30,7 @@ fn submit(state: &mut FusionState, call: &mut Call<'_>, kind: BulkKind) -> Resul
         .cloned()
         .unwrap_or_default();
     let (key, parents) = (parent_key(call.params), parents(call));
-    let cx = WriteContext {
-        now_ms: call.now_ms,
-        ids: call.ids,
-        settings: call.settings,
-    };
+    let cx = WriteContext::of(call);
     state.submit_bulk_job(key, parents, kind, title, items, cx)?;
     let (code, reason) = kind.started();
     Ok(Reply::json(

@@ -66,11 +66,7 @@ pub fn create(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let tg_id = id_param(call, "trunkgroup_id");
     let body = PeerTrunkBody::from_json(call.body)?;
     let (key, parents) = (parent_key(call.params), parents(call));
-    let cx = WriteContext {
-        now_ms: call.now_ms,
-        ids: call.ids,
-        settings: call.settings,
-    };
+    let cx = WriteContext::of(call);
     let id = state.create_peer_trunk(key, parents, tg_id, &body, cx)?;
     Ok(Reply::json(
         StatusCode::CREATED,
@@ -83,11 +79,7 @@ pub fn modify(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let (tg_id, id) = (id_param(call, "trunkgroup_id"), id_param(call, "id"));
     let body = PeerTrunkBody::from_json(call.body)?;
     let (key, parents) = (parent_key(call.params), parents(call));
-    let cx = WriteContext {
-        now_ms: call.now_ms,
-        ids: call.ids,
-        settings: call.settings,
-    };
+    let cx = WriteContext::of(call);
     state.modify_peer_trunk(key, parents, tg_id, id, &body, cx)?;
     Ok(Reply::json(
         StatusCode::OK,
@@ -99,11 +91,7 @@ pub fn modify(state: &mut FusionState, call: &mut Call<'_>) -> Result {
 pub fn delete(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let (tg_id, id) = (id_param(call, "trunkgroup_id"), id_param(call, "id"));
     let (key, parents) = (parent_key(call.params), parents(call));
-    let cx = WriteContext {
-        now_ms: call.now_ms,
-        ids: call.ids,
-        settings: call.settings,
-    };
+    let cx = WriteContext::of(call);
     state.delete_peer_trunk(key, parents, tg_id, id, cx)?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }

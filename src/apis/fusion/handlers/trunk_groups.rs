@@ -54,11 +54,7 @@ pub fn create(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let write: TrunkGroupWrite = body(call)?;
     let params = call.params;
     let parents = parents(call);
-    let cx = WriteContext {
-        now_ms: call.now_ms,
-        ids: call.ids,
-        settings: call.settings,
-    };
+    let cx = WriteContext::of(call);
     let id = state.create_trunk_group(parent_key(params), parents, write, cx)?;
     detail(state, call, id)
 }
@@ -70,11 +66,7 @@ pub fn update(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let id = id_param(call, "id");
     let params = call.params;
     let parents = parents(call);
-    let cx = WriteContext {
-        now_ms: call.now_ms,
-        ids: call.ids,
-        settings: call.settings,
-    };
+    let cx = WriteContext::of(call);
     state.update_trunk_group(parent_key(params), parents, id, suspend, write, cx)?;
     detail(state, call, id)
 }

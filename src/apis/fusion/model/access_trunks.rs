@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::peer_trunks::CallAllowance;
@@ -103,15 +103,6 @@ fn yes() -> bool {
     true
 }
 
-/// Tells a field that is absent (`None`) from one sent as `null` (`Some(None)`).
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// A POP entry of a request: `pops[]` on create (and in bulk data), `pop` on modify.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -142,15 +133,15 @@ pub struct AccessTrunkInput {
     pub trunking_pop_id: Option<i64>,
     pub weight: Option<i64>,
     pub priority: Option<i64>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::trunk_groups::explicit_null")]
     pub primary_peer_ip: Option<Option<String>>,
     pub primary_peer_port: Option<i64>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::trunk_groups::explicit_null")]
     pub ip_whitelist: Option<Option<String>>,
     pub auth_required: Option<bool>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::trunk_groups::explicit_null")]
     pub auth_username: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::trunk_groups::explicit_null")]
     pub auth_password: Option<Option<String>>,
     pub trunk_locale: Option<String>,
     pub extra: Option<Value>,

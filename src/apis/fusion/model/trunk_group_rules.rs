@@ -24,6 +24,17 @@ pub struct WriteContext<'a> {
     pub settings: &'a Settings,
 }
 
+impl<'a> WriteContext<'a> {
+    /// The clock, id generator and settings of a call, lent to a model write.
+    pub fn of(call: &'a mut crate::engine::call::Call<'_>) -> Self {
+        Self {
+            now_ms: call.now_ms,
+            ids: &mut *call.ids,
+            settings: call.settings,
+        }
+    }
+}
+
 /// One value from two documented names of the same field; refused when they disagree.
 fn either<T: PartialEq + Copy>(
     a: Option<T>,

@@ -285,7 +285,7 @@ impl TrunkGroup {
 }
 
 /// `Some(None)` for an explicit `null`, `None` for an absent field.
-fn explicit_null<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn explicit_null<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
