@@ -11,8 +11,9 @@ use crate::engine::reply::Reply;
 
 type Result = std::result::Result<Reply, PbxError>;
 
-fn body_object(call: &Call<'_>) -> Map<String, Value> {
-    call.body.as_object().cloned().unwrap_or_default()
+/// The body as an object; the contract guarantees one, so the empty fallback never applies.
+fn body_object<'a>(call: &'a Call<'_>, empty: &'a Map<String, Value>) -> &'a Map<String, Value> {
+    call.body.as_object().unwrap_or(empty)
 }
 
 /// `GET /api/providers`
@@ -42,7 +43,10 @@ pub fn list_providers(state: &mut PbxState, call: &mut Call<'_>) -> Result {
 
 /// `POST /api/providers`
 pub fn create_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
-    let id = state.create(&body_object(call), call.ids)?;
+    // `call.body` is a shared reference of its own: borrow it apart from `call.ids`.
+    let empty = Map::new();
+    let body = call.body.as_object().unwrap_or(&empty);
+    let id = state.create(body, call.ids)?;
     Ok(Reply::json(StatusCode::CREATED, json!({ "id": id })))
 }
 
@@ -56,7 +60,8 @@ pub fn get_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
 
 /// `POST /api/providers/{id}`: 200 with no body, as documented.
 pub fn update_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
-    state.update(call.param("id"), &body_object(call))?;
+    let empty = Map::new();
+    state.update(call.param("id"), body_object(call, &empty))?;
     Ok(Reply::empty(StatusCode::OK))
 }
 

@@ -235,14 +235,21 @@ impl PbxState {
     ) -> Result<String, PbxError> {
         self.check_did_numbers(body.get("did_numbers").and_then(Value::as_str), "")?;
         let id = self.new_id(ids);
+        // One pass over the body (no hashing per documented field), then the fields in order.
+        let mut given: [Option<&Value>; FIELDS.len()] = [None; FIELDS.len()];
+        for (k, v) in body {
+            if let Some(i) = FIELDS.iter().position(|(f, _)| f == k) {
+                given[i] = Some(v);
+            }
+        }
         let mut p = Provider::with_capacity(FIELDS.len());
-        for (field, _) in FIELDS {
-            let v = match body.get(*field) {
+        for (i, (field, _)) in FIELDS.iter().enumerate() {
+            let v = match given[i] {
                 // A blank (null) field takes its default, like an absent one.
                 Some(Value::Null) | None => default_of(field),
                 Some(v) => v.clone(),
             };
-            p.insert(field.to_string(), v);
+            p.insert((*field).to_string(), v);
         }
         p.insert("id".into(), Value::String(id.clone()));
         p.insert("shared".into(), Value::Bool(false));
