@@ -5,19 +5,21 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use http_body_util::Full;
 use hyper::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use hyper::http::request::Parts;
 use hyper::{Method, StatusCode};
 use regex::Regex;
 use serde_json::{Value, json};
 
+use crate::engine::faults::FaultRule;
 use crate::engine::faults::book::{AddError, MAX_RULES};
-use crate::engine::faults::{self, FaultRule};
 use crate::engine::journal::JournalQuery;
+use crate::engine::pipeline::{read_body, session_name, to_response};
 use crate::engine::reply::Reply;
 use crate::engine::scenario::Scenario;
 use crate::engine::store::{Session, dump_world};
-use crate::engine::{DEFAULT_SESSION, Engine, SESSION_HEADER, call::Pairs, clock};
+use crate::engine::{Engine, call::Pairs, clock, settings};
 
 fn error(status: StatusCode, message: impl Into<String>) -> Reply {
     Reply::json(status, json!({ "error": message.into() }))
@@ -25,6 +27,25 @@ fn error(status: StatusCode, message: impl Into<String>) -> Reply {
 
 fn ok(body: Value) -> Reply {
     Reply::json(StatusCode::OK, body)
+}
+
+/// Whether a path belongs to the admin API (the server routes it here, never to the pipeline).
+pub fn is_admin_path(path: &str) -> bool {
+    path == "/__admin" || path.starts_with("/__admin/")
+}
+
+/// Answers one admin request: reads its body (within `--body-limit`), then [`handle`].
+pub async fn answer<B>(engine: &Arc<Engine>, req: hyper::Request<B>) -> hyper::Response<Full<Bytes>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (parts, body) = req.into_parts();
+    let reply = match read_body(body, &parts.headers, engine.config.body_limit).await {
+        Ok(body) => handle(engine, &parts, parts.uri.path(), body),
+        Err(p) => engine.render_problem(None, &p),
+    };
+    to_response(reply)
 }
 
 /// Handles one admin request.
@@ -43,12 +64,7 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
             .with_header(WWW_AUTHENTICATE, "Bearer realm=\"trunkmock admin\"");
         }
     }
-    let session_name = parts
-        .headers
-        .get(SESSION_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|s| !s.is_empty())
-        .unwrap_or(DEFAULT_SESSION);
+    let session_name = session_name(&parts.headers);
     let query = Pairs::parse_query(parts.uri.query().unwrap_or(""));
     let rest = path.trim_start_matches("/__admin").trim_end_matches('/');
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
@@ -108,7 +124,7 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
         (&Method::POST, ["reset"]) => {
             match engine
                 .sessions
-                .reset(&session, &engine.families, &engine.blueprint())
+                .reset(&session, &engine.families, &engine.blueprint)
             {
                 Ok(()) => ok(json!({ "reset": session.name })),
                 Err(e) => error(
@@ -277,16 +293,15 @@ fn restore_state(
             ));
         }
     }
-    let settings = session.settings();
     let now = session.clock.now_ms(&engine.clock);
     let backup = dump_world(session, &engine.families, now);
     for (i, f) in engine.families.iter().enumerate() {
         let Some(v) = map.get(f.name()) else { continue };
-        if let Err(e) = session.slot(i).restore(v, &settings) {
+        if let Err(e) = session.slot(i).restore(v) {
             // Put back what an earlier family already took.
             for (j, g) in engine.families.iter().enumerate() {
                 if let Some(old) = backup.get(g.name()) {
-                    let _ = session.slot(j).restore(old, &settings);
+                    let _ = session.slot(j).restore(old);
                 }
             }
             return Err(error(
@@ -309,7 +324,7 @@ fn apply_scenario(engine: &Engine, session: &Session, body: &[u8]) -> Reply {
         Ok(s) => s,
         Err(p) => return error(StatusCode::BAD_REQUEST, p.to_string()),
     };
-    if let Some((pointer, message)) = faults::check_settings(&scenario.settings)
+    if let Some((pointer, message)) = settings::check(&scenario.settings, &engine.families)
         .into_iter()
         .next()
     {
@@ -326,12 +341,17 @@ fn apply_scenario(engine: &Engine, session: &Session, body: &[u8]) -> Reply {
         Ok(ids) => ids,
         Err(e) => return add_error(e),
     };
-    let mut settings = (*session.settings()).clone();
-    settings.merge(&scenario.settings);
-    let previous = session.settings();
-    session.set_settings(settings);
+    let previous = session.settings().raw.clone();
+    let mut merged = previous.clone();
+    merged.merge(&scenario.settings);
+    if let Err(e) = session.set_settings(merged, &engine.families) {
+        for id in &added {
+            session.faults.remove(id);
+        }
+        return error(StatusCode::BAD_REQUEST, engine.describe_session_error(&e));
+    }
     if let Err(reply) = restore_state(engine, session, &scenario.state) {
-        session.set_settings((*previous).clone());
+        let _ = session.set_settings(previous, &engine.families);
         for id in &added {
             session.faults.remove(id);
         }

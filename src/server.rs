@@ -71,6 +71,11 @@ async fn respond(
     control: &WireControl,
     req: hyper::Request<hyper::body::Incoming>,
 ) -> hyper::Response<ResponseBody> {
+    // The admin API is never faulted, delayed or journaled: it is decided here, apart from
+    // the API pipeline.
+    if crate::admin::is_admin_path(req.uri().path()) {
+        return crate::admin::answer(engine, req).await.map(Either::Left);
+    }
     let (response, delivery) = if engine.may_wait(req.headers()) {
         // A request that may be delayed runs in a task of its own: when its client gives up
         // waiting, hyper drops this future, but the request is still carried out and

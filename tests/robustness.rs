@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use trunkmock::engine::call::Call;
 use trunkmock::engine::contracts::Contracts;
-use trunkmock::engine::family::{Family, FamilyAdapter, Handler};
+use trunkmock::engine::family::{Family, FamilyAdapter, HandlerTable, IntoReply};
 use trunkmock::engine::problem::Problem;
 use trunkmock::engine::reply::Reply;
 use trunkmock::engine::scenario::Blueprint;
@@ -41,10 +41,32 @@ async fn the_default_body_limit_is_one_mebibyte() {
 }
 
 /// A family whose one operation panics, to prove the server survives it.
-struct Panicky;
+struct Panicky {
+    /// Lists its one operation twice, to prove the engine refuses such a table.
+    listed_twice: bool,
+}
 
-fn boom(_: &mut Vec<u8>, call: &mut Call<'_>) -> Result<Reply, Reply> {
-    if call.query.get("panic").is_some() {
+/// The family's error: an engine problem, rendered in its shape.
+struct Failure(Problem);
+
+impl From<Problem> for Failure {
+    fn from(p: Problem) -> Self {
+        Self(p)
+    }
+}
+
+impl IntoReply for Failure {
+    fn into_reply(self) -> Reply {
+        render(&self.0)
+    }
+}
+
+fn render(p: &Problem) -> Reply {
+    Reply::json(p.status, json!({"failure": p.message}))
+}
+
+fn boom(_: &mut Vec<u8>, call: &mut Call<'_>) -> Result<Reply, Failure> {
+    if call.query_str("panic").is_some() {
         panic!("boom");
     }
     Ok(Reply::json(hyper::StatusCode::OK, json!({"ok": true})))
@@ -52,7 +74,8 @@ fn boom(_: &mut Vec<u8>, call: &mut Call<'_>) -> Result<Reply, Reply> {
 
 impl Family for Panicky {
     type State = Vec<u8>;
-    type Error = Reply;
+    type Settings = ();
+    type Error = Failure;
 
     fn name(&self) -> &'static str {
         "panicky"
@@ -62,21 +85,43 @@ impl Family for Panicky {
         &["/panicky"]
     }
 
-    fn handlers(&self) -> Vec<(&'static str, Handler<Vec<u8>, Reply>)> {
-        vec![("panicky_boom", boom)]
-    }
-
-    fn load_state(
-        &self,
-        _: Option<&Value>,
-        _: &trunkmock::engine::settings::Settings,
-    ) -> Result<Vec<u8>, trunkmock::engine::family::StateError> {
-        Ok(Vec::new())
+    fn handlers(&self) -> HandlerTable<Self> {
+        if self.listed_twice {
+            vec![("panicky_boom", boom), ("panicky_boom", boom)]
+        } else {
+            vec![("panicky_boom", boom)]
+        }
     }
 
     fn render_problem(&self, p: &Problem) -> Reply {
-        Reply::json(p.status, json!({"failure": p.message}))
+        render(p)
     }
+}
+
+fn panicky_contracts() -> Contracts {
+    Contracts::from_documents(vec![(
+        "panicky".into(),
+        "panicky.openapi.json".into(),
+        panicky_contract(),
+    )])
+    .unwrap()
+}
+
+#[test]
+fn an_operation_listed_twice_in_a_handler_table_stops_the_start() {
+    let err = Engine::new(
+        EngineConfig::default(),
+        panicky_contracts(),
+        vec![FamilyAdapter::new(Panicky { listed_twice: true })],
+        Blueprint::default(),
+    )
+    .err()
+    .expect("a duplicate operationId must be refused");
+    assert!(
+        err.to_string()
+            .contains("operation panicky_boom is listed twice"),
+        "{err}"
+    );
 }
 
 fn panicky_contract() -> Value {
@@ -93,16 +138,12 @@ fn panicky_contract() -> Value {
 
 #[tokio::test]
 async fn a_panicking_handler_answers_500_in_the_family_shape_and_the_server_keeps_serving() {
-    let contracts = Contracts::from_documents(vec![(
-        "panicky".into(),
-        "panicky.openapi.json".into(),
-        panicky_contract(),
-    )])
-    .unwrap();
     let engine = Engine::new(
         EngineConfig::default(),
-        contracts,
-        vec![FamilyAdapter::new(Panicky)],
+        panicky_contracts(),
+        vec![FamilyAdapter::new(Panicky {
+            listed_twice: false,
+        })],
         Blueprint::default(),
     )
     .unwrap();
@@ -134,7 +175,9 @@ fn the_engine_refuses_an_operation_without_a_handler() {
     let err = Engine::new(
         EngineConfig::default(),
         contracts,
-        vec![FamilyAdapter::new(Panicky)],
+        vec![FamilyAdapter::new(Panicky {
+            listed_twice: false,
+        })],
         Blueprint::default(),
     )
     .err()
@@ -154,7 +197,9 @@ fn the_engine_refuses_a_handler_without_an_operation() {
     let err = Engine::new(
         EngineConfig::default(),
         contracts,
-        vec![FamilyAdapter::new(Panicky)],
+        vec![FamilyAdapter::new(Panicky {
+            listed_twice: false,
+        })],
         Blueprint::default(),
     )
     .err()

@@ -1,28 +1,33 @@
 //! What an API family plugs into the engine: its name, the paths it owns, its handler table
-//! keyed by operationId, how its state is loaded and dumped, and how it renders errors.
+//! keyed by operationId, its typed settings, how its state is loaded and dumped, and how it
+//! renders errors.
 //!
-//! A family implements [`Family`] with a concrete state type; [`FamilyAdapter`] erases that
-//! type so the engine can hold every family in one list.
+//! A family implements [`Family`] with concrete state and settings types; [`FamilyAdapter`]
+//! erases them so the engine can hold every family in one list.
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
+use hyper::{HeaderMap, Method};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::call::Call;
+use super::call::{Call, Pairs, Params};
 use super::ids::IdGen;
 use super::problem::Problem;
 use super::reply::Reply;
 use super::settings::Settings;
 
 /// One operation's implementation: read the call, change the state, answer.
-pub type Handler<S, E> = fn(&mut S, &mut Call<'_>) -> Result<Reply, E>;
+pub type Handler<F> = fn(
+    &mut <F as Family>::State,
+    &mut Call<'_, <F as Family>::Settings>,
+) -> Result<Reply, <F as Family>::Error>;
 
 /// A family's handler table: operationId → handler.
-pub type HandlerTable<S, E> = Vec<(&'static str, Handler<S, E>)>;
+pub type HandlerTable<F> = Vec<(&'static str, Handler<F>)>;
 
 /// A family's error enum turns into its vendor-shaped reply.
 pub trait IntoReply {
@@ -35,10 +40,10 @@ impl IntoReply for Reply {
     }
 }
 
-/// A problem loading a family's state from a scenario or `PUT /__admin/state`.
+/// A problem loading a family's state or settings from a scenario or the admin API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateError {
-    /// JSON pointer relative to the family's state object (`/providers/0/port`).
+    /// JSON pointer relative to the family's object (`/providers/0/port`).
     pub pointer: String,
     pub message: String,
 }
@@ -52,68 +57,100 @@ impl StateError {
     }
 }
 
-/// Deserialises a state with serde, reporting the JSON pointer of the first bad value.
+/// Turns serde_path_to_error's path (`providers[0].port`, `.` for the root) into a JSON
+/// pointer (`/providers/0/port`), escaping `~` and `/` inside keys (RFC 6901).
+pub fn pointer_of(path: &str) -> String {
+    if path == "." {
+        return String::new();
+    }
+    let mut p = String::new();
+    for part in path.split(['.', '[']) {
+        if part.is_empty() {
+            continue;
+        }
+        p.push('/');
+        p.push_str(
+            &part
+                .trim_end_matches(']')
+                .replace('~', "~0")
+                .replace('/', "~1"),
+        );
+    }
+    p
+}
+
+/// Deserialises a state (or settings) value with serde, reporting the JSON pointer of the
+/// first bad value.
 pub fn deserialize_state<S: DeserializeOwned>(value: &Value) -> Result<S, StateError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let pointer = if path == "." {
-            String::new()
-        } else {
-            // serde_path_to_error prints `providers[0].port`; turn it into `/providers/0/port`.
-            let mut p = String::new();
-            for part in path.split(['.', '[']) {
-                if part.is_empty() {
-                    continue;
-                }
-                p.push('/');
-                p.push_str(part.trim_end_matches(']'));
-            }
-            p
-        };
-        StateError::new(pointer, e.inner().to_string())
-    })
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| StateError::new(pointer_of(&e.path().to_string()), e.inner().to_string()))
 }
 
 /// An API family: the contract file `contracts/<NAME>.openapi.json` plus this implementation.
 pub trait Family: Send + Sync + 'static {
     /// Everything the family remembers for one session. Its serde form is the family's entry in
-    /// a scenario's `state` and in `GET|PUT /__admin/state`.
-    type State: Serialize + DeserializeOwned + Send + 'static;
-    type Error: IntoReply;
+    /// a scenario's `state` and in `GET|PUT /__admin/state`; `Default` is the empty state.
+    type State: Serialize + DeserializeOwned + Default + Send + 'static;
+    /// The family's entry in a scenario's `settings`: a struct with a default for every
+    /// field that refuses unknown keys (`#[serde(default, deny_unknown_fields)]`).
+    type Settings: DeserializeOwned + Default + Send + Sync + 'static;
+    /// The family's error enum; engine problems (a body the type cannot hold) convert into it.
+    type Error: IntoReply + From<Problem>;
 
-    /// The module name, which is also the contract's file stem and the scenario state key.
+    /// The module name, which is also the contract's file stem and the scenario key.
     fn name(&self) -> &'static str;
 
     /// Path prefixes this family owns; errors for unknown paths under them use its shape.
     fn base_paths(&self) -> &'static [&'static str];
 
     /// Every operation this family implements, keyed by the contract's operationId.
-    fn handlers(&self) -> HandlerTable<Self::State, Self::Error>;
+    fn handlers(&self) -> HandlerTable<Self>
+    where
+        Self: Sized;
 
-    /// Builds the starting state from a scenario's `state.<name>` (`None`: nothing given).
-    /// The default reads the serde form; override to add business-rule checks.
-    fn load_state(
+    /// Business-rule checks on a state read from a scenario or the admin API (unique ids,
+    /// references that resolve), and any index the family derives from it.
+    fn check_state(
         &self,
-        seed: Option<&Value>,
-        _settings: &Settings,
+        state: Self::State,
+        _settings: &Self::Settings,
     ) -> Result<Self::State, StateError> {
-        match seed {
-            Some(v) => deserialize_state(v),
-            None => deserialize_state(&Value::Object(Default::default())),
-        }
+        Ok(state)
     }
 
     /// Renders an engine-level problem in the family's own error shape.
     fn render_problem(&self, problem: &Problem) -> Reply;
 
     /// Checks the family must make before schema validation (e.g. JSON:API media types).
-    fn preflight(&self, _call: &Call<'_>) -> Result<(), Reply> {
+    fn preflight(&self, _method: &Method, _headers: &HeaderMap) -> Result<(), Reply> {
         Ok(())
     }
 
     /// Lets time-driven work (sync status, bulk jobs) catch up with the virtual clock before a
     /// handler runs or the state is dumped.
-    fn tick(&self, _state: &mut Self::State, _now_ms: i64, _settings: &Settings) {}
+    fn tick(&self, _state: &mut Self::State, _now_ms: i64, _settings: &Self::Settings) {}
+}
+
+/// Builds a family's starting state from a scenario's `state.<name>` (`None`: nothing given):
+/// the serde form, then the family's own checks. The one loader every family shares.
+fn load_state<F: Family>(
+    family: &F,
+    seed: Option<&Value>,
+    settings: &F::Settings,
+) -> Result<F::State, StateError> {
+    let state = match seed {
+        Some(v) => deserialize_state(v)?,
+        None => F::State::default(),
+    };
+    family.check_state(state, settings)
+}
+
+/// Reads a family's typed settings from the session's merged settings.
+fn read_settings<F: Family>(family: &F, settings: &Settings) -> Result<F::Settings, StateError> {
+    match settings.0.get(family.name()) {
+        Some(v) => deserialize_state(v),
+        None => Ok(F::Settings::default()),
+    }
 }
 
 /// The type-erased view of a family the engine works with.
@@ -122,6 +159,9 @@ pub trait DynFamily: Send + Sync {
     fn base_paths(&self) -> &'static [&'static str];
     fn operation_ids(&self) -> Vec<&'static str>;
     fn render_problem(&self, problem: &Problem) -> Reply;
+    fn preflight(&self, method: &Method, headers: &HeaderMap) -> Result<(), Reply>;
+    /// Checks the family's entry of a scenario's `settings`.
+    fn check_settings(&self, value: &Value) -> Result<(), StateError>;
     /// A fresh state slot for one session.
     fn new_slot(
         self: Arc<Self>,
@@ -135,35 +175,37 @@ pub trait DynFamily: Send + Sync {
 /// each other and sessions never wait for each other.
 pub trait FamilySlot: Send + Sync {
     /// Runs handler number `handler` (an index into `operation_ids()`), catching panics.
-    fn handle(&self, handler: usize, call: &mut CallParts<'_>) -> Reply;
-    fn preflight(&self, call: &mut CallParts<'_>) -> Result<(), Reply>;
-    fn dump(&self, now_ms: i64, settings: &Settings) -> Value;
-    fn restore(&self, value: &Value, settings: &Settings) -> Result<(), StateError>;
+    fn handle(&self, handler: usize, call: &CallParts<'_>) -> Reply;
+    fn dump(&self, now_ms: i64) -> Value;
+    /// Replaces the state (all or nothing).
+    fn restore(&self, value: &Value) -> Result<(), StateError>;
+    /// Replaces the state, the id generator and the settings (a reset).
     fn replace(
         &self,
         value: Option<&Value>,
         settings: &Settings,
         ids: IdGen,
     ) -> Result<(), StateError>;
+    /// Takes new settings (all or nothing).
+    fn configure(&self, settings: &Settings) -> Result<(), StateError>;
 }
 
-/// A [`Call`] without the id generator, which the slot lends from behind its lock.
+/// A [`Call`] without the id generator and settings, which the slot lends from behind its lock.
 pub struct CallParts<'a> {
     pub operation_id: &'a str,
-    pub method: &'a hyper::Method,
+    pub method: &'a Method,
     pub path: &'a str,
-    pub params: &'a super::call::Pairs,
-    pub query: &'a super::call::Pairs,
-    pub headers: &'a hyper::HeaderMap,
+    pub params: &'a Params,
+    pub raw_query: &'a Pairs,
+    pub headers: &'a HeaderMap,
     pub body: &'a Value,
     pub now_ms: i64,
-    pub settings: &'a Settings,
 }
 
 /// Wraps a [`Family`] for the engine.
 pub struct FamilyAdapter<F: Family> {
     family: F,
-    handlers: HandlerTable<F::State, F::Error>,
+    handlers: HandlerTable<F>,
 }
 
 impl<F: Family> FamilyAdapter<F> {
@@ -190,55 +232,54 @@ impl<F: Family> DynFamily for FamilyAdapter<F> {
         self.family.render_problem(problem)
     }
 
+    fn preflight(&self, method: &Method, headers: &HeaderMap) -> Result<(), Reply> {
+        self.family.preflight(method, headers)
+    }
+
+    fn check_settings(&self, value: &Value) -> Result<(), StateError> {
+        deserialize_state::<F::Settings>(value).map(|_| ())
+    }
+
     fn new_slot(
         self: Arc<Self>,
         seed: Option<&Value>,
         settings: &Settings,
         ids: IdGen,
     ) -> Result<Box<dyn FamilySlot>, StateError> {
-        let state = self.family.load_state(seed, settings)?;
+        let settings = read_settings(&self.family, settings)?;
+        let state = load_state(&self.family, seed, &settings)?;
         Ok(Box::new(Slot {
             family: self,
-            inner: Mutex::new(SlotInner { state, ids }),
+            inner: Mutex::new(SlotInner {
+                state,
+                ids,
+                settings,
+            }),
         }))
     }
 }
 
-struct SlotInner<S> {
-    state: S,
+struct SlotInner<F: Family> {
+    state: F::State,
     ids: IdGen,
+    settings: F::Settings,
 }
 
 struct Slot<F: Family> {
     family: Arc<FamilyAdapter<F>>,
-    inner: Mutex<SlotInner<F::State>>,
+    inner: Mutex<SlotInner<F>>,
 }
 
 impl<F: Family> Slot<F> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, SlotInner<F::State>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlotInner<F>> {
         // A std Mutex: handlers are synchronous and nothing awaits while holding it. A panic is
         // caught inside the guard's scope, so the lock is never poisoned; recover anyway.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-fn make_call<'a>(parts: &'a CallParts<'a>, ids: &'a mut IdGen) -> Call<'a> {
-    Call {
-        operation_id: parts.operation_id,
-        method: parts.method,
-        path: parts.path,
-        params: parts.params,
-        query: parts.query,
-        headers: parts.headers,
-        body: parts.body,
-        now_ms: parts.now_ms,
-        ids,
-        settings: parts.settings,
-    }
-}
-
 impl<F: Family> FamilySlot for Slot<F> {
-    fn handle(&self, handler: usize, parts: &mut CallParts<'_>) -> Reply {
+    fn handle(&self, handler: usize, parts: &CallParts<'_>) -> Reply {
         let Some((_, f)) = self.family.handlers.get(handler) else {
             return self
                 .family
@@ -248,8 +289,19 @@ impl<F: Family> FamilySlot for Slot<F> {
         let inner = &mut *guard;
         let fam = &self.family.family;
         let result = catch_unwind(AssertUnwindSafe(|| {
-            fam.tick(&mut inner.state, parts.now_ms, parts.settings);
-            let mut call = make_call(parts, &mut inner.ids);
+            fam.tick(&mut inner.state, parts.now_ms, &inner.settings);
+            let mut call = Call {
+                operation_id: parts.operation_id,
+                method: parts.method,
+                path: parts.path,
+                params: parts.params,
+                raw_query: parts.raw_query,
+                headers: parts.headers,
+                body: parts.body,
+                now_ms: parts.now_ms,
+                ids: &mut inner.ids,
+                settings: &inner.settings,
+            };
             f(&mut inner.state, &mut call)
         }));
         drop(guard);
@@ -269,22 +321,19 @@ impl<F: Family> FamilySlot for Slot<F> {
         }
     }
 
-    fn preflight(&self, parts: &mut CallParts<'_>) -> Result<(), Reply> {
-        // Preflight needs no state; lend it a throwaway generator.
-        let mut ids = IdGen::new(0);
-        let call = make_call(parts, &mut ids);
-        self.family.family.preflight(&call)
-    }
-
-    fn dump(&self, now_ms: i64, settings: &Settings) -> Value {
+    fn dump(&self, now_ms: i64) -> Value {
         let mut guard = self.lock();
-        self.family.family.tick(&mut guard.state, now_ms, settings);
-        serde_json::to_value(&guard.state).unwrap_or(Value::Null)
+        let inner = &mut *guard;
+        self.family
+            .family
+            .tick(&mut inner.state, now_ms, &inner.settings);
+        serde_json::to_value(&inner.state).unwrap_or(Value::Null)
     }
 
-    fn restore(&self, value: &Value, settings: &Settings) -> Result<(), StateError> {
-        let state = self.family.family.load_state(Some(value), settings)?;
-        self.lock().state = state;
+    fn restore(&self, value: &Value) -> Result<(), StateError> {
+        let mut guard = self.lock();
+        let state = load_state(&self.family.family, Some(value), &guard.settings)?;
+        guard.state = state;
         Ok(())
     }
 
@@ -294,20 +343,33 @@ impl<F: Family> FamilySlot for Slot<F> {
         settings: &Settings,
         ids: IdGen,
     ) -> Result<(), StateError> {
-        let state = self.family.family.load_state(value, settings)?;
-        let mut guard = self.lock();
-        guard.state = state;
-        guard.ids = ids;
+        let settings = read_settings(&self.family.family, settings)?;
+        let state = load_state(&self.family.family, value, &settings)?;
+        *self.lock() = SlotInner {
+            state,
+            ids,
+            settings,
+        };
+        Ok(())
+    }
+
+    fn configure(&self, settings: &Settings) -> Result<(), StateError> {
+        let settings = read_settings(&self.family.family, settings)?;
+        self.lock().settings = settings;
         Ok(())
     }
 }
 
-/// Looks a handler index up by operationId.
-pub fn handler_index(family: &dyn DynFamily) -> HashMap<&'static str, usize> {
-    family
-        .operation_ids()
-        .into_iter()
-        .enumerate()
-        .map(|(i, id)| (id, i))
-        .collect()
+/// Looks a handler index up by operationId; an operationId listed twice is an error, named.
+pub fn handler_index(family: &dyn DynFamily) -> Result<HashMap<&'static str, usize>, String> {
+    let mut index = HashMap::new();
+    for (i, id) in family.operation_ids().into_iter().enumerate() {
+        if index.insert(id, i).is_some() {
+            return Err(format!(
+                "family {}: operation {id} is listed twice in its handler table",
+                family.name()
+            ));
+        }
+    }
+    Ok(index)
 }

@@ -8,7 +8,9 @@
 //! - [`book`]: a session's ordered rules with their hit counters and budgets.
 //! - [`delay`]: delay distributions and the seeded random source.
 //! - [`prefer`]: the `Prefer` header.
+//! - [`answer`]: what a fired rule or a `Prefer: code=` answers.
 
+pub mod answer;
 pub mod book;
 pub mod delay;
 pub mod prefer;
@@ -27,12 +29,10 @@ pub use delay::{DelaySpec, FaultRng};
 pub use prefer::Preference;
 pub use rule::{Action, DribbleSpec, FaultRule, RequestView, RuleProblem, WireFaultKind};
 
-use super::Engine;
 use super::contracts::{Contracts, Operation};
-use super::problem::{Location, Problem, ProblemKind, Violation};
+
 use super::reply::Reply;
 use super::scenario::ScenarioProblem;
-use super::settings::Settings;
 
 /// What the engine does with one routed request, decided before validation.
 #[derive(Debug, Default)]
@@ -98,29 +98,6 @@ pub fn plan(
         dribble: rule.dribble,
         apply_first: rule.apply,
         preference: None,
-    }
-}
-
-/// The scenario-wide default delay (`settings.delay`), if any; a broken one is reported by
-/// [`check_settings`] at start-up and ignored here.
-pub fn default_delay(settings: &Settings) -> Option<DelaySpec> {
-    settings
-        .get("delay")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-}
-
-/// Problems with `settings.delay`, as `(pointer, message)`.
-pub fn check_settings(settings: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
-    let Some(v) = settings.get("delay") else {
-        return Vec::new();
-    };
-    match super::family::deserialize_state::<DelaySpec>(v) {
-        Ok(d) => d
-            .problems()
-            .into_iter()
-            .map(|(p, m)| (format!("/settings/delay{p}"), m))
-            .collect(),
-        Err(e) => vec![(format!("/settings/delay{}", e.pointer), e.message)],
     }
 }
 
@@ -230,112 +207,6 @@ impl WireFault {
             }
         };
         Self { kind, bytes }
-    }
-}
-
-/// The answers of the fault step, which need the engine's contracts and families.
-impl Engine {
-    /// Whether a request may be made to wait: it carries a `Prefer` header, or its session
-    /// (or, for a session not created yet, the scenario) has fault rules or a default delay.
-    /// The server carries such a request out even when its client stops waiting, as a real
-    /// slow server would. Cheap: no lock beyond the session map's read lock.
-    pub fn may_wait(&self, headers: &hyper::HeaderMap) -> bool {
-        if headers.contains_key(&prefer::PREFER) {
-            return true;
-        }
-        let name = headers
-            .get(super::SESSION_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .filter(|s| !s.is_empty())
-            .unwrap_or(super::DEFAULT_SESSION);
-        match self.sessions.get(name) {
-            Some(s) => !s.faults.is_empty() || s.settings().get("delay").is_some(),
-            None => {
-                let b = self.blueprint();
-                !b.rules.is_empty() || b.settings.get("delay").is_some()
-            }
-        }
-    }
-
-    /// A firing rule's answer: an error in the family's shape, a canned response, or a
-    /// placeholder for a broken connection (never sent: the server breaks the connection).
-    pub(super) fn fault_reply(
-        &self,
-        family: Option<usize>,
-        action: &Action,
-        rng: &FaultRng,
-    ) -> (Reply, Option<WireFault>) {
-        match action {
-            Action::Error {
-                status,
-                code,
-                message,
-            } => {
-                let mut p = Problem::new(*status, ProblemKind::Injected, message.clone());
-                p.vendor_code = code.clone();
-                (self.render_problem(family, &p), None)
-            }
-            Action::Response {
-                status,
-                headers,
-                body,
-            } => (canned_reply(*status, headers, body.as_ref()), None),
-            Action::Wire(kind) => (
-                Reply::empty(StatusCode::OK),
-                Some(WireFault::new(*kind, rng)),
-            ),
-        }
-    }
-
-    /// `Prefer: code=N`: an undocumented N is refused naming the documented ones; an error
-    /// status is answered in the family's shape with the contract's wording; a success is
-    /// handled normally, and when the handler answers another status an empty success the
-    /// contract documents without a body is answered as asked (otherwise the real answer
-    /// goes back without `Preference-Applied: code`).
-    pub(super) fn preferred_answer(
-        &self,
-        op: &Operation,
-        family: Option<usize>,
-        code: u16,
-        handle: impl FnOnce() -> Reply,
-    ) -> Reply {
-        let documented = op.documented_statuses();
-        if !documented.contains(&code) {
-            let list = documented
-                .iter()
-                .map(u16::to_string)
-                .collect::<Vec<_>>()
-                .join(", ");
-            let p = Problem::validation(vec![Violation {
-                location: Location::Header,
-                field: "Prefer".into(),
-                message: format!(
-                    "code={code} is not a documented answer of {}; documented: {list}",
-                    op.operation_id
-                ),
-            }]);
-            return self.render_problem(family, &p);
-        }
-        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
-        if code >= 400 {
-            let message = response_description(&self.contracts, op, code)
-                .or_else(|| status.canonical_reason().map(str::to_string))
-                .unwrap_or_default();
-            return self.render_problem(
-                family,
-                &Problem::new(status, ProblemKind::Injected, message),
-            );
-        }
-        let reply = handle();
-        let bodiless = op
-            .responses
-            .get(&code.to_string())
-            .is_some_and(|r| r.media_type.is_none());
-        if reply.status != status && bodiless {
-            Reply::empty(status)
-        } else {
-            reply
-        }
     }
 }
 

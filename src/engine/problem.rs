@@ -98,7 +98,7 @@ impl Violation {
 }
 
 /// An engine-level error, rendered by the family that owns the path.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     /// The status the engine suggests; a family may choose another (JSON:API answers 422 for
     /// validation failures where the others answer 400).
@@ -167,6 +167,24 @@ impl Problem {
             ProblemKind::MalformedJson,
             format!("request body is not valid JSON: {detail}"),
         )
+    }
+
+    /// A body in a media type the operation does not accept.
+    pub fn unsupported_media_type(content_type: &str, accepted: &[String]) -> Self {
+        let mut p = Self::new(
+            StatusCode::BAD_REQUEST,
+            ProblemKind::UnsupportedMediaType,
+            format!(
+                "Content-Type {content_type} is not accepted; send {}",
+                accepted.join(" or ")
+            ),
+        );
+        p.violations.push(Violation {
+            location: Location::Header,
+            field: "Content-Type".into(),
+            message: format!("must be {}", accepted.join(" or ")),
+        });
+        p
     }
 
     pub fn internal(message: impl Into<String>) -> Self {

@@ -13,7 +13,7 @@ use super::faults::FaultBook;
 use super::ids::IdGen;
 use super::journal::Journal;
 use super::scenario::Blueprint;
-use super::settings::Settings;
+use super::settings::{SessionSettings, Settings};
 
 /// One isolated session.
 pub struct Session {
@@ -23,7 +23,7 @@ pub struct Session {
     slots: Vec<Box<dyn FamilySlot>>,
     pub journal: Journal,
     pub clock: SessionClock,
-    settings: RwLock<Arc<Settings>>,
+    settings: RwLock<Arc<SessionSettings>>,
     /// The session's fault rules, starting as the scenario's.
     pub faults: FaultBook,
 }
@@ -33,15 +33,34 @@ impl Session {
         self.slots[family].as_ref()
     }
 
-    pub fn settings(&self) -> Arc<Settings> {
+    pub fn settings(&self) -> Arc<SessionSettings> {
         self.settings
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
 
-    pub fn set_settings(&self, settings: Settings) {
-        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(settings);
+    /// Takes new settings: every family reads its part first, and if one refuses them nothing
+    /// changes (the error names the family and the pointer inside its settings).
+    pub fn set_settings(
+        &self,
+        settings: Settings,
+        families: &[Arc<dyn DynFamily>],
+    ) -> Result<(), SessionError> {
+        let mut guard = self.settings.write().unwrap_or_else(|e| e.into_inner());
+        for (i, f) in families.iter().enumerate() {
+            if let Err(error) = self.slots[i].configure(&settings) {
+                for slot in &self.slots[..i] {
+                    let _ = slot.configure(&guard.raw);
+                }
+                return Err(SessionError::State {
+                    family: f.name(),
+                    error,
+                });
+            }
+        }
+        *guard = Arc::new(SessionSettings::new(settings));
+        Ok(())
     }
 }
 
@@ -110,7 +129,7 @@ impl Sessions {
             slots,
             journal: Journal::new(self.journal_limit),
             clock: SessionClock::default(),
-            settings: RwLock::new(Arc::new(blueprint.settings.clone())),
+            settings: RwLock::new(Arc::new(SessionSettings::new(blueprint.settings.clone()))),
             faults: FaultBook::new(&blueprint.rules, self.fault_seed(name)),
         })
     }
@@ -200,7 +219,8 @@ impl Sessions {
                     error,
                 })?;
         }
-        session.set_settings(blueprint.settings.clone());
+        *session.settings.write().unwrap_or_else(|e| e.into_inner()) =
+            Arc::new(SessionSettings::new(blueprint.settings.clone()));
         session.faults.reset(&blueprint.rules);
         session.clock.reset();
         session.journal.clear();
@@ -214,15 +234,9 @@ pub fn dump_world(
     families: &[Arc<dyn DynFamily>],
     now_ms: i64,
 ) -> Map<String, Value> {
-    let settings = session.settings();
     families
         .iter()
         .enumerate()
-        .map(|(i, f)| {
-            (
-                f.name().to_string(),
-                session.slot(i).dump(now_ms, &settings),
-            )
-        })
+        .map(|(i, f)| (f.name().to_string(), session.slot(i).dump(now_ms)))
         .collect()
 }

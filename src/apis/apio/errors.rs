@@ -73,8 +73,10 @@ pub struct SubError {
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ApioError {
+    /// A problem the engine found in the request (a body the handler's type cannot hold).
+    Request(Box<Problem>),
     /// 404: unknown tenant, group or trunk group, or a service the group does not have.
     NotFound(String),
     /// 400 with a `details` message: a business rule or a conditional requirement.
@@ -122,12 +124,19 @@ fn sub_errors_body(errors: &[SubError]) -> Value {
 impl IntoReply for ApioError {
     fn into_reply(self) -> Reply {
         match self {
+            ApioError::Request(p) => render_problem(&p),
             ApioError::NotFound(m) => Reply::json(StatusCode::NOT_FOUND, details_body(&m)),
             ApioError::BadRequest(m) => Reply::json(StatusCode::BAD_REQUEST, details_body(&m)),
             ApioError::Sub(errors) => {
                 Reply::json(StatusCode::BAD_REQUEST, sub_errors_body(&errors))
             }
         }
+    }
+}
+
+impl From<Problem> for ApioError {
+    fn from(p: Problem) -> Self {
+        Self::Request(Box::new(p))
     }
 }
 

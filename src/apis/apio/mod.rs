@@ -6,21 +6,24 @@
 pub mod errors;
 pub mod handlers;
 pub mod model;
+pub mod settings;
 
-use serde_json::Value;
-
-use crate::engine::family::{Family, Handler, StateError, deserialize_state};
+use crate::engine::family::{Family, HandlerTable, StateError};
 use crate::engine::problem::Problem;
 use crate::engine::reply::Reply;
-use crate::engine::settings::Settings;
 use errors::ApioError;
 use handlers::{connectivity, trunk_groups};
 use model::ApioState;
+use settings::ApioSettings;
+
+/// A call as the apio handlers read it: with the family's typed settings.
+pub type Call<'a> = crate::engine::call::Call<'a, ApioSettings>;
 
 pub struct Apio;
 
 impl Family for Apio {
     type State = ApioState;
+    type Settings = ApioSettings;
     type Error = ApioError;
 
     fn name(&self) -> &'static str {
@@ -33,7 +36,7 @@ impl Family for Apio {
         &["/api/v1/tenants/", "/api/v1/tenant/"]
     }
 
-    fn handlers(&self) -> Vec<(&'static str, Handler<ApioState, ApioError>)> {
+    fn handlers(&self) -> HandlerTable<Self> {
         vec![
             ("apio_list_trunk_groups", trunk_groups::list),
             ("apio_create_trunk_group", trunk_groups::create),
@@ -62,11 +65,7 @@ impl Family for Apio {
         ]
     }
 
-    fn load_state(&self, seed: Option<&Value>, _: &Settings) -> Result<ApioState, StateError> {
-        let state: ApioState = match seed {
-            Some(v) => deserialize_state(v)?,
-            None => ApioState::default(),
-        };
+    fn check_state(&self, state: ApioState, _: &ApioSettings) -> Result<ApioState, StateError> {
         state.normalise()
     }
 

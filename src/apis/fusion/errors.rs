@@ -112,6 +112,8 @@ impl Code {
 /// A refusal of the fusion API: each variant knows its code and words its reason.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FusionError {
+    /// A problem the engine found in the request (a body the handler's type cannot hold).
+    Request(Box<Problem>),
     /// A field rule the contract cannot express (the message names the field).
     Invalid(String),
     TenantNotFound {
@@ -181,7 +183,7 @@ impl FusionError {
     pub fn code(&self) -> Code {
         use FusionError as E;
         match self {
-            E::Invalid(_) => Code::InvalidRequest,
+            E::Request(_) | E::Invalid(_) => Code::InvalidRequest,
             E::TenantNotFound { .. } => Code::TenantNotFound,
             E::SubscriptionNotFound { .. } => Code::SubscriptionNotFound,
             E::ParentLimitReached(..) => Code::ParentLimitReached,
@@ -218,6 +220,7 @@ impl FusionError {
     pub fn reason(&self) -> String {
         use FusionError as E;
         match self {
+            E::Request(p) => p.message.clone(),
             E::Invalid(m) => m.clone(),
             E::TenantNotFound {
                 draas_instance,
@@ -329,11 +332,20 @@ pub fn error_body(code: u64, reason: &str) -> Value {
 
 impl IntoReply for FusionError {
     fn into_reply(self) -> Reply {
+        if let FusionError::Request(p) = &self {
+            return render_problem(p);
+        }
         let code = self.code();
         Reply::json(
             code.status(),
             error_body(code.number().into(), &self.reason()),
         )
+    }
+}
+
+impl From<Problem> for FusionError {
+    fn from(p: Problem) -> Self {
+        Self::Request(Box::new(p))
     }
 }
 

@@ -5,20 +5,23 @@
 pub mod errors;
 pub mod handlers;
 pub mod model;
+pub mod settings;
 
-use serde_json::Value;
-
-use crate::engine::family::{Family, HandlerTable, StateError, deserialize_state};
+use crate::engine::family::{Family, HandlerTable, StateError};
 use crate::engine::problem::Problem;
 use crate::engine::reply::Reply;
-use crate::engine::settings::Settings;
 use errors::FusionError;
 use model::FusionState;
+use settings::FusionSettings;
+
+/// A call as the fusion handlers read it: with the family's typed settings.
+pub type Call<'a> = crate::engine::call::Call<'a, FusionSettings>;
 
 pub struct Fusion;
 
 impl Family for Fusion {
     type State = FusionState;
+    type Settings = FusionSettings;
     type Error = FusionError;
 
     fn name(&self) -> &'static str {
@@ -29,7 +32,7 @@ impl Family for Fusion {
         &["/api/v01/draas"]
     }
 
-    fn handlers(&self) -> HandlerTable<FusionState, FusionError> {
+    fn handlers(&self) -> HandlerTable<Self> {
         use handlers::{access_trunks as at, bulk_jobs as bulk, peer_trunks as pt};
         use handlers::{disaster_recovery as dr, numbers, trunk_groups as tg};
         vec![
@@ -70,11 +73,11 @@ impl Family for Fusion {
         ]
     }
 
-    fn load_state(&self, seed: Option<&Value>, _: &Settings) -> Result<FusionState, StateError> {
-        let state: FusionState = match seed {
-            Some(v) => deserialize_state(v)?,
-            None => FusionState::default(),
-        };
+    fn check_state(
+        &self,
+        state: FusionState,
+        _: &FusionSettings,
+    ) -> Result<FusionState, StateError> {
         state.normalise()?.check_access_trunks_and_bulk_jobs()
     }
 
@@ -82,7 +85,7 @@ impl Family for Fusion {
         errors::render_problem(problem)
     }
 
-    fn tick(&self, state: &mut FusionState, now_ms: i64, settings: &Settings) {
+    fn tick(&self, state: &mut FusionState, now_ms: i64, settings: &FusionSettings) {
         // Bulk jobs first: what they change starts its own sync delay from the job's run time.
         model::bulk_run::run_due(state, now_ms, settings);
         state.settle(now_ms);

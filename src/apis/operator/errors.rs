@@ -99,8 +99,10 @@ impl QueryIssue {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum OperatorError {
+    /// A problem the engine found in the request (a body the handler's type cannot hold).
+    Request(Box<Problem>),
     /// 404: no resource of this type with this id.
     NotFound { ty: &'static str, id: String },
     /// 404: a relationship names a resource that does not exist.
@@ -134,6 +136,7 @@ impl OperatorError {
         use OperatorError::*;
         let one = |e: ErrorObject| vec![e];
         match self {
+            Request(p) => problem_objects(p),
             NotFound { ty, id } => one(ErrorObject::new(
                 StatusCode::NOT_FOUND,
                 "record_not_found",
@@ -271,8 +274,28 @@ fn unexpected_members(message: &str) -> Vec<String> {
         .collect()
 }
 
+impl From<Problem> for OperatorError {
+    fn from(p: Problem) -> Self {
+        Self::Request(Box::new(p))
+    }
+}
+
 /// Renders an engine problem as JSON:API errors.
 pub fn render_problem(p: &Problem) -> Reply {
+    let errors = problem_objects(p);
+    let mut reply = error_reply(&errors);
+    if p.kind == ProblemKind::Injected {
+        // An injected fault keeps the status the rule asked for, whatever its errors say.
+        reply.status = p.status;
+    }
+    if !p.allow.is_empty() {
+        reply = reply.with_header(ALLOW, p.allow.join(", "));
+    }
+    reply
+}
+
+/// An engine problem's JSON:API error objects.
+fn problem_objects(p: &Problem) -> Vec<ErrorObject> {
     let simple = |status: StatusCode, code: &str, title: &str| {
         vec![ErrorObject::new(status, code, title, p.message.clone())]
     };
@@ -341,7 +364,7 @@ pub fn render_problem(p: &Problem) -> Reply {
             vec![ErrorObject::new(p.status, &code, title, p.message.clone())]
         }
     };
-    let errors = if errors.is_empty() {
+    if errors.is_empty() {
         // A validation problem without violations still needs one error object.
         vec![ErrorObject::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -351,16 +374,7 @@ pub fn render_problem(p: &Problem) -> Reply {
         )]
     } else {
         errors
-    };
-    let mut reply = error_reply(&errors);
-    if p.kind == ProblemKind::Injected {
-        // An injected fault keeps the status the rule asked for, whatever its errors say.
-        reply.status = p.status;
     }
-    if !p.allow.is_empty() {
-        reply = reply.with_header(ALLOW, p.allow.join(", "));
-    }
-    reply
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@ use hyper::StatusCode;
 use hyper::header::{CONTENT_TYPE, LOCATION};
 use serde_json::{Map, Value};
 
+use super::Call;
 use super::errors::OperatorError;
 use super::jsonapi::{MEDIA_TYPE, Query, QuerySpec, Resource, Writer, select};
 use super::model::{Customer, CustomerChanges, IncomingTrunk, OperatorState, TrunkChanges};
-use crate::engine::call::Call;
 use crate::engine::reply::Reply;
 
 type Result = std::result::Result<Reply, OperatorError>;
@@ -170,18 +170,18 @@ fn trunk_document(
 
 /// `GET /incoming_trunks`
 pub fn list_incoming_trunks(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
-    let q = Query::parse(call.query, &TRUNK_LIST)?;
+    let q = Query::parse(call.raw_query, &TRUNK_LIST)?;
     let (total, page) = select(&state.incoming_trunks, &q);
     let w = Writer::new(call, &q);
     let included = included_customers(state, &w, &q, &page);
     let data = page.iter().map(|t| w.resource(*t)).collect();
-    let doc = w.collection(IncomingTrunk::TYPE, call.query, data, included, total);
+    let doc = w.collection(IncomingTrunk::TYPE, call.raw_query, data, included, total);
     Ok(document(StatusCode::OK, doc))
 }
 
 /// `POST /incoming_trunks`: 201 with the new trunk and `Location` = `links.self`.
 pub fn create_incoming_trunk(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
-    let q = Query::parse(call.query, &TRUNK_ONE)?;
+    let q = Query::parse(call.raw_query, &TRUNK_ONE)?;
     let d = &data(call.body);
     check_type(d, IncomingTrunk::TYPE)?;
     if d.contains_key("id") {
@@ -201,7 +201,7 @@ pub fn create_incoming_trunk(state: &mut OperatorState, call: &mut Call<'_>) -> 
 
 /// `GET /incoming_trunks/{id}`
 pub fn get_incoming_trunk(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
-    let q = Query::parse(call.query, &TRUNK_ONE)?;
+    let q = Query::parse(call.raw_query, &TRUNK_ONE)?;
     let trunk = state.trunk(call.param("id"))?;
     Ok(document(
         StatusCode::OK,
@@ -211,7 +211,7 @@ pub fn get_incoming_trunk(state: &mut OperatorState, call: &mut Call<'_>) -> Res
 
 /// `PATCH /incoming_trunks/{id}`: only the attributes given change.
 pub fn update_incoming_trunk(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
-    let q = Query::parse(call.query, &TRUNK_ONE)?;
+    let q = Query::parse(call.raw_query, &TRUNK_ONE)?;
     let d = &data(call.body);
     check_type(d, IncomingTrunk::TYPE)?;
     check_id(d, call.param("id"))?;
@@ -227,24 +227,24 @@ pub fn update_incoming_trunk(state: &mut OperatorState, call: &mut Call<'_>) -> 
 
 /// `DELETE /incoming_trunks/{id}`: 204; the trunk's domain is never handed out again.
 pub fn delete_incoming_trunk(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
-    Query::parse(call.query, &NO_QUERY)?;
+    Query::parse(call.raw_query, &NO_QUERY)?;
     state.delete_trunk(call.param("id"))?;
     Ok(no_content())
 }
 
 /// `GET /customers`
 pub fn list_customers(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
-    let q = Query::parse(call.query, &CUSTOMER_LIST)?;
+    let q = Query::parse(call.raw_query, &CUSTOMER_LIST)?;
     let (total, page) = select(&state.customers, &q);
     let w = Writer::new(call, &q);
     let data = page.iter().map(|c| w.resource(*c)).collect();
-    let doc = w.collection(Customer::TYPE, call.query, data, Vec::new(), total);
+    let doc = w.collection(Customer::TYPE, call.raw_query, data, Vec::new(), total);
     Ok(document(StatusCode::OK, doc))
 }
 
 /// `POST /customers`: the client chooses the id; a taken one answers 409.
 pub fn create_customer(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
-    let q = Query::parse(call.query, &CUSTOMER_ONE)?;
+    let q = Query::parse(call.raw_query, &CUSTOMER_ONE)?;
     let d = &data(call.body);
     check_type(d, Customer::TYPE)?;
     let id = d
@@ -262,7 +262,7 @@ pub fn create_customer(state: &mut OperatorState, call: &mut Call<'_>) -> Result
 
 /// `GET /customers/{id}`
 pub fn get_customer(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
-    let q = Query::parse(call.query, &CUSTOMER_ONE)?;
+    let q = Query::parse(call.raw_query, &CUSTOMER_ONE)?;
     let customer = state.customer(call.param("id"))?;
     let w = Writer::new(call, &q);
     Ok(document(
@@ -273,7 +273,7 @@ pub fn get_customer(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
 
 /// `PATCH /customers/{id}`
 pub fn update_customer(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
-    let q = Query::parse(call.query, &CUSTOMER_ONE)?;
+    let q = Query::parse(call.raw_query, &CUSTOMER_ONE)?;
     let d = &data(call.body);
     check_type(d, Customer::TYPE)?;
     check_id(d, call.param("id"))?;
@@ -288,7 +288,7 @@ pub fn update_customer(state: &mut OperatorState, call: &mut Call<'_>) -> Result
 
 /// `DELETE /customers/{id}`: refused (409) while the customer still has incoming trunks.
 pub fn delete_customer(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
-    Query::parse(call.query, &NO_QUERY)?;
+    Query::parse(call.raw_query, &NO_QUERY)?;
     state.delete_customer(call.param("id"))?;
     Ok(no_content())
 }

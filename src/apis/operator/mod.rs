@@ -7,21 +7,25 @@ pub mod handlers;
 pub mod jsonapi;
 pub mod model;
 pub mod negotiation;
+pub mod settings;
 
-use serde_json::Value;
+use hyper::{HeaderMap, Method};
 
-use crate::engine::call::Call;
-use crate::engine::family::{Family, Handler, StateError, deserialize_state};
+use crate::engine::family::{Family, HandlerTable};
 use crate::engine::problem::Problem;
 use crate::engine::reply::Reply;
-use crate::engine::settings::Settings;
 use errors::OperatorError;
 use model::OperatorState;
+use settings::OperatorSettings;
+
+/// A call as the operator handlers read it: with the family's typed settings.
+pub type Call<'a> = crate::engine::call::Call<'a, OperatorSettings>;
 
 pub struct Operator;
 
 impl Family for Operator {
     type State = OperatorState;
+    type Settings = OperatorSettings;
     type Error = OperatorError;
 
     fn name(&self) -> &'static str {
@@ -32,7 +36,7 @@ impl Family for Operator {
         &[jsonapi::API_ROOT]
     }
 
-    fn handlers(&self) -> Vec<(&'static str, Handler<OperatorState, OperatorError>)> {
+    fn handlers(&self) -> HandlerTable<Self> {
         vec![
             (
                 "operator_list_incoming_trunks",
@@ -59,11 +63,11 @@ impl Family for Operator {
         ]
     }
 
-    fn load_state(&self, seed: Option<&Value>, _: &Settings) -> Result<OperatorState, StateError> {
-        let state: OperatorState = match seed {
-            Some(v) => deserialize_state(v)?,
-            None => OperatorState::default(),
-        };
+    fn check_state(
+        &self,
+        state: OperatorState,
+        _: &OperatorSettings,
+    ) -> Result<OperatorState, crate::engine::family::StateError> {
         state.normalise()
     }
 
@@ -72,7 +76,7 @@ impl Family for Operator {
     }
 
     /// JSON:API media type rules (415/406) come before schema validation.
-    fn preflight(&self, call: &Call<'_>) -> Result<(), Reply> {
-        negotiation::check(call)
+    fn preflight(&self, method: &Method, headers: &HeaderMap) -> Result<(), Reply> {
+        negotiation::check(method, headers)
     }
 }

@@ -6,11 +6,10 @@
 //!   type parameters (RFC 7231 §5.3.2), so `application/vnd.api+json;q=0.9` is acceptable.
 
 use hyper::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
-use hyper::{Method, StatusCode};
+use hyper::{HeaderMap, Method, StatusCode};
 
 use super::errors::{ErrorObject, error_reply};
 use super::jsonapi::MEDIA_TYPE;
-use crate::engine::call::Call;
 use crate::engine::reply::Reply;
 
 /// A media type split into its lower-case essence and its parameters before any `q`.
@@ -46,19 +45,20 @@ fn unsupported(detail: String) -> Reply {
 }
 
 /// Whether the request carries a body, judged from its headers (the body is read later).
-fn has_body(call: &Call<'_>) -> bool {
-    call.headers.contains_key(TRANSFER_ENCODING)
-        || call
-            .header(CONTENT_LENGTH.as_str())
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .is_some_and(|n| n > 0)
 }
 
 // `Family::preflight` answers a `Reply` as its error; boxing it here would gain nothing.
 #[allow(clippy::result_large_err)]
-pub fn check(call: &Call<'_>) -> Result<(), Reply> {
-    let sends_document = *call.method == Method::POST || *call.method == Method::PATCH;
-    match call.header(CONTENT_TYPE.as_str()) {
+pub fn check(method: &Method, headers: &HeaderMap) -> Result<(), Reply> {
+    let sends_document = *method == Method::POST || *method == Method::PATCH;
+    match headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
         Some(ct) => {
             let range = parse_range(ct);
             if range.essence == MEDIA_TYPE && !range.params.is_empty() {
@@ -73,15 +73,14 @@ pub fn check(call: &Call<'_>) -> Result<(), Reply> {
                 )));
             }
         }
-        None if sends_document && has_body(call) => {
+        None if sends_document && has_body(headers) => {
             return Err(unsupported(format!(
                 "The request has a body but no Content-Type; send {MEDIA_TYPE}."
             )));
         }
         None => {}
     }
-    let accept: Vec<MediaRange> = call
-        .headers
+    let accept: Vec<MediaRange> = headers
         .get_all(ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())

@@ -11,6 +11,8 @@ use crate::engine::reply::Reply;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PbxError {
+    /// A problem the engine found in the request (a body the handler's type cannot hold).
+    Request(Box<Problem>),
     /// 400 VALIDATE_FAILED: one or more fields are wrong; detail maps field → reason.
     Validation(Value),
     /// 400: numeric did_numbers entries overlap another provider's.
@@ -41,6 +43,7 @@ pub fn error_body(code: &str, message: &str, detail: Option<Value>) -> Value {
 impl IntoReply for PbxError {
     fn into_reply(self) -> Reply {
         let (status, code, message, detail) = match self {
+            PbxError::Request(p) => return render_problem(&p),
             PbxError::Validation(detail) => (
                 StatusCode::BAD_REQUEST,
                 "VALIDATE_FAILED",
@@ -69,6 +72,12 @@ impl IntoReply for PbxError {
             ),
         };
         Reply::json(status, error_body(code, &message, detail))
+    }
+}
+
+impl From<Problem> for PbxError {
+    fn from(p: Problem) -> Self {
+        Self::Request(Box::new(p))
     }
 }
 

@@ -2,35 +2,25 @@
 
 use hyper::StatusCode;
 use hyper::header::CONTENT_DISPOSITION;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
+use super::Call;
 use super::errors::PbxError;
 use super::model::{ListQuery, PbxState};
-use crate::engine::call::Call;
 use crate::engine::reply::Reply;
 
 type Result = std::result::Result<Reply, PbxError>;
 
-/// The body as an object; the contract guarantees one, so the empty fallback never applies.
-fn body_object<'a>(call: &'a Call<'_>, empty: &'a Map<String, Value>) -> &'a Map<String, Value> {
-    call.body.as_object().unwrap_or(empty)
-}
-
 /// `GET /api/providers`
 pub fn list_providers(state: &mut PbxState, call: &mut Call<'_>) -> Result {
-    // The contract has already checked skip ≥ 0 and top in 1..=100.
-    let number = |name: &str, default: usize| {
-        call.query
-            .get(name)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    // The contract has checked skip ≥ 0 and top in 1..=100, and gives their defaults.
+    let count = |name: &str| call.query_int(name).map_or(0, |n| n as usize);
     let q = ListQuery {
-        filter: call.query.get("filter"),
-        search: call.query.get("search"),
-        orderby: call.query.get("orderby"),
-        skip: number("skip", 0),
-        top: number("top", 100),
+        filter: call.query_str("filter"),
+        search: call.query_str("search"),
+        orderby: call.query_str("orderby"),
+        skip: count("skip"),
+        top: count("top"),
     };
     let (count, items) = state.list(&q)?;
     #[derive(serde::Serialize)]
@@ -60,8 +50,7 @@ pub fn get_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
 
 /// `POST /api/providers/{id}`: 200 with no body, as documented.
 pub fn update_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
-    let empty = Map::new();
-    state.update(call.param("id"), body_object(call, &empty))?;
+    state.update(call.param("id"), call.body_object())?;
     Ok(Reply::empty(StatusCode::OK))
 }
 

@@ -4,20 +4,23 @@ pub mod errors;
 pub mod filter;
 pub mod handlers;
 pub mod model;
+pub mod settings;
 
-use serde_json::Value;
-
-use crate::engine::family::{Family, Handler, StateError, deserialize_state};
+use crate::engine::family::{Family, HandlerTable, StateError};
 use crate::engine::problem::Problem;
 use crate::engine::reply::Reply;
-use crate::engine::settings::Settings;
 use errors::PbxError;
 use model::PbxState;
+use settings::PbxSettings;
+
+/// A call as the pbx handlers read it: with the family's typed settings.
+pub type Call<'a> = crate::engine::call::Call<'a, PbxSettings>;
 
 pub struct Pbx;
 
 impl Family for Pbx {
     type State = PbxState;
+    type Settings = PbxSettings;
     type Error = PbxError;
 
     fn name(&self) -> &'static str {
@@ -28,7 +31,7 @@ impl Family for Pbx {
         &["/api/providers"]
     }
 
-    fn handlers(&self) -> Vec<(&'static str, Handler<PbxState, PbxError>)> {
+    fn handlers(&self) -> HandlerTable<Self> {
         vec![
             ("pbx_list_providers", handlers::list_providers),
             ("pbx_create_provider", handlers::create_provider),
@@ -40,11 +43,7 @@ impl Family for Pbx {
         ]
     }
 
-    fn load_state(&self, seed: Option<&Value>, _: &Settings) -> Result<PbxState, StateError> {
-        let state: PbxState = match seed {
-            Some(v) => deserialize_state(v)?,
-            None => PbxState::default(),
-        };
+    fn check_state(&self, state: PbxState, _: &PbxSettings) -> Result<PbxState, StateError> {
         state.normalise()
     }
 

@@ -3,11 +3,10 @@
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use super::body_object;
+use crate::apis::apio::Call;
 use crate::apis::apio::errors::ApioError;
 use crate::apis::apio::model::ApioState;
 use crate::apis::apio::model::connectivity::RangeRequest;
-use crate::engine::call::Call;
 use crate::engine::reply::Reply;
 
 type Result = std::result::Result<Reply, ApioError>;
@@ -18,8 +17,8 @@ fn ids<'a>(call: &'a Call<'_>) -> (&'a str, &'a str) {
 
 /// The `numbers` entries of the body (the contract guarantees `minPhoneNumber`).
 fn ranges(call: &Call<'_>) -> Vec<RangeRequest> {
-    let body = body_object(call);
-    body.get("numbers")
+    call.body_object()
+        .get("numbers")
         .and_then(Value::as_array)
         .map(|list| {
             list.iter()
@@ -34,7 +33,7 @@ fn ranges(call: &Call<'_>) -> Vec<RangeRequest> {
 
 /// The `prefixes` entries of the body.
 fn prefixes(call: &Call<'_>) -> Vec<String> {
-    body_object(call)
+    call.body_object()
         .get("prefixes")
         .and_then(Value::as_array)
         .map(|list| {

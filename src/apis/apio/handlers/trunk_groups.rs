@@ -3,30 +3,18 @@
 use hyper::StatusCode;
 use serde_json::json;
 
-use super::{body_object, query_flag};
+use crate::apis::apio::Call;
 use crate::apis::apio::errors::ApioError;
 use crate::apis::apio::model::ApioState;
 use crate::apis::apio::model::trunk_groups::{DeleteOptions, WriteRules};
-use crate::engine::call::Call;
 use crate::engine::reply::Reply;
 
 type Result = std::result::Result<Reply, ApioError>;
 
-/// Setting `apio.backward_trunkgroup_limitcalls` (default true): the vendor's
-/// `BACKWARD_TRUNKGROUP_LIMITCALLS` behaviour.
-pub const BACKWARD_LIMIT_CALLS: &str = "apio.backward_trunkgroup_limitcalls";
-
-/// Setting `apio.teams_config.dr_sbc_device` (default `SBC-team`, the document's example; `null`
-/// turns it off): the vendor's `TEAMS_CONFIG.DR_SBC_DEVICE`.
-pub const TEAMS_SBC_DEVICE: &str = "apio.teams_config.dr_sbc_device";
-
 fn rules(call: &Call<'_>) -> WriteRules {
     WriteRules {
-        backward_limit_calls: call.settings.bool_or(BACKWARD_LIMIT_CALLS, true),
-        teams_sbc_device: match call.settings.get(TEAMS_SBC_DEVICE) {
-            Some(v) => v.as_str().map(String::from),
-            None => Some("SBC-team".to_string()),
-        },
+        backward_limit_calls: call.settings.backward_trunkgroup_limitcalls,
+        teams_sbc_device: call.settings.teams_config.dr_sbc_device.clone(),
     }
 }
 
@@ -35,8 +23,9 @@ pub fn list(state: &mut ApioState, call: &mut Call<'_>) -> Result {
     let body = state.list_trunk_groups(
         call.param("tenant_id"),
         call.param("group_id"),
-        call.query.get("trunkingMode"),
-        query_flag(call, "includeEnterpriseTrunkGroups").unwrap_or(false),
+        call.query_str("trunkingMode"),
+        call.query_bool("includeEnterpriseTrunkGroups")
+            .unwrap_or(false),
     )?;
     Ok(Reply::json(StatusCode::OK, body))
 }
@@ -44,7 +33,8 @@ pub fn list(state: &mut ApioState, call: &mut Call<'_>) -> Result {
 /// `POST .../trunk_groups/`: 201 with the trunk group as GET shows it.
 pub fn create(state: &mut ApioState, call: &mut Call<'_>) -> Result {
     let rules = rules(call);
-    let body = body_object(call);
+    // Cloned: the body is read while `call.ids` is lent out mutably.
+    let body = call.body_object().clone();
     let (t, g) = (
         call.param("tenant_id").to_string(),
         call.param("group_id").to_string(),
@@ -69,7 +59,7 @@ pub fn update(state: &mut ApioState, call: &mut Call<'_>) -> Result {
         call.param("tenant_id"),
         call.param("group_id"),
         call.param("instance_name"),
-        &body_object(call),
+        call.body_object(),
         rules(call),
     )?;
     Ok(Reply::json(StatusCode::OK, tg))
@@ -78,21 +68,19 @@ pub fn update(state: &mut ApioState, call: &mut Call<'_>) -> Result {
 /// `DELETE .../trunk_groups/{instance_name}/`: the options come from the JSON body, then the
 /// query, then the scenario settings `apio.trunk_group.*` (the vendor's `TRUNK_GROUP`).
 pub fn delete(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let body = body_object(call);
-    let option = |names: &[&str], setting: &str| {
+    let body = call.body_object();
+    let option = |names: &[&str], default: bool| {
         names
             .iter()
             .find_map(|n| body.get(*n).and_then(serde_json::Value::as_bool))
-            .or_else(|| names.iter().find_map(|n| query_flag(call, n)))
-            .unwrap_or_else(|| call.settings.bool_or(setting, false))
+            .or_else(|| names.iter().find_map(|n| call.query_bool(n)))
+            .unwrap_or(default)
     };
+    let defaults = &call.settings.trunk_group;
     let opts = DeleteOptions {
-        on_cascade: option(&["on_cascade"], "apio.trunk_group.on_cascade"),
-        keep_device: option(&["keep_device"], "apio.trunk_group.keep_device"),
-        keep_numbers: option(
-            &["keep_numbers", "keep_number"],
-            "apio.trunk_group.keep_numbers",
-        ),
+        on_cascade: option(&["on_cascade"], defaults.on_cascade),
+        keep_device: option(&["keep_device"], defaults.keep_device),
+        keep_numbers: option(&["keep_numbers", "keep_number"], defaults.keep_numbers),
     };
     state.delete_trunk_group(
         call.param("tenant_id"),
@@ -119,7 +107,7 @@ pub fn update_backup(state: &mut ApioState, call: &mut Call<'_>) -> Result {
         call.param("tenant_id"),
         call.param("group_id"),
         call.param("instance_name"),
-        &body_object(call),
+        call.body_object(),
     )?;
     Ok(Reply::json(StatusCode::OK, backup))
 }

@@ -4,15 +4,14 @@
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use super::trunk_groups::EMPTY_LIST_404_SETTING;
-use super::{Result, parent_key, parents};
+use super::{Result, page_request, parent_key, parents};
+use crate::apis::fusion::Call;
 use crate::apis::fusion::errors::FusionError;
 use crate::apis::fusion::model::bulk_filters::Filters;
 use crate::apis::fusion::model::bulk_jobs::{self, BulkKind};
-use crate::apis::fusion::model::paging::{PageRequest, page_envelope};
+use crate::apis::fusion::model::paging::page_envelope;
 use crate::apis::fusion::model::trunk_group_rules::WriteContext;
 use crate::apis::fusion::model::{FusionState, Parents};
-use crate::engine::call::Call;
 use crate::engine::reply::Reply;
 
 /// Records the job and answers its "process is started" code at once.
@@ -58,8 +57,9 @@ pub fn bulk_peer_trunks(state: &mut FusionState, call: &mut Call<'_>) -> Result 
 fn history(state: &mut FusionState, call: &mut Call<'_>, kind: BulkKind) -> Result {
     let instance = call.param("draas_instance");
     let tenant = call.param("uuid");
-    let page = PageRequest::from_query(call.query).map_err(FusionError::Invalid)?;
-    let filters = Filters::parse(call.query.get_all("filters")).map_err(FusionError::Invalid)?;
+    let page = page_request(call)?;
+    let filters =
+        Filters::parse(call.raw_query.get_all("filters")).map_err(FusionError::Invalid)?;
     let known = state.tenant(instance, tenant);
     if known.is_none() && parents(call) == Parents::Strict {
         return Err(FusionError::TenantNotFound {
@@ -68,8 +68,8 @@ fn history(state: &mut FusionState, call: &mut Call<'_>, kind: BulkKind) -> Resu
         });
     }
     let jobs = known.map(|t| t.bulk_jobs.as_slice()).unwrap_or_default();
-    let found = bulk_jobs::history(jobs, kind, call.query.get("search"), &filters);
-    if found.is_empty() && call.settings.bool_or(EMPTY_LIST_404_SETTING, false) {
+    let found = bulk_jobs::history(jobs, kind, call.query_str("search"), &filters);
+    if found.is_empty() && call.settings.empty_list_404 {
         return Err(FusionError::NoBulkHistory(kind.as_str()));
     }
     let items = found.into_iter().map(|j| j.render()).collect();

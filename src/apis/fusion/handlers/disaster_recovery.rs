@@ -4,10 +4,10 @@ use hyper::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Result, body, id_param, parent_key, parents};
+use super::{Result, parent_key, parents};
+use crate::apis::fusion::Call;
 use crate::apis::fusion::model::FusionState;
 use crate::apis::fusion::model::disaster_recovery::Plan;
-use crate::engine::call::Call;
 use crate::engine::reply::Reply;
 
 #[derive(Debug, Default, Deserialize)]
@@ -17,8 +17,8 @@ struct Plans {
 
 /// `PUT .../disaster_recovery`: 200 with one result per plan.
 pub fn set_plans(state: &mut FusionState, call: &mut Call<'_>) -> Result {
-    let req: Plans = body(call)?;
-    let id = id_param(call, "id");
+    let req: Plans = call.body_as()?;
+    let id = call.param_int("id");
     let results =
         state.set_disaster_recovery_plans(parent_key(call.params), parents(call), id, req.plans)?;
     let results: Vec<Value> = results.iter().map(|r| r.to_json()).collect();
@@ -32,8 +32,8 @@ struct Status {
 
 /// `PUT .../disaster_recovery/status`
 pub fn set_status(state: &mut FusionState, call: &mut Call<'_>) -> Result {
-    let req: Status = body(call)?;
-    let id = id_param(call, "id");
+    let req: Status = call.body_as()?;
+    let id = call.param_int("id");
     let status = state.set_disaster_recovery_status(
         parent_key(call.params),
         parents(call),
@@ -45,7 +45,7 @@ pub fn set_status(state: &mut FusionState, call: &mut Call<'_>) -> Result {
 
 /// `PUT .../disaster_recovery/toggle`
 pub fn toggle(state: &mut FusionState, call: &mut Call<'_>) -> Result {
-    let id = id_param(call, "id");
+    let id = call.param_int("id");
     let status =
         state.set_disaster_recovery_status(parent_key(call.params), parents(call), id, None)?;
     Ok(Reply::json(StatusCode::OK, json!({ "status": status })))

@@ -8,56 +8,47 @@ pub mod numbers;
 pub mod peer_trunks;
 pub mod trunk_groups;
 
-use serde::de::DeserializeOwned;
-
 use super::errors::FusionError;
+use super::model::paging::PageRequest;
 use super::model::{ParentKey, Parents};
-use crate::engine::call::{Call, Pairs};
+use crate::apis::fusion::Call;
+use crate::engine::call::Params;
 use crate::engine::reply::Reply;
 
 pub type Result = std::result::Result<Reply, FusionError>;
 
-/// The settings key that makes only the scenario's tenants and subscriptions exist.
-pub const STRICT_PARENTS_SETTING: &str = "fusion.strict_parents";
-
-/// The parents a path names. The contract has checked `subscription_id` is an integer.
-pub fn parent_key(params: &Pairs) -> ParentKey<'_> {
+/// The parents a path names, as the contract declared and converted them.
+pub fn parent_key(params: &Params) -> ParentKey<'_> {
     ParentKey {
-        draas_instance: params.get("draas_instance").unwrap_or_default(),
-        tenant: params.get("uuid").unwrap_or_default(),
-        subscription: params
-            .get("subscription_id")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_default(),
+        draas_instance: params.path_str("draas_instance"),
+        tenant: params.path_str("uuid"),
+        subscription: params.path_int("subscription_id"),
     }
 }
 
 /// Strict or lenient parents, from the session's settings.
 pub fn parents(call: &Call<'_>) -> Parents {
-    if call.settings.bool_or(STRICT_PARENTS_SETTING, false) {
+    if call.settings.strict_parents {
         Parents::Strict
     } else {
         Parents::Lenient
     }
 }
 
-/// An integer path parameter (`id`, `trunkgroup_id`), checked by the contract.
-pub fn id_param(call: &Call<'_>, name: &str) -> i64 {
-    call.param(name).parse().unwrap_or_default()
-}
-
 /// `withStatus` given as `true`, `1` or without a value (`?withStatus`).
 pub fn with_status(call: &Call<'_>) -> bool {
-    call.query
-        .get("withStatus")
-        .is_some_and(|v| matches!(v, "" | "true" | "1"))
+    call.query_bool("withStatus").unwrap_or(false)
 }
 
-/// The JSON body as the write type (the contract has checked its shape already).
-pub fn body<T: DeserializeOwned + Default>(call: &Call<'_>) -> std::result::Result<T, FusionError> {
-    if call.body.is_null() {
-        return Ok(T::default());
-    }
-    serde_json::from_value(call.body.clone())
-        .map_err(|e| FusionError::Invalid(format!("request body: {e}")))
+/// The page a list call asks for: `page_size` (the contract has checked its range) and the
+/// `next` token. Only a `page_size` the client wrote overrides the size a token remembers,
+/// so its presence is read from the raw query rather than the defaulted value.
+pub fn page_request(call: &Call<'_>) -> std::result::Result<PageRequest, FusionError> {
+    let explicit = call
+        .raw_query
+        .contains("page_size")
+        .then(|| call.query_int("page_size"))
+        .flatten()
+        .map(|n| n as usize);
+    PageRequest::new(explicit, call.query_str("next")).map_err(FusionError::Invalid)
 }

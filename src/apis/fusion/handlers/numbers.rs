@@ -4,15 +4,15 @@ use hyper::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Result, body, id_param, parent_key, parents};
+use super::{Result, parent_key, parents};
+use crate::apis::fusion::Call;
 use crate::apis::fusion::model::FusionState;
 use crate::apis::fusion::model::numbers::AddOutcome;
-use crate::engine::call::Call;
 use crate::engine::reply::Reply;
 
 /// `GET .../numbers`
 pub fn list(state: &mut FusionState, call: &mut Call<'_>) -> Result {
-    let id = id_param(call, "trunkgroup_id");
+    let id = call.param_int("trunkgroup_id");
     let tg = state.trunk_group(parent_key(call.params), parents(call), id)?;
     let numbers: Vec<Value> = tg.numbers.iter().map(|n| n.to_json()).collect();
     Ok(Reply::json(StatusCode::OK, json!({ "numbers": numbers })))
@@ -27,8 +27,8 @@ struct AddNumbers {
 
 /// `POST .../numbers`: 200 with the numbers added and those refused (with why).
 pub fn add(state: &mut FusionState, call: &mut Call<'_>) -> Result {
-    let req: AddNumbers = body(call)?;
-    let id = id_param(call, "trunkgroup_id");
+    let req: AddNumbers = call.body_as()?;
+    let id = call.param_int("trunkgroup_id");
     let outcomes = state.add_numbers(parent_key(call.params), parents(call), id, &req.numbers)?;
     let mut added = Vec::new();
     let mut refused = Vec::new();
@@ -54,8 +54,8 @@ struct RemoveNumbers {
 
 /// `DELETE .../numbers`: 204, no body.
 pub fn remove(state: &mut FusionState, call: &mut Call<'_>) -> Result {
-    let req: RemoveNumbers = body(call)?;
-    let id = id_param(call, "trunkgroup_id");
+    let req: RemoveNumbers = call.body_as()?;
+    let id = call.param_int("trunkgroup_id");
     state.remove_numbers(
         parent_key(call.params),
         parents(call),

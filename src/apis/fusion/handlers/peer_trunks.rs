@@ -3,13 +3,13 @@
 use hyper::StatusCode;
 use serde_json::Value;
 
-use super::{Result, id_param, parent_key, parents};
+use super::{Result, page_request, parent_key, parents};
+use crate::apis::fusion::Call;
 use crate::apis::fusion::errors::FusionError;
 use crate::apis::fusion::model::FusionState;
-use crate::apis::fusion::model::paging::{PageRequest, page_envelope};
+use crate::apis::fusion::model::paging::page_envelope;
 use crate::apis::fusion::model::peer_trunk_api::{self, PeerTrunkBody};
 use crate::apis::fusion::model::trunk_group_rules::WriteContext;
-use crate::engine::call::Call;
 use crate::engine::reply::Reply;
 
 fn read_back(
@@ -35,9 +35,9 @@ pub fn list(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let tg = state.trunk_group(
         parent_key(call.params),
         parents(call),
-        id_param(call, "trunkgroup_id"),
+        call.param_int("trunkgroup_id"),
     )?;
-    let page = PageRequest::from_query(call.query).map_err(FusionError::Invalid)?;
+    let page = page_request(call)?;
     let mut peers: Vec<_> = tg.peer_trunks.iter().collect();
     peers.sort_by_key(|p| p.id);
     let items = peers
@@ -55,15 +55,15 @@ pub fn get(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let body = read_back(
         state,
         call,
-        id_param(call, "trunkgroup_id"),
-        id_param(call, "id"),
+        call.param_int("trunkgroup_id"),
+        call.param_int("id"),
     )?;
     Ok(Reply::json(StatusCode::OK, body))
 }
 
 /// `POST .../peer_trunks`: 201 with the peer trunk.
 pub fn create(state: &mut FusionState, call: &mut Call<'_>) -> Result {
-    let tg_id = id_param(call, "trunkgroup_id");
+    let tg_id = call.param_int("trunkgroup_id");
     let body = PeerTrunkBody::from_json(call.body)?;
     let (key, parents) = (parent_key(call.params), parents(call));
     let cx = WriteContext::of(call);
@@ -76,7 +76,7 @@ pub fn create(state: &mut FusionState, call: &mut Call<'_>) -> Result {
 
 /// `PUT .../peer_trunks/{id}`: 200 with the peer trunk.
 pub fn modify(state: &mut FusionState, call: &mut Call<'_>) -> Result {
-    let (tg_id, id) = (id_param(call, "trunkgroup_id"), id_param(call, "id"));
+    let (tg_id, id) = (call.param_int("trunkgroup_id"), call.param_int("id"));
     let body = PeerTrunkBody::from_json(call.body)?;
     let (key, parents) = (parent_key(call.params), parents(call));
     let cx = WriteContext::of(call);
@@ -89,7 +89,7 @@ pub fn modify(state: &mut FusionState, call: &mut Call<'_>) -> Result {
 
 /// `DELETE .../peer_trunks/{id}`: 204, no body.
 pub fn delete(state: &mut FusionState, call: &mut Call<'_>) -> Result {
-    let (tg_id, id) = (id_param(call, "trunkgroup_id"), id_param(call, "id"));
+    let (tg_id, id) = (call.param_int("trunkgroup_id"), call.param_int("id"));
     let (key, parents) = (parent_key(call.params), parents(call));
     let cx = WriteContext::of(call);
     state.delete_peer_trunk(key, parents, tg_id, id, cx)?;

@@ -3,17 +3,13 @@
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Result, body, id_param, parent_key, parents, with_status};
+use super::{Result, parent_key, parents, with_status};
+use crate::apis::fusion::Call;
 use crate::apis::fusion::errors::FusionError;
 use crate::apis::fusion::model::FusionState;
 use crate::apis::fusion::model::trunk_group_rules::WriteContext;
 use crate::apis::fusion::model::trunk_groups::{TrunkGroupWrite, is_suspend};
-use crate::engine::call::Call;
 use crate::engine::reply::Reply;
-
-/// The settings key that answers 404 for a subscription without trunk groups, as the
-/// document's status table describes (off: an empty list).
-pub const EMPTY_LIST_404_SETTING: &str = "fusion.empty_list_404";
 
 /// `GET .../trunkgroups`
 pub fn list(state: &mut FusionState, call: &mut Call<'_>) -> Result {
@@ -28,7 +24,7 @@ pub fn list(state: &mut FusionState, call: &mut Call<'_>) -> Result {
                 .collect()
         })
         .unwrap_or_default();
-    if items.is_empty() && call.settings.bool_or(EMPTY_LIST_404_SETTING, false) {
+    if items.is_empty() && call.settings.empty_list_404 {
         return Err(FusionError::NoTrunkGroups(key.subscription));
     }
     Ok(Reply::json(StatusCode::OK, json!({ "trunkgroups": items })))
@@ -36,7 +32,7 @@ pub fn list(state: &mut FusionState, call: &mut Call<'_>) -> Result {
 
 /// `GET .../trunkgroups/{id}`
 pub fn get(state: &mut FusionState, call: &mut Call<'_>) -> Result {
-    let tg = state.trunk_group(parent_key(call.params), parents(call), id_param(call, "id"))?;
+    let tg = state.trunk_group(parent_key(call.params), parents(call), call.param_int("id"))?;
     Ok(Reply::json(
         StatusCode::OK,
         tg.to_detail(&state.pops, with_status(call)),
@@ -51,7 +47,7 @@ fn detail(state: &FusionState, call: &Call<'_>, id: i64) -> Result {
 
 /// `POST .../trunkgroups`: 200 with the created trunk group.
 pub fn create(state: &mut FusionState, call: &mut Call<'_>) -> Result {
-    let write: TrunkGroupWrite = body(call)?;
+    let write: TrunkGroupWrite = call.body_as()?;
     let params = call.params;
     let parents = parents(call);
     let cx = WriteContext::of(call);
@@ -61,9 +57,9 @@ pub fn create(state: &mut FusionState, call: &mut Call<'_>) -> Result {
 
 /// `PUT .../trunkgroups/{id}`: a modify (with `name`) or a suspend (only the call flags).
 pub fn update(state: &mut FusionState, call: &mut Call<'_>) -> Result {
-    let write: TrunkGroupWrite = body(call)?;
+    let write: TrunkGroupWrite = call.body_as()?;
     let suspend = is_suspend(call.body);
-    let id = id_param(call, "id");
+    let id = call.param_int("id");
     let params = call.params;
     let parents = parents(call);
     let cx = WriteContext::of(call);
@@ -73,6 +69,6 @@ pub fn update(state: &mut FusionState, call: &mut Call<'_>) -> Result {
 
 /// `DELETE .../trunkgroups/{id}`: 204, no body.
 pub fn delete(state: &mut FusionState, call: &mut Call<'_>) -> Result {
-    state.delete_trunk_group(parent_key(call.params), parents(call), id_param(call, "id"))?;
+    state.delete_trunk_group(parent_key(call.params), parents(call), call.param_int("id"))?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }

@@ -138,8 +138,8 @@ mod tests {
 
     use super::*;
     use crate::apis::fusion::model::trunk_groups::{TrunkGroup, TrunkType};
+    use crate::apis::fusion::settings::FusionSettings;
     use crate::engine::ids::IdGen;
-    use crate::engine::settings::Settings;
 
     const KEY: ParentKey<'static> = ParentKey {
         draas_instance: "draas_v1",
@@ -161,7 +161,7 @@ mod tests {
     }
 
     fn create(state: &mut FusionState, v: serde_json::Value) -> Result<Vec<i64>, FusionError> {
-        let (mut ids, settings) = (IdGen::new(1), Settings::default());
+        let (mut ids, settings) = (IdGen::new(1), FusionSettings::default());
         let cx = WriteContext {
             now_ms: 0,
             ids: &mut ids,
@@ -224,7 +224,7 @@ mod tests {
             json!({"name": "a", "trunkingPopId": 1, "primaryPeerIp": "10.0.0.1"}),
         )
         .unwrap();
-        let (mut ids, settings) = (IdGen::new(1), Settings::default());
+        let (mut ids, settings) = (IdGen::new(1), FusionSettings::default());
         let cx = WriteContext {
             now_ms: 0,
             ids: &mut ids,

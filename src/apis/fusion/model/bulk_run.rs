@@ -14,18 +14,11 @@ use super::bulk_jobs::{BulkJob, BulkKind, ItemError, NewJob, prune};
 use super::trunk_group_rules::WriteContext;
 use super::{FusionState, ParentKey, Parents, Tenant, take};
 use crate::apis::fusion::errors::FusionError;
+use crate::apis::fusion::settings::FusionSettings;
 use crate::engine::ids::IdGen;
-use crate::engine::settings::Settings;
 
-/// The settings key of a job's run time and its default.
-pub const DURATION_SETTING: &str = "fusion.bulk_duration_seconds";
-pub const DEFAULT_DURATION_SECONDS: f64 = 1.0;
-
-fn duration_ms(settings: &Settings) -> i64 {
-    let secs = settings
-        .f64_or(DURATION_SETTING, DEFAULT_DURATION_SECONDS)
-        .max(0.0);
-    (secs * 1000.0).round() as i64
+fn duration_ms(settings: &FusionSettings) -> i64 {
+    settings.bulk_duration_seconds.as_ms()
 }
 
 impl FusionState {
@@ -68,7 +61,7 @@ impl FusionState {
 }
 
 /// Runs every job whose time has come, oldest first.
-pub fn run_due(state: &mut FusionState, now_ms: i64, settings: &Settings) {
+pub fn run_due(state: &mut FusionState, now_ms: i64, settings: &FusionSettings) {
     loop {
         let next = state
             .tenants
@@ -154,7 +147,7 @@ mod tests {
     };
 
     fn submit(state: &mut FusionState, kind: BulkKind, items: Vec<Value>, ids: &mut IdGen) {
-        let settings = Settings::default();
+        let settings = FusionSettings::default();
         let cx = WriteContext {
             now_ms: 1_000,
             ids,
@@ -175,10 +168,10 @@ mod tests {
         let mut ids = IdGen::new(1);
         let items = vec![json!({"name": "A"}), json!({"name": "B"})];
         submit(&mut state, BulkKind::TrunkGroups, items, &mut ids);
-        run_due(&mut state, 1_999, &Settings::default());
+        run_due(&mut state, 1_999, &FusionSettings::default());
         assert_eq!(job(&state).status, BulkStatus::Ongoing);
         assert!(state.tenants[0].subscriptions[0].trunk_groups.is_empty());
-        run_due(&mut state, 2_000, &Settings::default());
+        run_due(&mut state, 2_000, &FusionSettings::default());
         assert_eq!(job(&state).status, BulkStatus::Success);
         assert_eq!(job(&state).success_count, 2);
         assert_eq!(state.tenants[0].subscriptions[0].trunk_groups.len(), 2);
@@ -193,7 +186,7 @@ mod tests {
             json!({"name": "Whole", "numbers": ["+3226260100"], "pilot": "+3226260100"}),
         ];
         submit(&mut state, BulkKind::TrunkGroups, items, &mut ids);
-        run_due(&mut state, 5_000, &Settings::default());
+        run_due(&mut state, 5_000, &FusionSettings::default());
         let j = job(&state);
         assert_eq!((j.status, j.success_count), (BulkStatus::Failure, 1));
         assert_eq!(j.item_errors[0].index, 0);
@@ -214,7 +207,7 @@ mod tests {
             let mut ids = IdGen::new(7);
             let items = vec![json!({"name": "Teams", "type": "msteams", "peers": [{"popId": 1}]})];
             submit(&mut state, BulkKind::PeerTrunks, items, &mut ids);
-            run_due(&mut state, 10_000, &Settings::default());
+            run_due(&mut state, 10_000, &FusionSettings::default());
             state.tenants[0].subscriptions[0].trunk_groups[0].peer_trunks[0]
                 .uuid
                 .clone()

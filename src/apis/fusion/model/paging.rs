@@ -8,8 +8,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
-use crate::engine::call::Pairs;
-
 /// The page size when a client gives none, as documented.
 pub const DEFAULT_PAGE_SIZE: usize = 10;
 /// The largest page the fake serves; the contract refuses more.
@@ -23,25 +21,17 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    /// Reads `page_size` and `next` from the query. An explicit `page_size` wins over the size
-    /// remembered in the token, so a client may change its page size while scrolling.
-    pub fn from_query(query: &Pairs) -> Result<Self, String> {
-        let explicit = match query.get("page_size") {
-            Some(raw) => Some(
-                raw.parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-                    .ok_or_else(|| format!("page_size must be between 1 and {MAX_PAGE_SIZE}"))?,
-            ),
-            None => None,
-        };
-        let (offset, remembered) = match query.get("next") {
+    /// A page from the client's `page_size` (already in range) and `next` token. An explicit
+    /// `page_size` wins over the size remembered in the token, so a client may change its page
+    /// size while scrolling.
+    pub fn new(page_size: Option<usize>, next: Option<&str>) -> Result<Self, String> {
+        let (offset, remembered) = match next {
             Some(token) => decode_token(token)?,
             None => (0, DEFAULT_PAGE_SIZE),
         };
         Ok(Self {
             offset,
-            size: explicit.unwrap_or(remembered),
+            size: page_size.unwrap_or(remembered),
         })
     }
 }
@@ -95,17 +85,13 @@ pub fn page_envelope(all: Vec<Value>, req: PageRequest, collection: &str) -> Val
 mod tests {
     use super::*;
 
-    fn query(q: &str) -> Pairs {
-        Pairs::parse_query(q)
-    }
-
     fn numbers(n: usize) -> Vec<Value> {
         (1..=n).map(|i| json!(i)).collect()
     }
 
     #[test]
     fn defaults_to_ten_from_the_start() {
-        let req = PageRequest::from_query(&query("")).unwrap();
+        let req = PageRequest::new(None, None).unwrap();
         assert_eq!(
             req,
             PageRequest {
@@ -118,15 +104,14 @@ mod tests {
     #[test]
     fn next_token_walks_the_whole_list_once() {
         let mut seen = Vec::new();
-        let mut q = "page_size=3".to_string();
+        let mut req = PageRequest::new(Some(3), None).unwrap();
         loop {
-            let req = PageRequest::from_query(&query(&q)).unwrap();
             let page = page_envelope(numbers(8), req, "items");
             assert_eq!(page["results"], 8);
             assert_eq!(page["pages"], 3);
             seen.extend(page["items"].as_array().unwrap().iter().cloned());
             match page.get("next").and_then(Value::as_str) {
-                Some(t) => q = format!("next={t}"),
+                Some(t) => req = PageRequest::new(None, Some(t)).unwrap(),
                 None => break,
             }
         }
@@ -159,16 +144,16 @@ mod tests {
 
     #[test]
     fn a_forged_token_is_refused() {
-        assert!(PageRequest::from_query(&query("next=hello")).is_err());
-        assert!(PageRequest::from_query(&query("next=")).is_err());
+        assert!(PageRequest::new(None, Some("hello")).is_err());
+        assert!(PageRequest::new(None, Some("")).is_err());
         let zero = URL_SAFE_NO_PAD.encode("o=1;s=0");
-        assert!(PageRequest::from_query(&query(&format!("next={zero}"))).is_err());
+        assert!(PageRequest::new(None, Some(&zero)).is_err());
     }
 
     #[test]
     fn an_explicit_page_size_wins_over_the_token() {
         let t = encode_token(4, 2);
-        let req = PageRequest::from_query(&query(&format!("next={t}&page_size=5"))).unwrap();
+        let req = PageRequest::new(Some(5), Some(&t)).unwrap();
         assert_eq!(req, PageRequest { offset: 4, size: 5 });
     }
 }

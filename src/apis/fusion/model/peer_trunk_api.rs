@@ -247,8 +247,8 @@ mod tests {
     use super::*;
     use crate::apis::fusion::model::pops::default_pops;
     use crate::apis::fusion::model::trunk_groups::TrunkType;
+    use crate::apis::fusion::settings::FusionSettings;
     use crate::engine::ids::IdGen;
-    use crate::engine::settings::Settings;
 
     fn group(kind: TrunkType) -> TrunkGroup {
         let mut tg = TrunkGroup::new(5, "u".into(), "Teams TG".into());
@@ -257,7 +257,7 @@ mod tests {
     }
 
     fn add(tg: &mut TrunkGroup, body: Value) -> Result<i64, FusionError> {
-        let (mut ids, settings, mut next) = (IdGen::new(1), Settings::default(), 40);
+        let (mut ids, settings, mut next) = (IdGen::new(1), FusionSettings::default(), 40);
         let mut cx = WriteContext {
             now_ms: 0,
             ids: &mut ids,

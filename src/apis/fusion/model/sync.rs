@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::settings::Settings;
+use crate::apis::fusion::settings::FusionSettings;
 
 /// The documented values of `status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -29,16 +29,9 @@ impl SyncStatus {
     }
 }
 
-/// The settings key of the delay and its default.
-pub const DELAY_SETTING: &str = "fusion.sync_delay_seconds";
-pub const DEFAULT_DELAY_SECONDS: f64 = 2.0;
-
 /// When a change made at `now_ms` will have synchronised.
-pub fn due_at(now_ms: i64, settings: &Settings) -> i64 {
-    let secs = settings
-        .f64_or(DELAY_SETTING, DEFAULT_DELAY_SECONDS)
-        .max(0.0);
-    now_ms.saturating_add((secs * 1000.0).round() as i64)
+pub fn due_at(now_ms: i64, settings: &FusionSettings) -> i64 {
+    now_ms.saturating_add(settings.sync_delay_seconds.as_ms())
 }
 
 /// Something with a sync status: a trunk group or a peer trunk.
@@ -46,7 +39,7 @@ pub trait Synced {
     fn sync_fields(&mut self) -> (&mut SyncStatus, &mut Option<i64>);
 
     /// Marks a change: `pending` until the configured delay has passed.
-    fn mark_changed(&mut self, now_ms: i64, settings: &Settings) {
+    fn mark_changed(&mut self, now_ms: i64, settings: &FusionSettings) {
         let (status, until) = self.sync_fields();
         *status = SyncStatus::Pending;
         *until = Some(due_at(now_ms, settings));

@@ -10,8 +10,8 @@ use super::sync::Synced;
 use super::trunk_groups::{TrunkGroup, TrunkGroupWrite, TrunkType};
 use super::{FusionState, ParentKey, Parents, Subscription, pops, take};
 use crate::apis::fusion::errors::FusionError;
+use crate::apis::fusion::settings::FusionSettings;
 use crate::engine::ids::IdGen;
-use crate::engine::settings::Settings;
 
 /// The most trunk groups one subscription holds, and peer trunks one trunk group holds.
 pub const MAX_TRUNK_GROUPS_PER_SUBSCRIPTION: usize = 1_000;
@@ -21,12 +21,12 @@ pub const MAX_PEER_TRUNKS_PER_TRUNK_GROUP: usize = 100;
 pub struct WriteContext<'a> {
     pub now_ms: i64,
     pub ids: &'a mut IdGen,
-    pub settings: &'a Settings,
+    pub settings: &'a FusionSettings,
 }
 
 impl<'a> WriteContext<'a> {
     /// The clock, id generator and settings of a call, lent to a model write.
-    pub fn of(call: &'a mut crate::engine::call::Call<'_>) -> Self {
+    pub fn of(call: &'a mut crate::apis::fusion::Call<'_>) -> Self {
         Self {
             now_ms: call.now_ms,
             ids: &mut *call.ids,

@@ -5,7 +5,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 
 use super::{API_ROOT, Query, Resource};
-use crate::engine::call::{Call, Pairs};
+use crate::apis::operator::Call;
+use crate::engine::call::Pairs;
 
 /// Everything but RFC 3986's unreserved characters is escaped, so `page[number]` becomes
 /// `page%5Bnumber%5D` exactly as the vendor's links show it.
@@ -25,11 +26,7 @@ impl<'a> Writer<'a> {
     /// The base URL links start with: the `operator.base_url` setting, else the request's own
     /// scheme and host (so a client following a link reaches the fake again).
     pub fn new(call: &Call<'_>, query: &'a Query) -> Self {
-        let base = match call
-            .settings
-            .get("operator.base_url")
-            .and_then(Value::as_str)
-        {
+        let base = match call.settings.base_url.as_deref() {
             Some(b) if !b.is_empty() => b.trim_end_matches('/').to_string(),
             _ => {
                 let scheme = call.header("x-forwarded-proto").unwrap_or("http");

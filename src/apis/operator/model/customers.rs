@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::OperatorState;
 use crate::apis::operator::errors::OperatorError;
 use crate::apis::operator::jsonapi::{Identifier, Resource};
-use crate::engine::settings::Settings;
+use crate::apis::operator::settings::OperatorSettings;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -131,7 +131,7 @@ impl OperatorState {
         &mut self,
         id: &str,
         changes: CustomerChanges,
-        settings: &Settings,
+        settings: &OperatorSettings,
     ) -> Result<&Customer, OperatorError> {
         if self.customers.iter().any(|c| c.id == id) {
             return Err(OperatorError::IdTaken {

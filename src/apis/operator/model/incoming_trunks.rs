@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 use super::OperatorState;
 use crate::apis::operator::errors::OperatorError;
 use crate::apis::operator::jsonapi::{Identifier, Resource};
+use crate::apis::operator::settings::OperatorSettings;
 use crate::engine::ids::IdGen;
-use crate::engine::settings::Settings;
 
 /// The documented codecs plus `telephone-event/8000`, the form every example uses.
 pub const CODECS: &[&str] = &[
@@ -59,7 +59,7 @@ pub struct IncomingTrunk {
     pub domain: String,
 }
 
-fn default_codecs() -> Vec<String> {
+pub fn default_codecs() -> Vec<String> {
     DEFAULT_CODECS.iter().map(|c| c.to_string()).collect()
 }
 
@@ -198,12 +198,8 @@ impl OperatorState {
     }
 
     /// A domain no trunk of this session has had: the counter moves up by a random step.
-    fn next_domain(&mut self, ids: &mut IdGen, settings: &Settings) -> String {
-        let suffix = settings
-            .get("operator.domain_suffix")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .unwrap_or(DEFAULT_DOMAIN_SUFFIX);
+    fn next_domain(&mut self, ids: &mut IdGen, settings: &OperatorSettings) -> String {
+        let suffix = &settings.domain_suffix;
         loop {
             self.last_domain_number = self
                 .last_domain_number
@@ -216,23 +212,13 @@ impl OperatorState {
         }
     }
 
-    /// Codecs for a new trunk without `codecs`: the setting if it is usable, else the default.
-    fn default_codecs(settings: &Settings) -> Vec<String> {
-        let configured: Option<Vec<String>> = settings
-            .get("operator.default_codecs")
-            .and_then(|v| serde_json::from_value(v.clone()).ok());
-        configured
-            .filter(|c| check_codecs(c).is_ok())
-            .unwrap_or_else(default_codecs)
-    }
-
     /// Creates a trunk for an existing customer, with a fresh id and domain.
     pub fn create_trunk(
         &mut self,
         customer_id: &str,
         changes: TrunkChanges,
         ids: &mut IdGen,
-        settings: &Settings,
+        settings: &OperatorSettings,
     ) -> Result<&IncomingTrunk, OperatorError> {
         if !self.customers.iter().any(|c| c.id == customer_id) {
             return Err(OperatorError::RelatedNotFound {
@@ -257,7 +243,7 @@ impl OperatorState {
             customer_id: customer_id.to_string(),
             name: None,
             transport_protocol: TransportProtocol::default(),
-            codecs: Self::default_codecs(settings),
+            codecs: settings.default_codecs.clone(),
             destination_field: DestinationField::default(),
             domain,
         };
@@ -327,7 +313,7 @@ mod tests {
     #[test]
     fn domains_are_never_handed_out_twice_even_after_a_delete() {
         let mut s = state();
-        let (mut ids, settings) = (IdGen::new(7), Settings::default());
+        let (mut ids, settings) = (IdGen::new(7), OperatorSettings::default());
         let mut seen = std::collections::HashSet::new();
         for _ in 0..50 {
             let t = s
@@ -347,7 +333,7 @@ mod tests {
                 "1",
                 TrunkChanges::default(),
                 &mut IdGen::new(1),
-                &Settings::default(),
+                &OperatorSettings::default(),
             )
             .unwrap();
         assert_eq!(t.name, None);

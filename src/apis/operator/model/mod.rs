@@ -12,8 +12,8 @@ pub use customers::{Customer, CustomerChanges, Language};
 pub use incoming_trunks::{DestinationField, IncomingTrunk, TransportProtocol, TrunkChanges};
 
 use super::errors::OperatorError;
+use crate::apis::operator::settings::OperatorSettings;
 use crate::engine::family::StateError;
-use crate::engine::settings::Settings;
 
 /// How many resources of one type a session keeps at most (setting `operator.max_resources`).
 pub const DEFAULT_MAX_RESOURCES: u64 = 10_000;
@@ -34,15 +34,15 @@ pub struct OperatorState {
 }
 
 impl OperatorState {
-    fn max_resources(settings: &Settings) -> usize {
-        settings.u64_or("operator.max_resources", DEFAULT_MAX_RESOURCES) as usize
+    fn max_resources(settings: &OperatorSettings) -> usize {
+        settings.max_resources
     }
 
     /// Refuses a new resource of `ty` when `count` already reaches the limit.
     fn check_limit(
         ty: &'static str,
         count: usize,
-        settings: &Settings,
+        settings: &OperatorSettings,
     ) -> Result<(), OperatorError> {
         let limit = Self::max_resources(settings);
         if count >= limit {

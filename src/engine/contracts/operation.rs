@@ -1,0 +1,225 @@
+//! One compiled operation: its parameters, request body and responses, and the checks that
+//! run against them — parameters converted to their types, the body against its schema, and
+//! (for the tests) a response against the schema of its status.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use hyper::Method;
+use jsonschema::Validator;
+use serde_json::Value;
+
+use crate::engine::call::{Pairs, Params};
+use crate::engine::problem::{Location, Violation};
+
+/// The JSON type a parameter's text is read as before validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ParamType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Array,
+}
+
+pub struct Parameter {
+    pub name: String,
+    pub location: Location,
+    pub required: bool,
+    pub(super) kind: ParamType,
+    /// The schema's `default`, handed to the handler when the parameter is absent.
+    pub(super) default: Option<Value>,
+    pub(super) validator: Arc<Validator>,
+}
+
+pub struct RequestBody {
+    pub required: bool,
+    /// The accepted media types (`application/json`, `application/vnd.api+json`).
+    pub media_types: Vec<String>,
+    pub(super) validator: Option<Arc<Validator>>,
+}
+
+pub struct ResponseSpec {
+    /// The media type of a body, `None` for an empty answer (204).
+    pub media_type: Option<String>,
+    pub(super) validator: Option<Arc<Validator>>,
+}
+
+/// One operation of one contract.
+pub struct Operation {
+    pub family: String,
+    pub operation_id: String,
+    pub method: Method,
+    pub path: String,
+    pub summary: String,
+    pub parameters: Vec<Parameter>,
+    pub body: Option<RequestBody>,
+    /// Keyed by status (`"200"`), range (`"4XX"`) or `"default"`.
+    pub responses: BTreeMap<String, ResponseSpec>,
+}
+
+impl Operation {
+    /// The documented statuses (numbers only; `default` and ranges left out).
+    pub fn documented_statuses(&self) -> Vec<u16> {
+        self.responses
+            .keys()
+            .filter_map(|k| k.parse().ok())
+            .collect()
+    }
+
+    fn response(&self, status: u16) -> Option<&ResponseSpec> {
+        self.responses
+            .get(&status.to_string())
+            .or_else(|| self.responses.get(&format!("{}XX", status / 100)))
+            .or_else(|| self.responses.get("default"))
+    }
+
+    /// Converts path and query parameters to their declared types and validates them. The
+    /// handler gets the converted values (with schema defaults filled in), never the text.
+    pub fn read_params(&self, path: &Pairs, query: &Pairs) -> Result<Params, Vec<Violation>> {
+        let mut out = Params::default();
+        let mut violations = Vec::new();
+        for p in &self.parameters {
+            let raw: Vec<&str> = match p.location {
+                Location::Path => path.get(&p.name).into_iter().collect(),
+                Location::Query => query.get_all(&p.name).collect(),
+                _ => continue,
+            };
+            let violation = |m: String| match p.location {
+                Location::Path => Violation::path(&p.name, m),
+                _ => Violation::query(&p.name, m),
+            };
+            let value = if raw.is_empty() {
+                if p.required {
+                    violations.push(violation("is required".into()));
+                }
+                p.default.clone()
+            } else {
+                match coerce(p.kind, &raw) {
+                    Ok(v) => {
+                        let invalid = p.validator.iter_errors(&v).next().map(|e| e.to_string());
+                        match invalid {
+                            Some(m) => {
+                                violations.push(violation(m));
+                                None
+                            }
+                            None => Some(v),
+                        }
+                    }
+                    Err(m) => {
+                        violations.push(violation(m));
+                        None
+                    }
+                }
+            };
+            match (p.location, value) {
+                (Location::Path, Some(v)) => out.push_path(&p.name, v),
+                (Location::Path, None) => {}
+                (_, v) => out.push_query(&p.name, v),
+            }
+        }
+        if violations.is_empty() {
+            Ok(out)
+        } else {
+            Err(violations)
+        }
+    }
+
+    /// Validates a parsed request body; violations carry JSON pointers.
+    pub fn validate_body(&self, body: &Value) -> Vec<Violation> {
+        let Some(v) = self.body.as_ref().and_then(|b| b.validator.as_ref()) else {
+            return Vec::new();
+        };
+        v.iter_errors(body)
+            .take(20)
+            .map(|e| {
+                let mut pointer = e.instance_path().to_string();
+                // A missing property is reported at its parent; name the property itself.
+                if let jsonschema::error::ValidationErrorKind::Required { property } = e.kind() {
+                    pointer.push('/');
+                    pointer.push_str(property.as_str().unwrap_or_default());
+                    return Violation::body(pointer, "is required");
+                }
+                Violation::body(pointer, e.to_string())
+            })
+            .collect()
+    }
+
+    /// Checks a response against the contract: the status is documented, an empty body is
+    /// documented as empty, and a JSON body matches its schema.
+    pub fn validate_response(&self, status: u16, body: &[u8]) -> Result<(), String> {
+        let Some(spec) = self.response(status) else {
+            return Err(format!(
+                "{} answered {status}, which the contract does not document (documented: {:?})",
+                self.operation_id,
+                self.responses.keys().collect::<Vec<_>>()
+            ));
+        };
+        match (&spec.media_type, body.is_empty()) {
+            (None, true) => Ok(()),
+            (None, false) => Err(format!(
+                "{} {status}: the contract documents no body, got {} bytes",
+                self.operation_id,
+                body.len()
+            )),
+            (Some(_), true) => Err(format!(
+                "{} {status}: the contract documents a body, got none",
+                self.operation_id
+            )),
+            (Some(mt), false) => {
+                let Some(validator) = &spec.validator else {
+                    return Ok(());
+                };
+                if !mt.contains("json") {
+                    return Ok(());
+                }
+                let value: Value = serde_json::from_slice(body).map_err(|e| {
+                    format!("{} {status}: body is not JSON: {e}", self.operation_id)
+                })?;
+                let errors: Vec<String> = validator
+                    .iter_errors(&value)
+                    .take(10)
+                    .map(|e| format!("{}: {e}", e.instance_path()))
+                    .collect();
+                if errors.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{} {status}: body does not match the contract: {}\nbody: {value}",
+                        self.operation_id,
+                        errors.join("; ")
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// Reads parameter text as the JSON type its schema expects.
+fn coerce(kind: ParamType, raw: &[&str]) -> Result<Value, String> {
+    let one = raw[0];
+    match kind {
+        ParamType::String => Ok(Value::String(one.to_string())),
+        ParamType::Integer => one
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("must be an integer, got '{one}'")),
+        ParamType::Number => one
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| format!("must be a number, got '{one}'")),
+        ParamType::Boolean => match one {
+            "true" | "1" | "" => Ok(Value::Bool(true)),
+            "false" | "0" => Ok(Value::Bool(false)),
+            _ => Err(format!("must be true or false, got '{one}'")),
+        },
+        ParamType::Array => Ok(Value::Array(
+            raw.iter()
+                .flat_map(|r| r.split(','))
+                .map(|s| Value::String(s.to_string()))
+                .collect(),
+        )),
+    }
+}

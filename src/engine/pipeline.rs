@@ -1,0 +1,505 @@
+//! The pipeline every API request goes through, one function per step, called in order from
+//! [`Engine::answer`]:
+//!
+//! 1. [`Engine::session_for`]: the `X-Trunkmock-Session` header picks (or creates) a session;
+//! 2. [`Engine::route`]: method + path → operation, or a 404 / 405 in the family's shape;
+//! 3. [`read_body`]: the body, up to `--body-limit` (413 past it);
+//! 4. [`Engine::plan_faults`]: the session's fault rules or a `Prefer` header decide on a
+//!    delay, an injected answer or a broken connection; delays are awaited with no lock held;
+//! 5. [`Engine::validate`]: the family's preflight, then parameters and body against the
+//!    contract, converted to the typed [`Params`] and JSON body the handler reads;
+//! 6. the handler, through the family's slot (one lock per family per session);
+//! 7. [`Engine::record`]: the journal entry and one log line.
+//!
+//! `/__admin/*` never reaches this pipeline: the server sends it to [`crate::admin`].
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Body;
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::http::request::Parts;
+use hyper::{HeaderMap, Request, Response, StatusCode};
+use serde_json::Value;
+
+use super::call::{Pairs, Params};
+use super::family::CallParts;
+use super::faults::answer::{Shape, preferred_answer, rule_answer};
+use super::faults::{self, Delivery, PlannedAction, Preference, RequestView, WireFaultKind};
+use super::journal::{BODY_KEEP, CompactHeaders, JournalEntry};
+use super::problem::{Location, Problem, ProblemKind, Violation};
+use super::reply::{Reply, ReplyBody};
+use super::router::RouteLookup;
+use super::store::{Session, SessionError};
+use super::{DEFAULT_SESSION, Engine, SESSION_HEADER};
+
+/// Where a request went: its family (for the error shape) and operation, if routed.
+struct Routing<'a> {
+    lookup: RouteLookup<'a>,
+    family: Option<usize>,
+    operation: Option<usize>,
+}
+
+/// A routed request, as the fault step and the handler read it.
+struct Routed<'a> {
+    head: &'a Parts,
+    path_params: &'a Pairs,
+    query: &'a Pairs,
+    raw: &'a Bytes,
+    now_ms: i64,
+}
+
+/// What the pipeline produced for one request, before it is journaled and sent.
+struct Outcome {
+    reply: Reply,
+    delivery: Delivery,
+    /// The fault rule (or `prefer`) that acted, for the journal and the log.
+    fault: Option<String>,
+    now_ms: i64,
+    raw: Bytes,
+}
+
+/// Renders problems in one family's shape (or the engine's plain one outside every family).
+struct FamilyShape<'a> {
+    engine: &'a Engine,
+    family: Option<usize>,
+}
+
+impl Shape for FamilyShape<'_> {
+    fn render(&self, problem: &Problem) -> Reply {
+        self.engine.render_problem(self.family, problem)
+    }
+}
+
+impl Engine {
+    /// Answers one API request: the response, plus what the connection must do with it
+    /// (break, or send the body slowly).
+    pub async fn answer<B>(self: &Arc<Self>, req: Request<B>) -> (Response<Full<Bytes>>, Delivery)
+    where
+        B: Body<Data = Bytes> + Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let started = Instant::now();
+        let (head, body) = req.into_parts();
+        let session_name = session_name(&head.headers);
+        let session = self.session_for(session_name);
+        let routing = self.route(&head);
+        let body = read_body(body, &head.headers, self.config.body_limit).await;
+        let outcome = match (&session, body) {
+            (Err(e), body) => Outcome::plain(
+                self.render_problem(routing.family, &self.session_problem(e)),
+                self.clock.now_ms(),
+                body.unwrap_or_default(),
+            ),
+            (Ok(s), Err(p)) => Outcome::plain(
+                self.render_problem(routing.family, &p),
+                s.clock.now_ms(&self.clock),
+                Bytes::new(),
+            ),
+            (Ok(s), Ok(raw)) => self.serve(s, &head, &routing, raw).await,
+        };
+        self.record(
+            &head,
+            &routing,
+            session.as_ref().ok(),
+            session_name,
+            &outcome,
+            started,
+        );
+        (to_response(outcome.reply), outcome.delivery)
+    }
+
+    /// Step 1: the session the request names, created on first use.
+    fn session_for(&self, name: &str) -> Result<Arc<Session>, SessionError> {
+        self.session(name)
+    }
+
+    /// Step 2: the operation for method + path, and the family whose error shape applies.
+    fn route(&self, head: &Parts) -> Routing<'_> {
+        let path = head.uri.path();
+        let lookup = self.contracts.routes.lookup(&head.method, path);
+        let (family, operation) = match &lookup {
+            RouteLookup::Found { route, .. } => (
+                Some(self.targets[route.operation].family),
+                Some(route.operation),
+            ),
+            _ => (self.family_for_path(path), None),
+        };
+        Routing {
+            lookup,
+            family,
+            operation,
+        }
+    }
+
+    /// Steps 4 to 6 for a request whose session and body are in hand.
+    async fn serve(
+        &self,
+        session: &Session,
+        head: &Parts,
+        routing: &Routing<'_>,
+        raw: Bytes,
+    ) -> Outcome {
+        let now_ms = session.clock.now_ms(&self.clock);
+        let path = head.uri.path();
+        let mut outcome = match &routing.lookup {
+            RouteLookup::Found { route, params } => {
+                let query = Pairs::parse_query(head.uri.query().unwrap_or(""));
+                let request = Routed {
+                    head,
+                    path_params: params,
+                    query: &query,
+                    raw: &raw,
+                    now_ms,
+                };
+                self.plan_faults(session, route.operation, &request).await
+            }
+            RouteLookup::MethodNotAllowed { allow } => {
+                self.unrouted_delay(session).await;
+                let p = Problem::method_not_allowed(head.method.as_str(), path, allow.clone());
+                Outcome::plain(
+                    self.render_problem(routing.family, &p),
+                    now_ms,
+                    Bytes::new(),
+                )
+            }
+            RouteLookup::NotFound => {
+                self.unrouted_delay(session).await;
+                let hint = self.slash_hint(&head.method, path);
+                let p = Problem::route_not_found(head.method.as_str(), path, hint);
+                Outcome::plain(
+                    self.render_problem(routing.family, &p),
+                    now_ms,
+                    Bytes::new(),
+                )
+            }
+        };
+        outcome.now_ms = now_ms;
+        outcome.raw = raw;
+        outcome
+    }
+
+    /// Unknown paths and methods are slow too when the scenario says so.
+    async fn unrouted_delay(&self, session: &Session) {
+        if let Some(d) = &session.settings().delay {
+            tokio::time::sleep(d.sample(&session.faults.rng)).await;
+        }
+    }
+
+    /// Step 4, the fault step: asks the session's rules (or the `Prefer` header) what to do,
+    /// waits any delay with no lock held, then answers the fault or hands the request to
+    /// validation and the handler.
+    async fn plan_faults(
+        &self,
+        session: &Session,
+        operation: usize,
+        request: &Routed<'_>,
+    ) -> Outcome {
+        let op = &self.contracts.operations[operation];
+        let shape = FamilyShape {
+            engine: self,
+            family: Some(self.targets[operation].family),
+        };
+        let headers = &request.head.headers;
+        let preference = match Preference::from_headers(headers) {
+            Ok(p) => p,
+            Err(message) => {
+                let p = Problem::validation(vec![Violation {
+                    location: Location::Header,
+                    field: "Prefer".into(),
+                    message,
+                }]);
+                let mut outcome = Outcome::plain(shape.render(&p), request.now_ms, Bytes::new());
+                outcome.fault = Some("prefer".into());
+                return outcome;
+            }
+        };
+        let view = RequestView {
+            method: request.head.method.as_str(),
+            path: request.head.uri.path(),
+            operation_id: &op.operation_id,
+            headers,
+            query: request.query,
+            body: request.raw,
+        };
+        let settings = session.settings();
+        let plan = faults::plan(&session.faults, &view, preference, settings.delay.as_ref());
+        let fault = plan
+            .rule_id
+            .clone()
+            .or_else(|| plan.preference.map(|_| "prefer".to_string()));
+        let handle = || self.run_handler(session, operation, request);
+
+        // `run_handler` is synchronous and releases every lock before it returns, so nothing
+        // is held across these sleeps: a slow request never slows another.
+        if !plan.apply_first && !plan.delay.is_zero() {
+            tokio::time::sleep(plan.delay).await;
+        }
+        let mut delivery = Delivery {
+            wire: None,
+            dribble: plan.dribble,
+        };
+        let mut reply = match &plan.action {
+            None => handle(),
+            Some(PlannedAction::PreferCode(code)) => {
+                preferred_answer(&shape, &self.contracts, op, *code, handle)
+            }
+            Some(PlannedAction::Rule(action)) => {
+                if plan.apply_first {
+                    // The state change happens; its answer is lost.
+                    let _ = handle();
+                }
+                let (reply, wire) = rule_answer(&shape, action, &session.faults.rng);
+                delivery.wire = wire;
+                reply
+            }
+        };
+        if plan.apply_first && !plan.delay.is_zero() {
+            tokio::time::sleep(plan.delay).await;
+        }
+        if let Some(p) = plan.preference {
+            let honoured = p.code.is_none_or(|c| reply.status.as_u16() == c);
+            if let Some(v) = p.applied(honoured) {
+                reply = reply.with_header(faults::prefer::PREFERENCE_APPLIED.clone(), v);
+            }
+        }
+        Outcome {
+            reply,
+            delivery,
+            fault,
+            now_ms: request.now_ms,
+            raw: Bytes::new(),
+        }
+    }
+
+    /// Steps 5 and 6: validation, then the handler.
+    fn run_handler(&self, session: &Session, operation: usize, request: &Routed<'_>) -> Reply {
+        let target = self.targets[operation];
+        let (params, body) = match self.validate(operation, request) {
+            Ok(input) => input,
+            Err(reply) => return reply,
+        };
+        let parts = CallParts {
+            operation_id: &self.contracts.operations[operation].operation_id,
+            method: &request.head.method,
+            path: request.head.uri.path(),
+            params: &params,
+            raw_query: request.query,
+            headers: &request.head.headers,
+            body: &body,
+            now_ms: request.now_ms,
+        };
+        session.slot(target.family).handle(target.handler, &parts)
+    }
+
+    /// Step 5: the family's preflight, then parameters and body against the contract. On
+    /// success, the typed parameters and the parsed body the handler reads.
+    fn validate(&self, operation: usize, request: &Routed<'_>) -> Result<(Params, Value), Reply> {
+        let op = &self.contracts.operations[operation];
+        let family = self.targets[operation].family;
+        let headers = &request.head.headers;
+        let refuse = |p: Problem| self.render_problem(Some(family), &p);
+        self.families[family].preflight(&request.head.method, headers)?;
+        let mut violations = Vec::new();
+        let params = op
+            .read_params(request.path_params, request.query)
+            .unwrap_or_else(|v| {
+                violations = v;
+                Params::default()
+            });
+        let mut body = Value::Null;
+        if let Some(spec) = &op.body {
+            if request.raw.is_empty() {
+                if spec.required {
+                    violations.push(Violation::body("", "a request body is required"));
+                }
+            } else {
+                if let Some(ct) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+                    let essence = ct
+                        .split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase();
+                    if !spec.media_types.iter().any(|m| *m == essence || m == "*/*") {
+                        return Err(refuse(Problem::unsupported_media_type(
+                            ct,
+                            &spec.media_types,
+                        )));
+                    }
+                }
+                match serde_json::from_slice::<Value>(request.raw) {
+                    Ok(v) => {
+                        violations.extend(op.validate_body(&v));
+                        body = v;
+                    }
+                    Err(e) => return Err(refuse(Problem::malformed_json(e))),
+                }
+            }
+        }
+        if violations.is_empty() {
+            Ok((params, body))
+        } else {
+            Err(refuse(Problem::validation(violations)))
+        }
+    }
+
+    /// Step 7: the journal entry and the log line.
+    fn record(
+        &self,
+        head: &Parts,
+        routing: &Routing<'_>,
+        session: Option<&Arc<Session>>,
+        session_name: &str,
+        outcome: &Outcome,
+        started: Instant,
+    ) {
+        let status = match &outcome.delivery.wire {
+            Some(w) if w.kind == WireFaultKind::MalformedResponseChunk => 200,
+            Some(_) => 0,
+            None => outcome.reply.status.as_u16(),
+        };
+        let elapsed = started.elapsed();
+        let path = head.uri.path();
+        if let Some(s) = session {
+            let raw = &outcome.raw;
+            s.journal.record(JournalEntry {
+                seq: s.journal.next_seq(),
+                time_ms: outcome.now_ms,
+                method: head.method.to_string(),
+                path: path.to_string(),
+                query: head.uri.query().unwrap_or("").to_string(),
+                headers: CompactHeaders::from_map(&head.headers),
+                body: (!raw.is_empty()).then(|| {
+                    String::from_utf8_lossy(&raw[..raw.len().min(BODY_KEEP)]).into_owned()
+                }),
+                operation_id: routing
+                    .operation
+                    .map(|o| self.contracts.operations[o].operation_id.clone()),
+                family: routing.family.map(|f| self.families[f].name().to_string()),
+                status,
+                duration_ms: elapsed.as_secs_f64() * 1000.0,
+                fault: outcome.fault.clone(),
+            });
+        }
+        tracing::info!(
+            target: "trunkmock::request",
+            method = %head.method,
+            path = %path,
+            status,
+            duration_us = elapsed.as_micros() as u64,
+            session = %session_name,
+            fault = outcome.fault.as_deref(),
+            "request"
+        );
+    }
+
+    /// For an unknown path, says so when the same path with a trailing slash exists.
+    fn slash_hint(&self, method: &hyper::Method, path: &str) -> Option<&'static str> {
+        if path.ends_with('/') {
+            return None;
+        }
+        match self.contracts.routes.lookup(method, &format!("{path}/")) {
+            RouteLookup::NotFound => None,
+            _ => Some("the URL must end with '/'"),
+        }
+    }
+
+    /// The problem a session that cannot be had answers: 429 past `--max-sessions`, 500 for a
+    /// scenario whose state does not load.
+    fn session_problem(&self, e: &SessionError) -> Problem {
+        let message = self.describe_session_error(e);
+        match e {
+            SessionError::TooMany(_) => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ProblemKind::TooManySessions,
+                message,
+            ),
+            SessionError::State { .. } => Problem::internal(message),
+        }
+    }
+
+    /// Whether a request may be made to wait: it carries a `Prefer` header, or its session
+    /// (or, for a session not created yet, the scenario) has fault rules or a default delay.
+    /// The server carries such a request out even when its client stops waiting, as a real
+    /// slow server would. Cheap: no lock beyond the session map's read lock.
+    pub fn may_wait(&self, headers: &HeaderMap) -> bool {
+        if headers.contains_key(&faults::prefer::PREFER) {
+            return true;
+        }
+        match self.sessions.get(session_name(headers)) {
+            Some(s) => !s.faults.is_empty() || s.settings().delay.is_some(),
+            None => {
+                !self.blueprint.rules.is_empty() || self.blueprint.settings.0.contains_key("delay")
+            }
+        }
+    }
+}
+
+impl Outcome {
+    /// An answer that no fault acted on.
+    fn plain(reply: Reply, now_ms: i64, raw: Bytes) -> Self {
+        Self {
+            reply,
+            delivery: Delivery::default(),
+            fault: None,
+            now_ms,
+            raw,
+        }
+    }
+}
+
+/// The session a request names (`X-Trunkmock-Session`), or the default one.
+pub fn session_name(headers: &HeaderMap) -> &str {
+    headers
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| !s.is_empty())
+        .unwrap_or(DEFAULT_SESSION)
+}
+
+/// Step 3: reads a body up to `limit` bytes; past it, a 413 problem.
+pub async fn read_body<B>(body: B, headers: &HeaderMap, limit: usize) -> Result<Bytes, Problem>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let too_large = || {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ProblemKind::PayloadTooLarge,
+            format!("request body exceeds the limit of {limit} bytes"),
+        )
+    };
+    if let Some(len) = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && len > limit
+    {
+        return Err(too_large());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Err(e) => Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            ProblemKind::MalformedJson,
+            format!("could not read the request body: {e}"),
+        )),
+    }
+}
+
+/// Turns a [`Reply`] into a hyper response.
+pub fn to_response(reply: Reply) -> Response<Full<Bytes>> {
+    let bytes = match &reply.body {
+        ReplyBody::Empty => Bytes::new(),
+        _ => reply.body_bytes(),
+    };
+    let mut resp = Response::new(Full::new(bytes));
+    *resp.status_mut() = reply.status;
+    *resp.headers_mut() = reply.headers;
+    resp
+}
