@@ -6,12 +6,16 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_trunkmock");
+
+/// How long a test waits for the binary to start, log or exit before calling it broken. Every
+/// wait ends as soon as its event happens, so this only bounds a failure, never a pass.
+const LOG_DEADLINE: Duration = Duration::from_secs(60);
 
 /// A running `trunkmock serve` and the lines it logs.
 struct Served {
@@ -21,8 +25,8 @@ struct Served {
 }
 
 impl Served {
-    /// Starts `trunkmock serve ARGS` with extra environment, waiting (at most 10 s) for the
-    /// "listening on" line.
+    /// Starts `trunkmock serve ARGS` with extra environment, waiting for the "listening on"
+    /// line (at most [`LOG_DEADLINE`]).
     fn start(args: &[&str], env: &[(&str, &str)]) -> Served {
         let mut cmd = Command::new(BIN);
         cmd.arg("serve")
@@ -48,7 +52,7 @@ impl Served {
                 }
             }
         });
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + LOG_DEADLINE;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = match lines.recv_timeout(left) {
@@ -81,20 +85,38 @@ impl Served {
         format!("{}{path}", self.base)
     }
 
-    /// Lines logged so far (waits up to `wait` for at least `n`).
-    fn logged(&self, n: usize, wait: Duration) -> Vec<String> {
+    /// The next `n` logged lines. Returns as soon as they are there; the deadline only keeps a
+    /// broken server from hanging the suite, so it is generous for a loaded machine.
+    fn logged(&self, n: usize) -> Vec<String> {
+        let deadline = Instant::now() + LOG_DEADLINE;
         let mut out = Vec::new();
-        let deadline = Instant::now() + wait;
         while out.len() < n {
             match self
                 .lines
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             {
                 Ok(l) => out.push(l),
-                Err(_) => break,
+                Err(e) => panic!("{n} log lines expected, got {out:?} ({e})"),
             }
         }
         out
+    }
+
+    /// Every line logged until the process closes its stdout (it exits): nothing is missed
+    /// however slowly it logs, and nothing waits longer than the exit itself.
+    fn logged_until_exit(&self) -> Vec<String> {
+        let deadline = Instant::now() + LOG_DEADLINE;
+        let mut out = Vec::new();
+        loop {
+            match self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(l) => out.push(l),
+                Err(RecvTimeoutError::Disconnected) => return out,
+                Err(RecvTimeoutError::Timeout) => panic!("the process never exited: {out:?}"),
+            }
+        }
     }
 }
 
@@ -241,7 +263,7 @@ async fn seed_flag_makes_generated_ids_repeat() {
 async fn log_format_json_logs_one_json_line_per_request() {
     let s = Served::start(&["--log-format", "json"], &[]);
     get(&s.url("/api/providers?top=5")).await;
-    let lines = s.logged(1, Duration::from_secs(5));
+    let lines = s.logged(1);
     let line: Value = serde_json::from_str(&lines[0]).expect("a JSON line");
     assert_eq!(line["method"], "GET");
     assert_eq!(line["path"], "/api/providers");
@@ -259,7 +281,7 @@ async fn text_logs_name_method_path_status_and_session() {
         .send()
         .await
         .unwrap();
-    let lines = s.logged(1, Duration::from_secs(5));
+    let lines = s.logged(1);
     let l = &lines[0];
     for part in [
         "method=GET",
@@ -286,7 +308,7 @@ async fn rust_log_is_respected() {
         .args(["-TERM", &s.child.id().to_string()])
         .status()
         .unwrap();
-    let lines = s.logged(usize::MAX, Duration::from_secs(5));
+    let lines = s.logged_until_exit();
     let _ = s.child.wait();
     assert!(
         lines.iter().any(|l| l.contains("shutdown signal received")),
@@ -392,30 +414,39 @@ async fn every_flag_can_come_from_its_environment_variable() {
         .await
         .unwrap();
     assert_eq!(r.status(), 429);
-    let logged = s.logged(1, Duration::from_secs(5));
+    let logged = s.logged(1);
     assert!(
         serde_json::from_str::<Value>(&logged[0]).is_ok(),
         "{logged:?}"
     );
 }
 
+/// SIGTERM with no open connection ends the server at once and cleanly: it logs that every
+/// connection closed, not that the grace period ran out (which is what a slow stop would show),
+/// and exits with success. No wall-clock bound: the log says which way it stopped.
 #[test]
-fn sigterm_stops_the_server_within_five_seconds() {
+fn sigterm_stops_the_server_gracefully() {
     let mut s = Served::start(&[], &[]);
-    let started = Instant::now();
     let ok = Command::new("kill")
         .args(["-TERM", &s.child.id().to_string()])
         .status()
         .unwrap();
     assert!(ok.success());
-    loop {
-        if let Some(status) = s.child.try_wait().unwrap() {
-            assert!(status.success(), "{status:?}");
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(5), "still running");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let lines = s.logged_until_exit();
+    let status = s.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("shutdown signal received")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("all connections closed")),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("grace period over")),
+        "{lines:?}"
+    );
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! reqwest, and check every response against the contract of the operation it answers.
 #![allow(dead_code)]
 
+pub mod exact;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -72,6 +74,7 @@ impl TestServer {
             server: self,
             method: method.clone(),
             path: path.to_string(),
+            session: "default".to_string(),
             inner: self.client.request(method, self.url(path)),
         }
     }
@@ -96,16 +99,51 @@ impl TestServer {
         self.req(Method::PATCH, path).json(&body).send().await
     }
 
-    /// Checks a response against the contract operation for `method path`; panics on a
-    /// mismatch. Paths no operation answers (admin, unknown) are not checked.
-    pub fn check_contract(&self, method: &Method, path: &str, resp: &Resp) {
+    /// Checks a response exactly against the contract operation for `method path` (see
+    /// [`exact`]); panics on a mismatch. Paths no operation answers (admin, unknown) are not
+    /// checked. A status the contract does not list is accepted only when the session's journal
+    /// shows that a fault rule or a `Prefer` header produced it (the contracts document injected
+    /// answers in each operation's `default` entry, whose error shape is then checked).
+    pub async fn check_contract(&self, method: &Method, path: &str, session: &str, resp: &Resp) {
         let path = path.split('?').next().unwrap_or(path);
-        let method = hyper::Method::from_bytes(method.as_str().as_bytes()).unwrap();
-        if let Some(op) = self.engine().contracts.operation_for(&method, path)
-            && let Err(e) = op.validate_response(resp.status, &resp.bytes)
-        {
-            panic!("response breaks the contract: {e}");
+        let hmethod = hyper::Method::from_bytes(method.as_str().as_bytes()).unwrap();
+        let Some(op) = self.engine().contracts.operation_for(&hmethod, path) else {
+            return;
+        };
+        let injected = if exact::needs_fault_allowance(self.engine(), op, resp.status) {
+            self.journal_shows_fault(method, path, session, resp.status)
+                .await
+        } else {
+            false
+        };
+        if let Err(e) = exact::check(self.engine(), op, resp, injected) {
+            panic!("response breaks the contract: {e}\nbody: {}", resp.text());
         }
+    }
+
+    /// Whether the session's journal holds an answer of `status` to `method path` that a fault
+    /// rule or `Prefer` header produced. The journal is written before the answer is sent, so
+    /// the entry is there once the client has the response.
+    async fn journal_shows_fault(
+        &self,
+        method: &Method,
+        path: &str,
+        session: &str,
+        status: u16,
+    ) -> bool {
+        let r = self
+            .client
+            .get(self.url(&format!("/__admin/requests?method={method}&limit=200")))
+            .header("x-trunkmock-session", session)
+            .send()
+            .await
+            .expect("journal read");
+        let journal: Value = r.json().await.expect("journal JSON");
+        journal["requests"].as_array().is_some_and(|entries| {
+            entries
+                .iter()
+                .any(|e| e["path"] == path && e["status"] == status && e["fault"].is_string())
+        })
     }
 }
 
@@ -114,6 +152,8 @@ pub struct Req<'a> {
     server: &'a TestServer,
     method: Method,
     path: String,
+    /// The session the request runs in, to read its journal.
+    session: String,
     inner: reqwest::RequestBuilder,
 }
 
@@ -130,6 +170,9 @@ impl Req<'_> {
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
+        if name.eq_ignore_ascii_case("x-trunkmock-session") && !value.is_empty() {
+            self.session = value.to_string();
+        }
         self.inner = self.inner.header(name, value);
         self
     }
@@ -142,7 +185,9 @@ impl Req<'_> {
     /// Sends, reads the whole answer, and checks it against the contract.
     pub async fn send(self) -> Resp {
         let resp = self.send_unchecked().await;
-        self.server.check_contract(&self.method, &self.path, &resp);
+        self.server
+            .check_contract(&self.method, &self.path, &self.session, &resp)
+            .await;
         resp
     }
 
