@@ -506,6 +506,34 @@ fn check_names_file_and_pointer_of_a_broken_scenario() {
 }
 
 #[test]
+fn check_refuses_a_mistyped_setting_or_a_setting_of_the_wrong_type() {
+    let dir = temp_dir("bad-settings");
+    let path = dir.join("settings.json");
+    write(
+        &path,
+        &json!({"settings": {
+            "fusion": {"strict_parent": true, "empty_list_404": "yes"},
+            "colour": "red"
+        }}),
+    );
+    let out = Command::new(BIN)
+        .args(["check", "--scenario", path.to_str().unwrap()])
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("settings.json#/settings/fusion/strict_parent: unknown field `strict_parent`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("settings.json#/settings/colour: unknown setting"),
+        "{err}"
+    );
+}
+
+#[test]
 fn routes_lists_every_operation() {
     let out = Command::new(BIN)
         .arg("routes")

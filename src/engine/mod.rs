@@ -8,6 +8,7 @@ pub mod clock;
 pub mod contracts;
 pub mod family;
 pub mod faults;
+pub mod http;
 pub mod ids;
 pub mod journal;
 pub mod pipeline;
@@ -20,7 +21,10 @@ pub mod store;
 
 use std::sync::Arc;
 
+use hyper::HeaderMap;
 use hyper::header::ALLOW;
+
+use http::session_name;
 
 use contracts::Contracts;
 use family::DynFamily;
@@ -248,6 +252,22 @@ impl Engine {
             reply
         } else {
             reply.with_header(ALLOW, problem.allow.join(", "))
+        }
+    }
+
+    /// Whether a request may be made to wait: it carries a `Prefer` header, or its session
+    /// (or, for a session not created yet, the scenario) has fault rules or a default delay.
+    /// The server carries such a request out even when its client stops waiting, as a real
+    /// slow server would. Cheap: no lock beyond the session map's read lock.
+    pub fn may_wait(&self, headers: &HeaderMap) -> bool {
+        if headers.contains_key(&faults::prefer::PREFER) {
+            return true;
+        }
+        match self.sessions.get(session_name(headers)) {
+            Some(s) => !s.faults.is_empty() || s.settings().delay.is_some(),
+            None => {
+                !self.blueprint.rules.is_empty() || self.blueprint.settings.0.contains_key("delay")
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! 1. [`Engine::session_for`]: the `X-Trunkmock-Session` header picks (or creates) a session;
 //! 2. [`Engine::route`]: method + path → operation, or a 404 / 405 in the family's shape;
-//! 3. [`read_body`]: the body, up to `--body-limit` (413 past it);
+//! 3. [`read_body`](super::http::read_body): the body, up to `--body-limit` (413 past it);
 //! 4. [`Engine::plan_faults`]: the session's fault rules or a `Prefer` header decide on a
 //!    delay, an injected answer or a broken connection; delays are awaited with no lock held;
 //! 5. [`Engine::validate`]: the family's preflight, then parameters and body against the
@@ -17,23 +17,24 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Body;
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::header::CONTENT_TYPE;
 use hyper::http::request::Parts;
-use hyper::{HeaderMap, Request, Response, StatusCode};
+use hyper::{Request, Response, StatusCode};
 use serde_json::Value;
 
+use super::Engine;
 use super::call::{Pairs, Params};
 use super::family::CallParts;
 use super::faults::answer::{Shape, preferred_answer, rule_answer};
 use super::faults::{self, Delivery, PlannedAction, Preference, RequestView, WireFaultKind};
+use super::http::{read_body, session_name, to_response};
 use super::journal::{BODY_KEEP, CompactHeaders, JournalEntry};
 use super::problem::{Location, Problem, ProblemKind, Violation};
-use super::reply::{Reply, ReplyBody};
+use super::reply::Reply;
 use super::router::RouteLookup;
 use super::store::{Session, SessionError};
-use super::{DEFAULT_SESSION, Engine, SESSION_HEADER};
 
 /// Where a request went: its family (for the error shape) and operation, if routed.
 struct Routing<'a> {
@@ -420,22 +421,6 @@ impl Engine {
             SessionError::State { .. } => Problem::internal(message),
         }
     }
-
-    /// Whether a request may be made to wait: it carries a `Prefer` header, or its session
-    /// (or, for a session not created yet, the scenario) has fault rules or a default delay.
-    /// The server carries such a request out even when its client stops waiting, as a real
-    /// slow server would. Cheap: no lock beyond the session map's read lock.
-    pub fn may_wait(&self, headers: &HeaderMap) -> bool {
-        if headers.contains_key(&faults::prefer::PREFER) {
-            return true;
-        }
-        match self.sessions.get(session_name(headers)) {
-            Some(s) => !s.faults.is_empty() || s.settings().delay.is_some(),
-            None => {
-                !self.blueprint.rules.is_empty() || self.blueprint.settings.0.contains_key("delay")
-            }
-        }
-    }
 }
 
 impl Outcome {
@@ -449,57 +434,4 @@ impl Outcome {
             raw,
         }
     }
-}
-
-/// The session a request names (`X-Trunkmock-Session`), or the default one.
-pub fn session_name(headers: &HeaderMap) -> &str {
-    headers
-        .get(SESSION_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|s| !s.is_empty())
-        .unwrap_or(DEFAULT_SESSION)
-}
-
-/// Step 3: reads a body up to `limit` bytes; past it, a 413 problem.
-pub async fn read_body<B>(body: B, headers: &HeaderMap, limit: usize) -> Result<Bytes, Problem>
-where
-    B: Body<Data = Bytes>,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let too_large = || {
-        Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ProblemKind::PayloadTooLarge,
-            format!("request body exceeds the limit of {limit} bytes"),
-        )
-    };
-    if let Some(len) = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        && len > limit
-    {
-        return Err(too_large());
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(e) => Err(Problem::new(
-            StatusCode::BAD_REQUEST,
-            ProblemKind::MalformedJson,
-            format!("could not read the request body: {e}"),
-        )),
-    }
-}
-
-/// Turns a [`Reply`] into a hyper response.
-pub fn to_response(reply: Reply) -> Response<Full<Bytes>> {
-    let bytes = match &reply.body {
-        ReplyBody::Empty => Bytes::new(),
-        _ => reply.body_bytes(),
-    };
-    let mut resp = Response::new(Full::new(bytes));
-    *resp.status_mut() = reply.status;
-    *resp.headers_mut() = reply.headers;
-    resp
 }

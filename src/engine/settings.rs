@@ -86,8 +86,8 @@ pub fn check(
 
 /// A duration setting in seconds (fractions allowed): finite, not negative, at most a year,
 /// so no arithmetic on it can overflow.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
-#[serde(try_from = "f64")]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(try_from = "f64", into = "f64")]
 pub struct Seconds(f64);
 
 impl Seconds {
@@ -99,6 +99,12 @@ impl Seconds {
 
     pub fn as_ms(self) -> i64 {
         (self.0 * 1000.0).round() as i64
+    }
+}
+
+impl From<Seconds> for f64 {
+    fn from(s: Seconds) -> f64 {
+        s.0
     }
 }
 

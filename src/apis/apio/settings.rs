@@ -2,9 +2,9 @@
 //! vendor's own configuration keys (`BACKWARD_TRUNKGROUP_LIMITCALLS`, `TRUNK_GROUP`,
 //! `TEAMS_CONFIG`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ApioSettings {
     /// The vendor's `BACKWARD_TRUNKGROUP_LIMITCALLS` behaviour.
@@ -24,7 +24,7 @@ impl Default for ApioSettings {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeleteDefaults {
     pub on_cascade: bool,
@@ -32,7 +32,7 @@ pub struct DeleteDefaults {
     pub keep_numbers: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TeamsConfig {
     /// The System device a new `teamsDR` trunk group without a device uses; `null` turns it

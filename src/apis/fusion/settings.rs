@@ -1,10 +1,10 @@
 //! The fusion family's scenario settings (`"settings": {"fusion": {...}}`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::settings::Seconds;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FusionSettings {
     /// Only the scenario's tenants and subscriptions exist; others answer 404.

@@ -1,11 +1,11 @@
 //! The operator family's scenario settings (`"settings": {"operator": {...}}`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::model::DEFAULT_MAX_RESOURCES;
 use super::model::incoming_trunks::{DEFAULT_DOMAIN_SUFFIX, check_codecs, default_codecs};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OperatorSettings {
     /// Start of every `links` URL and `Location`; `None`: from the request's `Host`.
