@@ -1,6 +1,23 @@
 //! Seeded generators for every id the fakes invent. With `--seed N` a session's ids repeat from
 //! run to run (and after a reset); without it they differ per run.
 
+/// SplitMix64's step: each next state is the last plus this constant.
+pub const SPLITMIX_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// SplitMix64's output function: a state into a well-mixed number. Shared by the id
+/// generators and the fault draws (`faults::FaultRng`), which step their state differently.
+pub fn splitmix_mix(state: u64) -> u64 {
+    let mut z = state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A float in `[0, 1)` from 53 random bits.
+pub fn unit_of(random: u64) -> f64 {
+    (random >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// SplitMix64: tiny, fast and good enough for ids; the `rand` crate would add nothing here.
 #[derive(Debug, Clone)]
 pub struct IdGen {
@@ -24,21 +41,21 @@ impl IdGen {
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.state = self.state.wrapping_add(SPLITMIX_GAMMA);
+        splitmix_mix(self.state)
     }
 
-    /// A number in `lo..=hi`.
+    /// A number in `lo..=hi` (`lo` when the range is empty).
     pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next_u64() % (hi - lo + 1)
+        match (hi.saturating_sub(lo)).checked_add(1) {
+            Some(span) => lo + self.next_u64() % span,
+            None => self.next_u64(), // the whole u64 range
+        }
     }
 
     /// A float in `[0, 1)`.
     pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        unit_of(self.next_u64())
     }
 
     /// A random (version 4) UUID in its hyphenated lower-case form.

@@ -223,55 +223,24 @@ impl IntoReply for OperatorError {
     }
 }
 
-/// The error objects of one body violation. A member the schema does not allow is reported
-/// at its parent by the validator; JSON:API clients expect the pointer of the member itself
-/// (`/data/attributes/colour`), so each unexpected member gets its own error object.
+/// The error object of one body violation, pointing at the member (the engine names an
+/// unexpected or missing member itself, not its parent).
 fn body_errors(pointer: &str, message: &str) -> Vec<ErrorObject> {
-    let error = |pointer: String, detail: String| {
+    let field = pointer.trim_start_matches('/').replace('/', ".");
+    let field = if field.is_empty() {
+        "document".to_string()
+    } else {
+        field.replace("~1", "/").replace("~0", "~")
+    };
+    vec![
         ErrorObject::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_error",
             "Validation error",
-            detail,
+            format!("{field}: {message}"),
         )
-        .at(Source::Pointer(pointer))
-    };
-    let unexpected = unexpected_members(message);
-    if unexpected.is_empty() {
-        let field = pointer.trim_start_matches('/').replace('/', ".");
-        let field = if field.is_empty() {
-            "document".to_string()
-        } else {
-            field
-        };
-        return vec![error(pointer.to_string(), format!("{field}: {message}"))];
-    }
-    unexpected
-        .into_iter()
-        .map(|name| {
-            let escaped = name.replace('~', "~0").replace('/', "~1");
-            error(
-                format!("{pointer}/{escaped}"),
-                format!("{name} is not allowed here"),
-            )
-        })
-        .collect()
-}
-
-/// The member names of an "Additional properties are not allowed ('a', 'b' were unexpected)"
-/// message; empty for any other message.
-fn unexpected_members(message: &str) -> Vec<String> {
-    let Some(rest) = message.strip_prefix("Additional properties are not allowed (") else {
-        return Vec::new();
-    };
-    let list = rest
-        .trim_end_matches(')')
-        .trim_end_matches(" were unexpected")
-        .trim_end_matches(" was unexpected");
-    list.split(", ")
-        .filter_map(|q| q.strip_prefix('\'')?.strip_suffix('\''))
-        .map(str::to_string)
-        .collect()
+        .at(Source::Pointer(pointer.to_string())),
+    ]
 }
 
 impl From<Problem> for OperatorError {
@@ -428,18 +397,15 @@ mod tests {
     }
 
     #[test]
-    fn each_unexpected_member_gets_its_own_pointer() {
-        let objects = body_errors(
-            "/data/attributes",
-            "Additional properties are not allowed ('colour', 'size' were unexpected)",
-        );
-        let pointers: Vec<_> = objects.iter().map(|e| e.source.clone()).collect();
+    fn a_body_error_points_at_its_member_and_names_it_unescaped() {
+        let objects = body_errors("/data/attributes/a~1b", "is not a documented field");
         assert_eq!(
-            pointers,
-            vec![
-                Some(Source::Pointer("/data/attributes/colour".into())),
-                Some(Source::Pointer("/data/attributes/size".into())),
-            ]
+            objects[0].source,
+            Some(Source::Pointer("/data/attributes/a~1b".into()))
+        );
+        assert_eq!(
+            objects[0].detail,
+            "data.attributes.a/b: is not a documented field"
         );
         let other = body_errors("/data/type", "is required");
         assert_eq!(other[0].source, Some(Source::Pointer("/data/type".into())));

@@ -14,7 +14,7 @@ mod compile;
 mod operation;
 
 use compile::Compiler;
-pub use operation::{Operation, Parameter, RequestBody, ResponseSpec};
+pub use operation::{Operation, Parameter, RequestBody, ResponseSpec, UNDOCUMENTED};
 
 /// One problem found in a contract: file, JSON pointer, what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]

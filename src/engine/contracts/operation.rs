@@ -12,6 +12,9 @@ use serde_json::Value;
 use crate::engine::call::{Pairs, Params};
 use crate::engine::problem::{Location, Violation};
 
+/// The message of a body member the schema does not declare (at the member's own pointer).
+pub const UNDOCUMENTED: &str = "is not a documented field";
+
 /// The JSON type a parameter's text is read as before validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ParamType {
@@ -130,19 +133,27 @@ impl Operation {
         let Some(v) = self.body.as_ref().and_then(|b| b.validator.as_ref()) else {
             return Vec::new();
         };
-        v.iter_errors(body)
-            .take(20)
-            .map(|e| {
-                let mut pointer = e.instance_path().to_string();
-                // A missing property is reported at its parent; name the property itself.
-                if let jsonschema::error::ValidationErrorKind::Required { property } = e.kind() {
-                    pointer.push('/');
-                    pointer.push_str(property.as_str().unwrap_or_default());
-                    return Violation::body(pointer, "is required");
+        use jsonschema::error::ValidationErrorKind as Kind;
+        let escape = |name: &str| name.replace('~', "~0").replace('/', "~1");
+        let mut out = Vec::new();
+        for e in v.iter_errors(body).take(20) {
+            let at = e.instance_path().to_string();
+            match e.kind() {
+                // Reported at the parent object; name the property itself, so every family
+                // points a client at the exact key (escaped as RFC 6901 requires).
+                Kind::Required { property } => out.push(Violation::body(
+                    format!("{at}/{}", escape(property.as_str().unwrap_or_default())),
+                    "is required",
+                )),
+                Kind::AdditionalProperties { unexpected } => {
+                    out.extend(unexpected.iter().map(|name| {
+                        Violation::body(format!("{at}/{}", escape(name)), UNDOCUMENTED)
+                    }))
                 }
-                Violation::body(pointer, e.to_string())
-            })
-            .collect()
+                _ => out.push(Violation::body(at, e.to_string())),
+            }
+        }
+        out
     }
 
     /// Checks a response against the contract: the status is documented, an empty body is

@@ -2,6 +2,7 @@
 //! latency has: most answers near the median, a long slow tail). Every sample is capped at
 //! [`MAX_DELAY_MS`] so a typo never hangs a test suite.
 
+use crate::engine::ids::{SPLITMIX_GAMMA, splitmix_mix, unit_of};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -93,8 +94,6 @@ pub struct FaultRng {
     state: AtomicU64,
 }
 
-const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
-
 impl FaultRng {
     pub fn new(seed: u64) -> Self {
         Self {
@@ -108,19 +107,19 @@ impl FaultRng {
         self.state.store(self.seed, Ordering::Relaxed);
     }
 
+    /// SplitMix64 like the id generators, with an atomic state so concurrent requests of one
+    /// session draw without a lock.
     pub fn next_u64(&self) -> u64 {
-        let mut z = self
+        let state = self
             .state
-            .fetch_add(GAMMA, Ordering::Relaxed)
-            .wrapping_add(GAMMA);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+            .fetch_add(SPLITMIX_GAMMA, Ordering::Relaxed)
+            .wrapping_add(SPLITMIX_GAMMA);
+        splitmix_mix(state)
     }
 
     /// A float in `[0, 1)`.
     pub fn unit(&self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        unit_of(self.next_u64())
     }
 
     /// A standard normal sample (Box–Muller).
