@@ -397,3 +397,57 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// Resident memory in bytes, from `/proc/self/statm` (Linux only).
+fn resident_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// Measures what one stored provider costs; run by hand:
+/// `cargo test --release --test pbx -- --ignored --nocapture resident_memory_per_provider`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn resident_memory_per_provider() {
+    use trunkmock::apis::pbx::model::PbxState;
+    use trunkmock::engine::ids::IdGen;
+    let full = {
+        let text = std::fs::read_to_string(common::repo().join("scenarios/default.json")).unwrap();
+        let scenario: Value = serde_json::from_str(&text).unwrap();
+        let mut p = scenario["state"]["pbx"]["providers"][0].clone();
+        let obj = p.as_object_mut().unwrap();
+        // Without did_numbers: the overlap check would make this quadratic, not bigger.
+        for f in ["id", "shared", "did_numbers"] {
+            obj.remove(f);
+        }
+        p
+    };
+    let mut kept = Vec::new();
+    for (label, body, n) in [
+        ("minimal body", new_provider("carrier"), 100_000),
+        ("document's full example", full, 20_000),
+    ] {
+        // Each state is kept alive, so the next measurement cannot reuse its freed memory.
+        let body = body.as_object().unwrap().clone();
+        let mut state = PbxState::default();
+        let mut ids = IdGen::new(7);
+        let before = resident_bytes();
+        let started = std::time::Instant::now();
+        for _ in 0..n {
+            state.create(&body, &mut ids).unwrap();
+        }
+        let (after, took) = (resident_bytes(), started.elapsed());
+        println!(
+            "{label}: {n} providers, {} bytes resident and {:?} of create each",
+            after.saturating_sub(before) / n,
+            took / n as u32
+        );
+        assert!(state.export().len() == n);
+        kept.push(state);
+    }
+}
