@@ -165,7 +165,7 @@ provider_fields! {
 /// One field of a provider, borrowed, tagged with its type.
 #[derive(Debug, Clone, Copy)]
 pub enum Slot<'a> {
-    Id(&'a Box<str>),
+    Id(&'a str),
     Text(&'a Text),
     Flag(&'a Option<bool>),
     Port(&'a Option<u16>),
