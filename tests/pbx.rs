@@ -387,6 +387,178 @@ async fn another_method_is_405_with_allow() {
     assert_eq!(r.json["errors"][0]["code"], "METHOD_NOT_ALLOWED");
 }
 
+#[tokio::test]
+async fn a_deeply_nested_filter_is_refused_and_the_server_keeps_serving() {
+    let srv = TestServer::start().await;
+    // Parentheses are legal in a query string as they are; only the spaces need escaping.
+    let depth = 10_000;
+    let filter = format!("{}name%20eq%20'x'{}", "(".repeat(depth), ")".repeat(depth));
+    let r = srv.get(&format!("/api/providers?filter={filter}")).await;
+    r.expect(400);
+    insta::assert_json_snapshot!(r.json);
+    // The process is still there and still answers.
+    let r = srv.get("/api/providers").await;
+    r.expect(200);
+    assert_eq!(r.json["count"], 2);
+}
+
+#[tokio::test]
+async fn a_long_chain_of_not_is_refused_like_parentheses() {
+    let srv = TestServer::start().await;
+    let nots = |n: usize| format!("{}name%20eq%20'x'", "not%20".repeat(n));
+    // Thousands are cut short by the length bound, thirty-three by the depth bound.
+    let r = srv
+        .get(&format!("/api/providers?filter={}", nots(5_000)))
+        .await;
+    r.expect(400);
+    assert!(r.json["errors"][0]["detail"]["filter"].is_string());
+    let r = srv
+        .get(&format!("/api/providers?filter={}", nots(33)))
+        .await;
+    r.expect(400);
+    insta::assert_json_snapshot!("filter_too_deep", r.json);
+    // Thirty-two still parse, and an even number of nots cancel out.
+    let filter = format!("{}name%20eq%20'text'", "not%20".repeat(32));
+    let r = srv.get(&format!("/api/providers?filter={filter}")).await;
+    r.expect(200);
+    assert_eq!(names(&r.json), vec!["text"]);
+}
+
+#[tokio::test]
+async fn overlong_filters_orderbys_and_searches_are_400_naming_the_parameter() {
+    let srv = TestServer::start().await;
+    let clauses = ["port%20eq%201"; 200].join("%20or%20");
+    let r = srv.get(&format!("/api/providers?filter={clauses}")).await;
+    r.expect(400);
+    assert!(r.json["errors"][0]["detail"]["filter"].is_string());
+    let keys = ["name"; 9].join(",");
+    let r = srv.get(&format!("/api/providers?orderby={keys}")).await;
+    r.expect(400);
+    insta::assert_json_snapshot!("too_many_orderby_keys", r.json);
+    let r = srv
+        .get(&format!("/api/providers?search={}", "a".repeat(2_000)))
+        .await;
+    r.expect(400);
+    assert!(r.json["errors"][0]["detail"]["search"].is_string());
+    // At the bounds all three still work.
+    let keys = ["name"; 8].join(",");
+    srv.get(&format!("/api/providers?orderby={keys}"))
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn did_numbers_too_large_or_spanning_too_many_numbers_are_refused() {
+    let srv = TestServer::start().await;
+    let mut body = new_provider("huge");
+    body["did_numbers"] = json!("1-99999999999999999999");
+    let r = srv.post("/api/providers", body.clone()).await;
+    r.expect(400);
+    insta::assert_json_snapshot!("did_number_too_large", r.json);
+    body["did_numbers"] = json!("1000000000-1999999999");
+    let r = srv.post("/api/providers", body.clone()).await;
+    r.expect(400);
+    insta::assert_json_snapshot!("did_range_too_wide", r.json);
+    let r = srv
+        .post(
+            &format!("/api/providers/{BACKUP_ID}"),
+            json!({"did_numbers": "5;1-9999999999"}),
+        )
+        .await;
+    r.expect(400);
+    assert_eq!(
+        r.json["errors"][0]["detail"]["did_numbers"],
+        "range 1-9999999999 spans more than 1000000 numbers"
+    );
+    // Nothing was created or changed; a million numbers is still one range.
+    assert_eq!(srv.get("/api/providers").await.json["count"], 2);
+    let backup = srv.get(&format!("/api/providers/{BACKUP_ID}")).await.json;
+    assert_eq!(backup["did_numbers"], "3000;12000-18000");
+    body["did_numbers"] = json!("20000000-20999999");
+    create(&srv, body).await;
+}
+
+#[tokio::test]
+async fn the_state_form_keeps_every_field_in_order_with_defaults_blanks_and_the_password() {
+    let srv = TestServer::start().await;
+    let mut body = new_provider("typed");
+    body["password"] = json!("pw");
+    body["brand"] = Value::Null;
+    body["register_interval"] = Value::Null;
+    body["shared"] = json!(true);
+    body["inbound_parameters"] = json!({"called_num": "TO_USER", "caller_num": "FROM_USER"});
+    let id = create(&srv, body).await;
+    srv.post(
+        &format!("/api/providers/{id}"),
+        json!({"port": null, "enabled": null, "inlan": true, "brand": "ignored",
+               "auth_mode": "TEAMS", "keep_alive_interval": 30}),
+    )
+    .await
+    .expect(200);
+    let state = srv.get("/__admin/state").await;
+    state.expect(200);
+    insta::assert_json_snapshot!(state.json["pbx"], {".providers[2].id" => "[id]"});
+    // Restored into another session, it reads back identically.
+    srv.req(Method::PUT, "/__admin/state")
+        .session("copy")
+        .json(&state.json)
+        .send()
+        .await
+        .expect(200);
+    let copy = srv
+        .req(Method::GET, "/__admin/state")
+        .session("copy")
+        .send()
+        .await;
+    assert_eq!(copy.json["pbx"], state.json["pbx"]);
+}
+
+#[tokio::test]
+async fn a_seeded_provider_of_the_wrong_shape_is_refused_naming_the_field() {
+    let srv = TestServer::start().await;
+    let seeded = |extra: Value| {
+        let mut p = json!({"id": "x", "name": "n"});
+        p.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({"pbx": {"providers": [p]}})
+    };
+    for (extra, error) in [
+        (
+            json!({"port": "5060"}),
+            "/pbx/providers/0/port: must be an integer from 0 to 65535",
+        ),
+        (
+            json!({"port": 70000}),
+            "/pbx/providers/0/port: must be an integer from 0 to 65535",
+        ),
+        (
+            json!({"transport": "SCTP"}),
+            "/pbx/providers/0/transport: must be one of UDP, TCP, TLS",
+        ),
+        (
+            json!({"enabled": "yes"}),
+            "/pbx/providers/0/enabled: must be true or false",
+        ),
+        (
+            json!({"colour": "red"}),
+            "/pbx/providers/0/colour: not a provider field",
+        ),
+    ] {
+        let r = srv.put("/__admin/state", seeded(extra)).await;
+        r.expect(400);
+        assert_eq!(r.json["error"], error);
+    }
+    // A seeded explicit null stays blank; an absent field takes its default.
+    srv.put("/__admin/state", seeded(json!({"enabled": null})))
+        .await
+        .expect(200);
+    let state = srv.get("/__admin/state").await.json;
+    let p = &state["pbx"]["providers"][0];
+    assert_eq!(p["enabled"], Value::Null);
+    assert_eq!(p["registration"], true);
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -396,4 +568,62 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// Resident memory in bytes, from `/proc/self/statm` (Linux only).
+fn resident_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// Measures what one stored provider costs; run by hand:
+/// `cargo test --release --test pbx -- --ignored --nocapture resident_memory_per_provider`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn resident_memory_per_provider() {
+    use trunkmock::apis::pbx::model::PbxState;
+    use trunkmock::engine::ids::IdGen;
+    let full = {
+        let text = std::fs::read_to_string(common::repo().join("scenarios/default.json")).unwrap();
+        let scenario: Value = serde_json::from_str(&text).unwrap();
+        let mut p = scenario["state"]["pbx"]["providers"][0].clone();
+        let obj = p.as_object_mut().unwrap();
+        // Without did_numbers: the overlap check would make this quadratic, not bigger.
+        for f in ["id", "shared", "did_numbers"] {
+            obj.remove(f);
+        }
+        p
+    };
+    println!(
+        "size_of::<Provider>() = {} bytes",
+        std::mem::size_of::<trunkmock::apis::pbx::model::Provider>()
+    );
+    let mut kept = Vec::new();
+    for (label, body, n) in [
+        ("minimal body", new_provider("carrier"), 100_000),
+        ("document's full example", full, 20_000),
+    ] {
+        // Each state is kept alive, so the next measurement cannot reuse its freed memory.
+        let body = body.as_object().unwrap().clone();
+        let mut state = PbxState::default();
+        let mut ids = IdGen::new(7);
+        let before = resident_bytes();
+        let started = std::time::Instant::now();
+        for _ in 0..n {
+            state.create(&body, &mut ids).unwrap();
+        }
+        let (after, took) = (resident_bytes(), started.elapsed());
+        println!(
+            "{label}: {n} providers, {} bytes resident and {:?} of create each",
+            after.saturating_sub(before) / n,
+            took / n as u32
+        );
+        assert!(state.export().len() == n);
+        kept.push(state);
+    }
 }

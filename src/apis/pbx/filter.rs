@@ -7,10 +7,40 @@
 //! func    := ("startswith" | "endswith" | "contains") "(" field "," literal ")"
 //! compare := field ("eq"|"ne"|"gt"|"ge"|"lt"|"le") literal
 //! ```
+//!
+//! The text comes straight from a query string, so everything it can make the parser do is
+//! bounded: its length, its number of tokens and how deep `(` and `not` nest (the parser and
+//! the evaluator recurse once per level; unbounded, a few thousand levels overflow the stack
+//! and take the whole process down). Past a bound the caller gets a plain error to answer 400.
 
 use std::cmp::Ordering;
 
-use serde_json::{Map, Value};
+/// Longest `filter` accepted, in bytes. Ten clauses of generous length fit easily.
+pub const MAX_FILTER_LEN: usize = 4096;
+/// Most tokens a `filter` may have; also bounds how long an `and`/`or` chain can be.
+pub const MAX_FILTER_TOKENS: usize = 512;
+/// Deepest nesting of parentheses and `not` a `filter` may use.
+pub const MAX_FILTER_DEPTH: usize = 32;
+/// Longest `orderby` accepted, in bytes.
+pub const MAX_ORDERBY_LEN: usize = 1024;
+/// Most sort keys an `orderby` may list.
+pub const MAX_ORDERBY_KEYS: usize = 8;
+
+/// A scalar read from a record, borrowed: evaluating a filter allocates nothing per record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldValue<'a> {
+    Null,
+    Bool(bool),
+    /// Every number, as JSON has one number type; integers of up to 53 bits are exact.
+    Num(f64),
+    Text(&'a str),
+}
+
+/// Something `filter` and `orderby` can read fields of by name.
+pub trait Record {
+    /// The field's value; `Null` when it is blank or not a scalar.
+    fn field(&self, name: &str) -> FieldValue<'_>;
+}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -23,10 +53,20 @@ enum Token {
 }
 
 fn tokenize(s: &str) -> Result<Vec<Token>, String> {
+    if s.len() > MAX_FILTER_LEN {
+        return Err(format!(
+            "the filter is longer than {MAX_FILTER_LEN} characters"
+        ));
+    }
     let mut out = Vec::new();
     let chars: Vec<char> = s.chars().collect();
     let mut i = 0;
     while i < chars.len() {
+        if out.len() >= MAX_FILTER_TOKENS {
+            return Err(format!(
+                "the filter has more than {MAX_FILTER_TOKENS} tokens"
+            ));
+        }
         let c = chars[i];
         match c {
             ' ' | '\t' => i += 1,
@@ -72,9 +112,13 @@ fn tokenize(s: &str) -> Result<Vec<Token>, String> {
                     i += 1;
                 }
                 let text: String = chars[start..i].iter().collect();
-                out.push(Token::Num(
-                    text.parse().map_err(|_| format!("bad number {text}"))?,
-                ));
+                // Digits alone can still overflow f64 to infinity: refuse rather than compare.
+                let n = text
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite())
+                    .ok_or_else(|| format!("bad number {text}"))?;
+                out.push(Token::Num(n));
             }
             c if c.is_alphabetic() || c == '_' => {
                 let start = i;
@@ -112,14 +156,36 @@ pub enum Filter {
     Or(Box<Filter>, Box<Filter>),
     And(Box<Filter>, Box<Filter>),
     Not(Box<Filter>),
-    Compare(String, CmpOp, Value),
+    Compare(String, CmpOp, Literal),
     Func(Func, String, String),
+}
+
+/// The right-hand side of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Text(String),
+}
+
+impl Literal {
+    fn value(&self) -> FieldValue<'_> {
+        match self {
+            Literal::Null => FieldValue::Null,
+            Literal::Bool(b) => FieldValue::Bool(*b),
+            Literal::Num(n) => FieldValue::Num(*n),
+            Literal::Text(t) => FieldValue::Text(t),
+        }
+    }
 }
 
 struct Parser<'a> {
     tokens: &'a [Token],
     pos: usize,
     fields: &'a [&'a str],
+    /// How many `(` and `not` enclose the current position.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -160,15 +226,13 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self) -> Result<Value, String> {
+    fn literal(&mut self) -> Result<Literal, String> {
         match self.next() {
-            Some(Token::Str(s)) => Ok(Value::String(s)),
-            Some(Token::Num(n)) => Ok(serde_json::Number::from_f64(n)
-                .map(Value::Number)
-                .unwrap_or(Value::Null)),
-            Some(Token::Ident(w)) if w == "true" => Ok(Value::Bool(true)),
-            Some(Token::Ident(w)) if w == "false" => Ok(Value::Bool(false)),
-            Some(Token::Ident(w)) if w == "null" => Ok(Value::Null),
+            Some(Token::Str(s)) => Ok(Literal::Text(s)),
+            Some(Token::Num(n)) => Ok(Literal::Num(n)),
+            Some(Token::Ident(w)) if w == "true" => Ok(Literal::Bool(true)),
+            Some(Token::Ident(w)) if w == "false" => Ok(Literal::Bool(false)),
+            Some(Token::Ident(w)) if w == "null" => Ok(Literal::Null),
             _ => Err("expected a literal ('text', a number, true, false or null)".into()),
         }
     }
@@ -189,14 +253,30 @@ impl Parser<'_> {
         Ok(left)
     }
 
+    /// Enters one more level of `(` or `not`, refusing past the limit.
+    fn descend(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_FILTER_DEPTH {
+            return Err(format!(
+                "the filter nests parentheses and 'not' deeper than {MAX_FILTER_DEPTH} levels"
+            ));
+        }
+        Ok(())
+    }
+
     fn unary(&mut self) -> Result<Filter, String> {
         if self.keyword("not") {
-            return Ok(Filter::Not(Box::new(self.unary()?)));
+            self.descend()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Filter::Not(Box::new(inner)));
         }
         if self.peek() == Some(&Token::LParen) {
             self.pos += 1;
+            self.descend()?;
             let inner = self.or()?;
             self.expect(Token::RParen, "')'")?;
+            self.depth -= 1;
             return Ok(inner);
         }
         let func = match self.peek() {
@@ -213,7 +293,7 @@ impl Parser<'_> {
             self.expect(Token::LParen, "'(' after the function name")?;
             let field = self.field()?;
             self.expect(Token::Comma, "','")?;
-            let Value::String(arg) = self.literal()? else {
+            let Literal::Text(arg) = self.literal()? else {
                 return Err("string functions take a 'text' argument".into());
             };
             self.expect(Token::RParen, "')'")?;
@@ -244,6 +324,7 @@ impl Filter {
             tokens: &tokens,
             pos: 0,
             fields,
+            depth: 0,
         };
         let f = p.or()?;
         if p.pos < tokens.len() {
@@ -252,13 +333,13 @@ impl Filter {
         Ok(f)
     }
 
-    pub fn matches(&self, item: &Map<String, Value>) -> bool {
+    pub fn matches(&self, item: &impl Record) -> bool {
         match self {
             Filter::Or(a, b) => a.matches(item) || b.matches(item),
             Filter::And(a, b) => a.matches(item) && b.matches(item),
             Filter::Not(a) => !a.matches(item),
             Filter::Func(func, field, arg) => {
-                let Some(Value::String(v)) = item.get(field) else {
+                let FieldValue::Text(v) = item.field(field) else {
                     return false;
                 };
                 match func {
@@ -268,10 +349,10 @@ impl Filter {
                 }
             }
             Filter::Compare(field, op, lit) => {
-                let v = item.get(field).unwrap_or(&Value::Null);
+                let (v, lit) = (item.field(field), lit.value());
                 match op {
-                    CmpOp::Eq => loose_eq(v, lit),
-                    CmpOp::Ne => !loose_eq(v, lit),
+                    CmpOp::Eq => v == lit,
+                    CmpOp::Ne => v != lit,
                     _ => match compare(v, lit) {
                         Some(ord) => match op {
                             CmpOp::Gt => ord == Ordering::Greater,
@@ -287,30 +368,33 @@ impl Filter {
     }
 }
 
-fn loose_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        _ => a == b,
-    }
-}
-
 /// Orders two scalars of the same kind; `None` across kinds. Nulls sort first.
-pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+pub fn compare(a: FieldValue<'_>, b: FieldValue<'_>) -> Option<Ordering> {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
-        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
-        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
-        (Value::Null, Value::Null) => Some(Ordering::Equal),
-        (Value::Null, _) => Some(Ordering::Less),
-        (_, Value::Null) => Some(Ordering::Greater),
+        (FieldValue::Num(x), FieldValue::Num(y)) => x.partial_cmp(&y),
+        (FieldValue::Text(x), FieldValue::Text(y)) => Some(x.cmp(y)),
+        (FieldValue::Bool(x), FieldValue::Bool(y)) => Some(x.cmp(&y)),
+        (FieldValue::Null, FieldValue::Null) => Some(Ordering::Equal),
+        (FieldValue::Null, _) => Some(Ordering::Less),
+        (_, FieldValue::Null) => Some(Ordering::Greater),
         _ => None,
     }
 }
 
 /// A parsed `orderby`: `(field, descending)` pairs.
 pub fn parse_orderby(text: &str, fields: &[&str]) -> Result<Vec<(String, bool)>, String> {
+    if text.len() > MAX_ORDERBY_LEN {
+        return Err(format!(
+            "the orderby is longer than {MAX_ORDERBY_LEN} characters"
+        ));
+    }
     let mut out = Vec::new();
     for part in text.split(',') {
+        if out.len() >= MAX_ORDERBY_KEYS {
+            return Err(format!(
+                "the orderby lists more than {MAX_ORDERBY_KEYS} sort keys"
+            ));
+        }
         let mut words = part.split_whitespace();
         let Some(field) = words.next() else {
             return Err("empty orderby clause".into());
@@ -337,9 +421,21 @@ pub fn parse_orderby(text: &str, fields: &[&str]) -> Result<Vec<(String, bool)>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Map, Value, json};
 
     const FIELDS: &[&str] = &["name", "port", "enabled", "brand"];
+
+    /// A JSON object as a record, for writing test items as literals.
+    impl Record for Map<String, Value> {
+        fn field(&self, name: &str) -> FieldValue<'_> {
+            match self.get(name) {
+                Some(Value::String(s)) => FieldValue::Text(s),
+                Some(Value::Bool(b)) => FieldValue::Bool(*b),
+                Some(Value::Number(n)) => n.as_f64().map_or(FieldValue::Null, FieldValue::Num),
+                _ => FieldValue::Null,
+            }
+        }
+    }
 
     fn item(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
@@ -390,5 +486,62 @@ mod tests {
             vec![("name".into(), false), ("port".into(), true)]
         );
         assert!(parse_orderby("name sideways", FIELDS).is_err());
+    }
+
+    #[test]
+    fn nesting_is_bounded_by_parentheses_and_not_alike() {
+        let nested = |n: usize| format!("{}name eq 'a'{}", "(".repeat(n), ")".repeat(n));
+        assert!(Filter::parse(&nested(MAX_FILTER_DEPTH), FIELDS).is_ok());
+        let err = Filter::parse(&nested(MAX_FILTER_DEPTH + 1), FIELDS).unwrap_err();
+        assert!(err.contains("deeper than 32"), "{err}");
+        let nots = |n: usize| format!("{}name eq 'a'", "not ".repeat(n));
+        assert!(Filter::parse(&nots(MAX_FILTER_DEPTH), FIELDS).is_ok());
+        assert!(Filter::parse(&nots(MAX_FILTER_DEPTH + 1), FIELDS).is_err());
+        // Siblings do not add up: depth is how deep, not how many.
+        let siblings = vec!["(name eq 'a')"; 40].join(" or ");
+        assert!(Filter::parse(&siblings, FIELDS).is_ok());
+    }
+
+    #[test]
+    fn length_and_token_count_are_bounded() {
+        let long = format!("name eq '{}'", "x".repeat(MAX_FILTER_LEN));
+        assert!(
+            Filter::parse(&long, FIELDS)
+                .unwrap_err()
+                .contains("longer than")
+        );
+        let many = vec!["port eq 1"; 200].join(" or ");
+        assert!(many.len() < MAX_FILTER_LEN);
+        assert!(Filter::parse(&many, FIELDS).unwrap_err().contains("tokens"));
+        let huge_number = format!("port eq {}", "9".repeat(400));
+        assert!(
+            Filter::parse(&huge_number, FIELDS)
+                .unwrap_err()
+                .contains("bad number")
+        );
+    }
+
+    #[test]
+    fn orderby_keys_and_length_are_bounded() {
+        let keys = |n: usize| vec!["name"; n].join(",");
+        assert!(parse_orderby(&keys(MAX_ORDERBY_KEYS), FIELDS).is_ok());
+        assert!(parse_orderby(&keys(MAX_ORDERBY_KEYS + 1), FIELDS).is_err());
+        let long = format!("name{}", " ".repeat(MAX_ORDERBY_LEN));
+        assert!(
+            parse_orderby(&long, FIELDS)
+                .unwrap_err()
+                .contains("longer than")
+        );
+    }
+
+    #[test]
+    fn nulls_sort_first_and_kinds_do_not_mix() {
+        use FieldValue::*;
+        assert_eq!(compare(Null, Num(1.0)), Some(Ordering::Less));
+        assert_eq!(compare(Text("a"), Null), Some(Ordering::Greater));
+        assert_eq!(compare(Text("1"), Num(1.0)), None);
+        let f = Filter::parse("port gt null and brand eq null", FIELDS).unwrap();
+        assert!(f.matches(&item(json!({"port": 1}))));
+        assert!(!f.matches(&item(json!({"port": 1, "brand": "b"}))));
     }
 }

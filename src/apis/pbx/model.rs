@@ -1,79 +1,34 @@
 //! PBX providers: state and business rules, no HTTP.
 //!
-//! A provider is kept as a JSON object holding every documented field in the document's order
-//! (plus the write-only `password`), so what a client reads back is exactly what it wrote,
-//! defaults filled in.
+//! A provider is a typed [`Provider`] (see `provider.rs`); its serde form is still one JSON
+//! object holding every documented field in the document's order (plus the write-only
+//! `password`), so what a client reads back is exactly what it wrote, defaults filled in.
 
-use std::collections::HashMap;
+pub mod provider;
+
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::errors::PbxError;
-use super::filter::{Filter, compare, parse_orderby};
+use super::filter::{Filter, Record, compare, parse_orderby};
 use crate::engine::family::StateError;
 use crate::engine::ids::IdGen;
-
-/// Every field of a provider in the order the document prints it, with its default
-/// (`Null` where the document gives none).
-pub const FIELDS: &[(&str, Value)] = &[
-    ("id", Value::Null),
-    ("name", Value::Null),
-    ("enabled", Value::Bool(true)),
-    ("brand", Value::Null),
-    ("auth_mode", Value::Null),
-    ("transport", Value::Null),
-    ("hostname", Value::Null),
-    ("port", Value::Null),
-    ("auth_id", Value::Null),
-    ("username", Value::Null),
-    ("password", Value::Null),
-    ("registration", Value::Bool(true)),
-    ("register_interval", Value::Null), // 600, see `default_of`
-    ("outbound_server", Value::Null),
-    ("outbound_server_port", Value::Null),
-    ("inlan", Value::Bool(false)),
-    ("single_via_header", Value::Bool(true)),
-    ("rewrite_via_ip", Value::Bool(true)),
-    ("verify_port", Value::Bool(true)),
-    ("keep_alive", Value::Bool(true)),
-    ("keep_alive_interval", Value::Null), // 360, see `default_of`
-    ("concurrency", Value::Null),
-    ("additional_ips", Value::Null),
-    ("adjust_sdp_direction", Value::Bool(true)),
-    ("remove_srtp_info", Value::Bool(true)),
-    ("stir_shaken_signature_required", Value::Bool(false)),
-    ("did_numbers", Value::Null),
-    ("inbound_parameters", Value::Null),
-    ("outbound_parameters", Value::Null),
-    ("shared", Value::Bool(false)),
-];
-
-/// The documented default of a field (numbers cannot live in a `const` Value).
-pub fn default_of(field: &str) -> Value {
-    match field {
-        "register_interval" => Value::from(600),
-        "keep_alive_interval" => Value::from(360),
-        _ => FIELDS
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, v)| v.clone())
-            .unwrap_or(Value::Null),
-    }
-}
+pub use provider::{Field, Provider};
 
 /// Fields the document's update table does not list: accepted, ignored.
-const NOT_UPDATABLE: &[&str] = &["id", "brand", "auth_mode", "shared"];
+const NOT_UPDATABLE: &[Field] = &[Field::Id, Field::Brand, Field::AuthMode, Field::Shared];
 /// Fields of the list's summary items.
-const SUMMARY: &[&str] = &[
-    "id",
-    "name",
-    "enabled",
-    "brand",
-    "hostname",
-    "port",
-    "did_numbers",
-    "shared",
+const SUMMARY: &[Field] = &[
+    Field::Id,
+    Field::Name,
+    Field::Enabled,
+    Field::Brand,
+    Field::Hostname,
+    Field::Port,
+    Field::DidNumbers,
+    Field::Shared,
 ];
 /// Fields `search` looks in.
 const SEARCHABLE: &[&str] = &[
@@ -83,6 +38,8 @@ const SEARCHABLE: &[&str] = &[
     "outbound_server",
     "did_numbers",
 ];
+/// Longest `search` accepted, in bytes: far longer than any field it can match.
+pub const MAX_SEARCH_LEN: usize = 1024;
 /// Scalar fields `filter` and `orderby` may name.
 pub const QUERYABLE: &[&str] = &[
     "id",
@@ -114,17 +71,53 @@ pub const QUERYABLE: &[&str] = &[
     "shared",
 ];
 
-pub type Provider = Map<String, Value>;
+/// Most entries one `did_numbers` may hold; each is compared with every other provider's.
+pub const MAX_DID_ENTRIES: usize = 1000;
+/// Most numbers one `did_numbers` range may span. Ranges are compared as intervals, never
+/// expanded, so this bounds nothing in memory: it refuses what no number plan assigns.
+pub const MAX_DID_RANGE: u64 = 1_000_000;
 
 /// The family's state: its providers, in creation order.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Its serde form is `{"providers": [...]}`. Reading it keeps the providers as JSON objects
+/// until [`PbxState::normalise`] types them, so a scenario's mistakes are reported with a
+/// pointer to the field and in the same words as before the providers were typed.
+#[derive(Debug, Clone, Default)]
 pub struct PbxState {
-    #[serde(default)]
     pub providers: Vec<Provider>,
     /// id → position in `providers`, so lookups stay O(1) however many providers a suite makes.
-    #[serde(skip)]
-    index: HashMap<String, usize>,
+    index: HashMap<Box<str>, usize>,
+    /// Providers read from a scenario, waiting for `normalise`.
+    seeded: Vec<Map<String, Value>>,
+}
+
+impl Serialize for PbxState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Form<'a> {
+            providers: &'a [Provider],
+        }
+        Form {
+            providers: &self.providers,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for PbxState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Form {
+            #[serde(default)]
+            providers: Vec<Map<String, Value>>,
+        }
+        let form = Form::deserialize(d)?;
+        Ok(PbxState {
+            seeded: form.providers,
+            ..PbxState::default()
+        })
+    }
 }
 
 /// What a list call asks for.
@@ -144,37 +137,39 @@ enum DidEntry {
     Opaque,
 }
 
-fn parse_did_numbers(text: &str) -> Result<Vec<(String, DidEntry)>, String> {
+fn parse_did_numbers(text: &str) -> Result<Vec<(&str, DidEntry)>, String> {
     let mut out = Vec::new();
     for raw in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        if out.len() >= MAX_DID_ENTRIES {
+            return Err(format!("more than {MAX_DID_ENTRIES} numbers and ranges"));
+        }
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let number = |s: &str| {
+            s.parse::<u64>()
+                .map_err(|_| format!("{raw} has a number too large"))
+        };
         let entry = if digits(raw) {
-            let n = raw.parse().map_err(|_| format!("{raw} is too large"))?;
+            let n = number(raw)?;
             DidEntry::Range(n, n)
         } else if let Some((a, b)) = raw.split_once('-').filter(|(a, b)| digits(a) && digits(b)) {
-            let (a, b): (u64, u64) = (
-                a.parse().map_err(|_| format!("{raw} is too large"))?,
-                b.parse().map_err(|_| format!("{raw} is too large"))?,
-            );
+            let (a, b) = (number(a)?, number(b)?);
             if a > b {
                 return Err(format!("range {raw} starts after it ends"));
+            }
+            // `b - a` cannot underflow: a ≤ b was just checked.
+            if b - a >= MAX_DID_RANGE {
+                return Err(format!(
+                    "range {raw} spans more than {MAX_DID_RANGE} numbers"
+                ));
             }
             DidEntry::Range(a, b)
         } else {
             // The document's own example sends the placeholder "text"; keep such entries.
             DidEntry::Opaque
         };
-        out.push((raw.to_string(), entry));
+        out.push((raw, entry));
     }
     Ok(out)
-}
-
-fn did_of(p: &Provider) -> Option<&str> {
-    p.get("did_numbers").and_then(Value::as_str)
-}
-
-fn id_of(p: &Provider) -> &str {
-    p.get("id").and_then(Value::as_str).unwrap_or("")
 }
 
 impl PbxState {
@@ -187,7 +182,7 @@ impl PbxState {
             .providers
             .iter()
             .enumerate()
-            .map(|(i, p)| (id_of(p).to_string(), i))
+            .map(|(i, p)| (p.id.clone(), i))
             .collect();
     }
 
@@ -195,8 +190,15 @@ impl PbxState {
     fn check_did_numbers(&self, text: Option<&str>, own_id: &str) -> Result<(), PbxError> {
         let Some(text) = text else { return Ok(()) };
         let mine = parse_did_numbers(text).map_err(|e| PbxError::field("did_numbers", e))?;
-        for other in self.providers.iter().filter(|p| id_of(p) != own_id) {
-            let Some(theirs) = did_of(other).and_then(|t| parse_did_numbers(t).ok()) else {
+        if mine.iter().all(|(_, e)| *e == DidEntry::Opaque) {
+            return Ok(());
+        }
+        for other in self.providers.iter().filter(|p| &*p.id != own_id) {
+            let Some(theirs) = other
+                .did_numbers
+                .as_deref()
+                .and_then(|t| parse_did_numbers(t).ok())
+            else {
                 continue;
             };
             for (raw, a) in &mine {
@@ -206,8 +208,8 @@ impl PbxState {
                     .any(|(_, b)| matches!(b, DidEntry::Range(b0, b1) if a0 <= b1 && b0 <= a1));
                 if clash {
                     return Err(PbxError::DidNumbersOverlap {
-                        entry: raw.clone(),
-                        provider: id_of(other).to_string(),
+                        entry: raw.to_string(),
+                        provider: other.id.to_string(),
                     });
                 }
             }
@@ -235,60 +237,49 @@ impl PbxState {
     ) -> Result<String, PbxError> {
         self.check_did_numbers(body.get("did_numbers").and_then(Value::as_str), "")?;
         let id = self.new_id(ids);
-        // One pass over the body (no hashing per documented field), then the fields in order.
-        let mut given: [Option<&Value>; FIELDS.len()] = [None; FIELDS.len()];
+        let mut p = Provider::new(id.as_str().into());
+        // One pass over the body; keys the document does not list are ignored.
         for (k, v) in body {
-            if let Some(i) = FIELDS.iter().position(|(f, _)| f == k) {
-                given[i] = Some(v);
-            }
-        }
-        let mut p = Provider::with_capacity(FIELDS.len());
-        for (i, (field, _)) in FIELDS.iter().enumerate() {
-            let v = match given[i] {
-                // A blank (null) field takes its default, like an absent one.
-                Some(Value::Null) | None => default_of(field),
-                Some(v) => v.clone(),
+            let Some(f) = Field::from_name(k) else {
+                continue;
             };
-            p.insert((*field).to_string(), v);
+            // The server chooses the id and `shared`; a blank field keeps its default.
+            if matches!(f, Field::Id | Field::Shared) || v.is_null() {
+                continue;
+            }
+            p.set(f, v).map_err(|want| wrong_type(f, want))?;
         }
-        p.insert("id".into(), Value::String(id.clone()));
-        p.insert("shared".into(), Value::Bool(false));
-        self.index.insert(id.clone(), self.providers.len());
+        self.index.insert(p.id.clone(), self.providers.len());
         self.providers.push(p);
         Ok(id)
     }
 
-    /// Every field but the password.
-    pub fn get(&self, id: &str) -> Result<Provider, PbxError> {
-        let p = &self.providers[self.find(id).ok_or_else(|| PbxError::NotFound(id.into()))?];
-        Ok(public(p))
-    }
-
-    /// Applies the fields given; null resets a field to its default.
+    /// Applies the fields given; null resets a field to its default. All or nothing.
     pub fn update(&mut self, id: &str, body: &Map<String, Value>) -> Result<(), PbxError> {
         let idx = self.find(id).ok_or_else(|| PbxError::NotFound(id.into()))?;
         if let Some(did) = body.get("did_numbers") {
             self.check_did_numbers(did.as_str(), id)?;
         }
-        let p = &mut self.providers[idx];
-        for (field, v) in body {
-            if NOT_UPDATABLE.contains(&field.as_str()) || !p.contains_key(field) {
+        // Work on a copy so a wrongly typed field late in the body changes nothing.
+        let mut p = self.providers[idx].clone();
+        for (k, v) in body {
+            let Some(f) = Field::from_name(k).filter(|f| !NOT_UPDATABLE.contains(f)) else {
                 continue;
-            }
-            let v = if v.is_null() {
-                default_of(field)
-            } else {
-                v.clone()
             };
-            p.insert(field.clone(), v);
+            if v.is_null() {
+                p.reset(f);
+            } else {
+                p.set(f, v).map_err(|want| wrong_type(f, want))?;
+            }
         }
+        self.providers[idx] = p;
         Ok(())
     }
 
     /// `ONLINE` while the provider is enabled, `OFFLINE` otherwise.
     pub fn status(&self, id: &str) -> Result<&'static str, PbxError> {
         let p = &self.providers[self.find(id).ok_or_else(|| PbxError::NotFound(id.into()))?];
-        Ok(if p.get("enabled") == Some(&Value::Bool(false)) {
+        Ok(if p.enabled == Some(false) {
             "OFFLINE"
         } else {
             "ONLINE"
@@ -318,27 +309,24 @@ impl PbxState {
             Some(o) => parse_orderby(o, QUERYABLE).map_err(|e| PbxError::field("orderby", e))?,
             None => Vec::new(),
         };
+        if q.search.is_some_and(|s| s.len() > MAX_SEARCH_LEN) {
+            return Err(PbxError::field(
+                "search",
+                format!("the search is longer than {MAX_SEARCH_LEN} characters"),
+            ));
+        }
         let needle = q.search.map(str::to_lowercase).filter(|s| !s.is_empty());
         let mut hits: Vec<&Provider> = self
             .providers
             .iter()
-            .filter(|p| filter.as_ref().is_none_or(|f| f.matches(p)))
-            .filter(|p| {
-                needle.as_ref().is_none_or(|n| {
-                    SEARCHABLE.iter().any(|f| {
-                        p.get(*f)
-                            .and_then(Value::as_str)
-                            .is_some_and(|v| v.to_lowercase().contains(n.as_str()))
-                    })
-                })
-            })
+            .filter(|p| filter.as_ref().is_none_or(|f| f.matches(*p)))
+            .filter(|p| needle.as_ref().is_none_or(|n| searched(p, n)))
             .collect();
         if !order.is_empty() {
             // A stable sort keeps creation order among equals.
             hits.sort_by(|a, b| {
                 for (field, desc) in &order {
-                    let null = Value::Null;
-                    let ord = compare(a.get(field).unwrap_or(&null), b.get(field).unwrap_or(&null))
+                    let ord = compare(a.field(field), b.field(field))
                         .unwrap_or(std::cmp::Ordering::Equal);
                     let ord = if *desc { ord.reverse() } else { ord };
                     if ord.is_ne() {
@@ -363,109 +351,70 @@ impl PbxState {
         self.providers.iter().map(PublicView).collect()
     }
 
-    /// Fills defaults in seeded providers and checks ids and did_numbers.
+    /// Types the providers read from a scenario, fills their defaults and checks ids and
+    /// did_numbers.
     pub fn normalise(mut self) -> Result<Self, StateError> {
-        let mut seen = std::collections::HashSet::new();
-        for (i, p) in self.providers.iter_mut().enumerate() {
-            for required in ["id", "name"] {
-                if !p.get(required).is_some_and(Value::is_string) {
-                    return Err(StateError::new(
-                        format!("/providers/{i}/{required}"),
-                        "must be a string",
-                    ));
-                }
-            }
-            if !seen.insert(id_of(p).to_string()) {
+        let mut seen: HashSet<Box<str>> = self.providers.iter().map(|p| p.id.clone()).collect();
+        let start = self.providers.len();
+        for (i, raw) in std::mem::take(&mut self.seeded).iter().enumerate() {
+            let i = start + i;
+            let p = seeded_provider(raw).map_err(|(field, message)| {
+                StateError::new(format!("/providers/{i}/{field}"), message)
+            })?;
+            if !seen.insert(p.id.clone()) {
                 return Err(StateError::new(
                     format!("/providers/{i}/id"),
-                    format!("duplicate provider id {}", id_of(p)),
+                    format!("duplicate provider id {}", p.id),
                 ));
             }
-            if let Some(unknown) = p.keys().find(|k| !FIELDS.iter().any(|(f, _)| f == k)) {
-                return Err(StateError::new(
-                    format!("/providers/{i}/{unknown}"),
-                    "not a provider field",
-                ));
-            }
-            if let Some((field, kind)) = p.iter().find_map(|(k, v)| {
-                let kind = expected_kind(k);
-                (!v.is_null() && !kind.accepts(v)).then_some((k.clone(), kind))
-            }) {
-                return Err(StateError::new(
-                    format!("/providers/{i}/{field}"),
-                    format!("must be {}", kind.name()),
-                ));
-            }
-            let mut full = Provider::new();
-            for (field, _) in FIELDS {
-                full.insert(
-                    field.to_string(),
-                    p.get(*field).cloned().unwrap_or_else(|| default_of(field)),
-                );
-            }
-            *p = full;
+            self.providers.push(p);
         }
         self.reindex();
-        for i in 0..self.providers.len() {
-            let (id, did) = (
-                id_of(&self.providers[i]).to_string(),
-                did_of(&self.providers[i]).map(str::to_string),
-            );
-            self.check_did_numbers(did.as_deref(), &id).map_err(|e| {
-                StateError::new(format!("/providers/{i}/did_numbers"), format!("{e:?}"))
-            })?;
+        for (i, p) in self.providers.iter().enumerate() {
+            self.check_did_numbers(p.did_numbers.as_deref(), &p.id)
+                .map_err(|e| {
+                    StateError::new(format!("/providers/{i}/did_numbers"), format!("{e:?}"))
+                })?;
         }
         Ok(self)
     }
 }
 
-/// The JSON type a seeded provider field must have.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Text,
-    Flag,
-    Number,
-    Object,
+/// Whether any searchable field holds `needle` (already lower case), ignoring case.
+fn searched(p: &Provider, needle: &str) -> bool {
+    SEARCHABLE.iter().any(|f| match p.field(f) {
+        super::filter::FieldValue::Text(v) => v.to_lowercase().contains(needle),
+        _ => false,
+    })
 }
 
-impl Kind {
-    fn accepts(self, v: &Value) -> bool {
-        match self {
-            Kind::Text => v.is_string(),
-            Kind::Flag => v.is_boolean(),
-            Kind::Number => v.is_i64() || v.is_u64(),
-            Kind::Object => v.is_object(),
+/// A body field of the wrong type. The contract refuses these before the model sees them;
+/// this keeps the model total should a body ever arrive unchecked.
+fn wrong_type(f: Field, want: &str) -> PbxError {
+    PbxError::field(f.name(), format!("must be {want}"))
+}
+
+/// A provider from a scenario: `id` and `name` must be strings, every key a documented
+/// field of the right type; absent fields take their defaults, explicit nulls stay blank.
+/// A refusal names the field and what it must be.
+fn seeded_provider(raw: &Map<String, Value>) -> Result<Provider, (String, String)> {
+    for required in ["id", "name"] {
+        if !raw.get(required).is_some_and(Value::is_string) {
+            return Err((required.into(), "must be a string".into()));
         }
     }
-
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Text => "a string",
-            Kind::Flag => "true or false",
-            Kind::Number => "an integer",
-            Kind::Object => "an object",
+    let id = raw.get("id").and_then(Value::as_str).unwrap_or_default();
+    let mut p = Provider::new(id.into());
+    if let Some(unknown) = raw.keys().find(|k| Field::from_name(k).is_none()) {
+        return Err((unknown.clone(), "not a provider field".into()));
+    }
+    for (k, v) in raw {
+        if let Some(f) = Field::from_name(k) {
+            p.set(f, v)
+                .map_err(|want| (k.clone(), format!("must be {want}")))?;
         }
     }
-}
-
-fn expected_kind(field: &str) -> Kind {
-    match field {
-        "port"
-        | "outbound_server_port"
-        | "register_interval"
-        | "keep_alive_interval"
-        | "concurrency" => Kind::Number,
-        "inbound_parameters" | "outbound_parameters" => Kind::Object,
-        f if matches!(default_of(f), Value::Bool(_)) => Kind::Flag,
-        _ => Kind::Text,
-    }
-}
-
-fn public(p: &Provider) -> Provider {
-    p.iter()
-        .filter(|(k, _)| k.as_str() != "password")
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+    Ok(p)
 }
 
 /// A provider as retrieve shows it (no password), serialised without copying.
@@ -473,12 +422,8 @@ pub struct PublicView<'a>(&'a Provider);
 
 impl Serialize for PublicView<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(Some(self.0.len().saturating_sub(1)))?;
-        for (k, v) in self.0.iter().filter(|(k, _)| k.as_str() != "password") {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
+        let fields = Field::ALL.iter().copied().filter(|f| *f != Field::Password);
+        self.0.serialize_fields(s, fields, Field::ALL.len() - 1)
     }
 }
 
@@ -487,12 +432,8 @@ pub struct SummaryView<'a>(&'a Provider);
 
 impl Serialize for SummaryView<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(Some(SUMMARY.len()))?;
-        for f in SUMMARY {
-            map.serialize_entry(f, self.0.get(*f).unwrap_or(&Value::Null))?;
-        }
-        map.end()
+        self.0
+            .serialize_fields(s, SUMMARY.iter().copied(), SUMMARY.len())
     }
 }
 
@@ -500,6 +441,11 @@ impl Serialize for SummaryView<'_> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// A provider as retrieve answers it.
+    fn got(s: &PbxState, id: &str) -> Value {
+        serde_json::to_value(s.view(id).unwrap()).unwrap()
+    }
 
     fn body(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
@@ -522,10 +468,16 @@ mod tests {
         let mut b = minimal("a", None);
         b.insert("password".into(), json!("secret"));
         let id = s.create(&b, &mut IdGen::new(1)).unwrap();
-        let p = s.get(&id).unwrap();
+        let p = got(&s, &id);
         assert_eq!(p["register_interval"], json!(600));
         assert_eq!(p["enabled"], json!(true));
-        assert!(!p.contains_key("password"));
+        assert!(p.get("password").is_none());
+        assert_eq!(p.as_object().unwrap().len(), Field::ALL.len() - 1);
+        // The state form keeps it.
+        assert_eq!(
+            serde_json::to_value(&s).unwrap()["providers"][0]["password"],
+            "secret"
+        );
     }
 
     #[test]
@@ -554,6 +506,6 @@ mod tests {
             .unwrap();
         s.update(&id, &body(json!({"did_numbers": "150-250"})))
             .unwrap();
-        assert_eq!(s.get(&id).unwrap()["did_numbers"], json!("150-250"));
+        assert_eq!(got(&s, &id)["did_numbers"], json!("150-250"));
     }
 }
