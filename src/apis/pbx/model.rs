@@ -508,4 +508,43 @@ mod tests {
             .unwrap();
         assert_eq!(got(&s, &id)["did_numbers"], json!("150-250"));
     }
+
+    #[test]
+    fn a_wrongly_typed_update_changes_nothing_and_names_the_field() {
+        let mut s = PbxState::default();
+        let id = s.create(&minimal("a", None), &mut IdGen::new(1)).unwrap();
+        let before = got(&s, &id);
+        let err = s
+            .update(&id, &body(json!({"port": 1, "transport": "SCTP"})))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            PbxError::field("transport", "must be one of UDP, TCP, TLS")
+        );
+        assert_eq!(got(&s, &id), before);
+        // A blank field goes back to its default; fields the update table omits are ignored.
+        s.update(
+            &id,
+            &body(json!({"register_interval": null, "brand": "b", "port": null})),
+        )
+        .unwrap();
+        let after = got(&s, &id);
+        assert_eq!(after["register_interval"], 600);
+        assert_eq!(after["brand"], Value::Null);
+        assert_eq!(after["port"], Value::Null);
+    }
+
+    #[test]
+    fn seeded_providers_are_typed_by_normalise_and_duplicates_refused() {
+        let seed = json!({"providers": [{"id": "a", "name": "x", "port": 5060},
+                                        {"id": "a", "name": "y"}]});
+        let state: PbxState = serde_json::from_value(seed).unwrap();
+        let err = state.normalise().unwrap_err();
+        assert_eq!(err.pointer, "/providers/1/id");
+        let seed = json!({"providers": [{"id": "a", "name": "x", "port": 5060}]});
+        let state: PbxState = serde_json::from_value(seed).unwrap();
+        let state = state.normalise().unwrap();
+        assert_eq!(state.providers[0].port, Some(5060));
+        assert_eq!(state.status("a").unwrap(), "ONLINE");
+    }
 }
