@@ -90,12 +90,7 @@ impl FusionState {
         let (t, s) = self.locate_trunk_group(key, parents, tg_id)?;
         let pops = &self.pops;
         let tg = self.tenants[t].subscriptions[s].trunk_group_mut(tg_id)?;
-        let slot = tg.access_trunks.iter_mut().find(|a| a.id == id).ok_or(
-            FusionError::AccessTrunkNotFound {
-                trunk_group: tg_id,
-                id,
-            },
-        )?;
+        let slot = tg.child_mut::<AccessTrunk>(id)?;
         let mut merged = slot.merged(input);
         check_name(&merged.name)?;
         if pops::find(pops, merged.pop.id).is_none() {
@@ -104,29 +99,6 @@ impl FusionState {
         check_rules(&merged)?;
         merged.mark_changed(cx.now_ms, cx.settings);
         *slot = merged;
-        tg.mark_changed(cx.now_ms, cx.settings);
-        Ok(())
-    }
-
-    /// Deletes access trunk `id` of trunk group `tg_id`.
-    pub fn delete_access_trunk(
-        &mut self,
-        key: ParentKey<'_>,
-        parents: Parents,
-        tg_id: i64,
-        id: i64,
-        cx: WriteContext<'_>,
-    ) -> Result<(), FusionError> {
-        let (t, s) = self.locate_trunk_group(key, parents, tg_id)?;
-        let tg = self.tenants[t].subscriptions[s].trunk_group_mut(tg_id)?;
-        let before = tg.access_trunks.len();
-        tg.access_trunks.retain(|a| a.id != id);
-        if tg.access_trunks.len() == before {
-            return Err(FusionError::AccessTrunkNotFound {
-                trunk_group: tg_id,
-                id,
-            });
-        }
         tg.mark_changed(cx.now_ms, cx.settings);
         Ok(())
     }

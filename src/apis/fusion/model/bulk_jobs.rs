@@ -162,26 +162,14 @@ impl BulkJob {
         self.item_errors = errors;
     }
 
-    /// The history entry as the document prints it.
-    pub fn render(&self) -> Value {
-        json!({
-            "created_on": self.created_on,
-            "id": self.id,
-            "job_id": self.job_id,
-            "kind": self.kind.as_str(),
-            "status": self.status.as_str(),
-            "success_count": self.success_count,
-            "title": self.title,
-            "total_count": self.total_count,
-            "updated_on": self.updated_on,
-        })
-    }
-
     /// A field's value for searching and filtering, as the history shows it.
     pub fn field(&self, name: &str) -> Option<Value> {
         match name {
             "subscription_id" => Some(json!(self.subscription_id)),
-            _ => self.render().get(name).cloned(),
+            // The other fields are matched as the history entry shows them.
+            _ => crate::apis::fusion::views::bulk_job(self)
+                .get(name)
+                .cloned(),
         }
     }
 }
@@ -252,7 +240,7 @@ mod tests {
     fn a_new_job_is_ongoing_with_nothing_done() {
         let j = job(1, BulkKind::TrunkGroups, "Create trunk group");
         assert_eq!(j.job_id, "1767960134");
-        let r = j.render();
+        let r = crate::apis::fusion::views::bulk_job(&j);
         assert_eq!(r["status"], "ongoing");
         assert_eq!(r["success_count"], 0);
         assert_eq!(r["total_count"], 2);

@@ -15,6 +15,7 @@ pub mod peer_trunk_api;
 pub mod peer_trunks;
 pub mod pops;
 pub mod sync;
+pub mod trunk_children;
 pub mod trunk_group_rules;
 pub mod trunk_groups;
 

@@ -5,7 +5,6 @@
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use super::{FusionState, ParentKey, Parents, take};
 use crate::apis::fusion::errors::FusionError;
@@ -21,17 +20,6 @@ pub struct PhoneNumber {
     /// is on; set through `PUT .../disaster_recovery`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disaster_recovery_number: Option<String>,
-}
-
-impl PhoneNumber {
-    /// The Phone Number Object: `{id, connectionId, fullNumber}`.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "connectionId": self.connection_id,
-            "fullNumber": self.full_number,
-        })
-    }
 }
 
 /// E.164: a `+`, a non-zero first digit, at most 15 digits in all.
