@@ -30,7 +30,13 @@ struct AddNumbers {
 pub fn add(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let req: AddNumbers = call.body_as()?;
     let id = call.param_int("trunkgroup_id");
-    let outcomes = state.add_numbers(parent_key(call.params), parents(call), id, &req.numbers)?;
+    let outcomes = state.add_numbers(
+        parent_key(call.params),
+        parents(call),
+        id,
+        &req.numbers,
+        call.settings.max_numbers_per_trunk_group,
+    )?;
     let mut added = Vec::new();
     let mut refused = Vec::new();
     for o in outcomes {

@@ -8,9 +8,6 @@ use super::trunk_groups::TrunkGroup;
 use super::{FusionState, ParentKey, Parents, pops, take};
 use crate::apis::fusion::errors::FusionError;
 
-/// The most access trunks one trunk group holds (keeps a session's memory bounded).
-pub const MAX_ACCESS_TRUNKS_PER_TRUNK_GROUP: usize = 100;
-
 /// Access trunks connect a PBX: only a `sip` trunk group has them.
 fn check_sip(tg: &TrunkGroup) -> Result<(), FusionError> {
     if tg.kind.is_peer() {
@@ -51,10 +48,9 @@ impl FusionState {
                 return Err(FusionError::UnknownPop(id));
             }
         }
-        if tg.access_trunks.len() + requested.len() > MAX_ACCESS_TRUNKS_PER_TRUNK_GROUP {
-            return Err(FusionError::AccessTrunkLimitReached(
-                MAX_ACCESS_TRUNKS_PER_TRUNK_GROUP,
-            ));
+        let most = cx.settings.max_access_trunks_per_trunk_group;
+        if tg.access_trunks.len() + requested.len() > most {
+            return Err(FusionError::AccessTrunkLimitReached(most));
         }
         let mut created: Vec<AccessTrunk> = requested
             .iter()
@@ -121,7 +117,9 @@ mod tests {
 
     fn state_with(kind: TrunkType) -> FusionState {
         let mut state = FusionState::default();
-        let (t, s) = state.locate_mut(KEY, Parents::Lenient).unwrap();
+        let (t, s) = state
+            .locate_mut(KEY, Parents::Lenient, &FusionSettings::default())
+            .unwrap();
         let mut tg = TrunkGroup::new(7, "u".into(), "TG".into());
         tg.kind = kind;
         state.tenants[t].subscriptions[s].trunk_groups.push(tg);

@@ -1,3 +1,4 @@
+//! Over 400 lines: about half is unit tests of the rules (the code is ~390 lines, one job).
 //! Access trunks: the point-to-point connections between a customer's PBX and one POP of the
 //! platform, kept under their (sip) trunk group. State and business rules, no HTTP.
 //!

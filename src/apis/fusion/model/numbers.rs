@@ -32,9 +32,6 @@ pub fn is_e164(s: &str) -> bool {
         && !digits.starts_with('0')
 }
 
-/// The most numbers one trunk group holds (keeps a session's memory bounded).
-pub const MAX_NUMBERS_PER_TRUNK_GROUP: usize = 10_000;
-
 /// What became of one number of an add request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AddOutcome {
@@ -53,6 +50,7 @@ impl FusionState {
         parents: Parents,
         trunk_group: i64,
         requested: &[String],
+        most: usize,
     ) -> Result<Vec<AddOutcome>, FusionError> {
         let (t, s) = self.locate_trunk_group(key, parents, trunk_group)?;
         let FusionState {
@@ -114,8 +112,8 @@ impl FusionState {
                 .collect();
             return Err(FusionError::NoNumbersAdded(refused));
         }
-        if tg.numbers.len() + to_add.len() > MAX_NUMBERS_PER_TRUNK_GROUP {
-            return Err(FusionError::NumberLimitReached(MAX_NUMBERS_PER_TRUNK_GROUP));
+        if tg.numbers.len() + to_add.len() > most {
+            return Err(FusionError::NumberLimitReached(most));
         }
         for i in to_add {
             if let AddOutcome::Added(n) = &mut outcomes[i] {

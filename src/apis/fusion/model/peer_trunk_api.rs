@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::peer_trunks::{CallAllowance, PeerTrunk};
 use super::pops::{self, Pop};
 use super::sync::{SyncStatus, Synced};
-use super::trunk_group_rules::{MAX_PEER_TRUNKS_PER_TRUNK_GROUP, WriteContext};
+use super::trunk_group_rules::WriteContext;
 use super::trunk_groups::TrunkGroup;
 use super::{FusionState, ParentKey, Parents, take};
 use crate::apis::fusion::errors::FusionError;
@@ -104,10 +104,9 @@ pub fn add_to(
     if pops::find(pops, pop_id).is_none() {
         return Err(FusionError::UnknownPop(pop_id));
     }
-    if tg.peer_trunks.len() >= MAX_PEER_TRUNKS_PER_TRUNK_GROUP {
-        return Err(FusionError::PeerTrunkLimitReached(
-            MAX_PEER_TRUNKS_PER_TRUNK_GROUP,
-        ));
+    let most = cx.settings.max_peer_trunks_per_trunk_group;
+    if tg.peer_trunks.len() >= most {
+        return Err(FusionError::PeerTrunkLimitReached(most));
     }
     let mut p = PeerTrunk {
         id: take(next_id),
