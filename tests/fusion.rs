@@ -1011,3 +1011,23 @@ async fn a_seeded_pending_or_error_status_stays_until_changed() {
         "ok"
     );
 }
+
+#[tokio::test]
+async fn max_access_trunks_per_trunk_group_setting_is_the_bound_a_create_meets() {
+    let srv = TestServer::start().await;
+    let path = format!("{BASE}/trunkgroups/22/access_trunks");
+    let listed = srv.get(&format!("{path}?page_size=1000")).await;
+    let held = listed.json["accessTrunks"].as_array().unwrap().len();
+    // Room for exactly one more: the default (100) would take both creates below.
+    settings(
+        &srv,
+        json!({ "max_access_trunks_per_trunk_group": held + 1 }),
+    )
+    .await;
+    let two = json!({"name": "Two", "pops": [{"id": 1}, {"id": 2}], "ipWhitelist": "127.0.0.1"});
+    let r = srv.post(&path, two).await;
+    r.expect(400);
+    assert_eq!(r.json["code"], 6007);
+    let one = json!({"name": "One", "trunkingPopId": 1, "ipWhitelist": "127.0.0.1"});
+    srv.post(&path, one).await.expect(200);
+}

@@ -1,3 +1,4 @@
+//! Over 400 lines: the one list of codes plus its tests (docs-table check, problem rendering).
 //! The fusion family's errors. Every refusal answers the vendor's shape
 //! `{"code": <int>, "reason": "..."}`; [`Code`] is the one list of integer codes (the README's
 //! table is written from it), [`FusionError`] the refusals handlers return with `?`.
@@ -64,6 +65,51 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, for the check that the docs' tables list exactly these (a new variant
+    /// goes here too, or that check cannot see it).
+    pub const ALL: &[Code] = &[
+        Code::InvalidRequest,
+        Code::MalformedJson,
+        Code::UnsupportedMediaType,
+        Code::NotAcceptable,
+        Code::RouteNotFound,
+        Code::MethodNotAllowed,
+        Code::PayloadTooLarge,
+        Code::TooManySessions,
+        Code::Internal,
+        Code::InjectedFault,
+        Code::TenantNotFound,
+        Code::SubscriptionNotFound,
+        Code::ParentLimitReached,
+        Code::TrunkGroupNotFound,
+        Code::NoTrunkGroups,
+        Code::TrunkGroupNameTaken,
+        Code::PilotNotOnTrunkGroup,
+        Code::TrunkGroupHasNumbers,
+        Code::ExternalTrunkGroupNotDeletable,
+        Code::RegionNotAllowed,
+        Code::PeerTrunksNotAllowed,
+        Code::UnknownPop,
+        Code::PeerTrunkNotOnTrunkGroup,
+        Code::TypeChangeNotAllowed,
+        Code::ConflictingFields,
+        Code::TrunkGroupLimitReached,
+        Code::NoNumbersAdded,
+        Code::NoNumbersRemoved,
+        Code::NumberLimitReached,
+        Code::AccessTrunkNotFound,
+        Code::AccessTrunkPopMissing,
+        Code::AccessTrunkNeedsPeerAddress,
+        Code::AccessTrunkNeedsCredentials,
+        Code::InvalidAddress,
+        Code::AccessTrunksNotAllowed,
+        Code::AccessTrunkLimitReached,
+        Code::PeerTrunkNotFound,
+        Code::PeerTrunkPopMissing,
+        Code::PeerTrunkLimitReached,
+        Code::NoBulkHistory,
+    ];
+
     pub fn number(self) -> u32 {
         self as u32
     }
@@ -404,6 +450,45 @@ fn simple(p: &Problem, code: Code) -> (StatusCode, u64, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The error-code rows of a docs page: `| 2001 / 2002 | 404 | ... |` gives (2001, "404")
+    /// and (2002, "404"). Rows answering 200 are the documented success codes of a bulk PUT.
+    fn table_rows(page: &str) -> Vec<(u32, String)> {
+        let mut rows = Vec::new();
+        for line in page.lines() {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if cells.len() < 4 || cells[2] == "200" {
+                continue;
+            }
+            let codes: Option<Vec<u32>> = cells[1].split(" / ").map(|c| c.parse().ok()).collect();
+            for code in codes.unwrap_or_default() {
+                rows.push((code, cells[2].to_string()));
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn the_docs_error_tables_list_exactly_the_codes_and_statuses_of_the_enum() {
+        let mut rows = table_rows(include_str!("../../../docs/fusion.md"));
+        rows.extend(table_rows(include_str!("../../../docs/fusion2.md")));
+        assert!(rows.len() > 20, "the tables were not found: {rows:?}");
+        for (code, status) in &rows {
+            let known = Code::ALL.iter().find(|c| c.number() == *code);
+            let known = known.unwrap_or_else(|| panic!("docs list {code}, the enum does not"));
+            // An injected fault answers with the fault's own status.
+            if *known != Code::InjectedFault {
+                assert_eq!(status, known.status().as_str(), "status of {code}");
+            }
+        }
+        for c in Code::ALL {
+            assert!(
+                rows.iter().any(|(code, _)| *code == c.number()),
+                "{c:?} ({}) is missing from the docs' error tables",
+                c.number()
+            );
+        }
+    }
 
     fn injected(vendor_code: Option<Value>) -> Value {
         let mut p = Problem::new(

@@ -6,6 +6,7 @@ pub mod errors;
 pub mod handlers;
 pub mod model;
 pub mod settings;
+pub mod views;
 
 use crate::engine::family::{Family, HandlerTable, StateError};
 use crate::engine::problem::Problem;

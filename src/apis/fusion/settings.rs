@@ -15,6 +15,16 @@ pub struct FusionSettings {
     pub bulk_duration_seconds: Seconds,
     /// An empty list answers 404 (3002), as the document's status table says.
     pub empty_list_404: bool,
+    /// Lenient parents: the most tenants a session creates on first use.
+    pub max_tenants: usize,
+    /// Lenient parents: the most subscriptions a tenant gets on first use.
+    pub max_subscriptions_per_tenant: usize,
+    pub max_trunk_groups_per_subscription: usize,
+    pub max_numbers_per_trunk_group: usize,
+    pub max_access_trunks_per_trunk_group: usize,
+    pub max_peer_trunks_per_trunk_group: usize,
+    /// Finished bulk jobs beyond this many per tenant are forgotten, oldest first.
+    pub max_bulk_jobs_per_tenant: usize,
 }
 
 impl Default for FusionSettings {
@@ -24,6 +34,14 @@ impl Default for FusionSettings {
             sync_delay_seconds: Seconds::new_const(2.0),
             bulk_duration_seconds: Seconds::new_const(1.0),
             empty_list_404: false,
+            // These bounds keep one session's memory bounded; they are not the vendor's.
+            max_tenants: 1_000,
+            max_subscriptions_per_tenant: 1_000,
+            max_trunk_groups_per_subscription: 1_000,
+            max_numbers_per_trunk_group: 10_000,
+            max_access_trunks_per_trunk_group: 100,
+            max_peer_trunks_per_trunk_group: 100,
+            max_bulk_jobs_per_tenant: 500,
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::apis::fusion::model::bulk_jobs::{self, BulkKind};
 use crate::apis::fusion::model::paging::page_envelope;
 use crate::apis::fusion::model::trunk_group_rules::WriteContext;
 use crate::apis::fusion::model::{FusionState, Parents};
+use crate::apis::fusion::views;
 use crate::engine::reply::Reply;
 
 /// Records the job and answers its "process is started" code at once.
@@ -72,7 +73,7 @@ fn history(state: &mut FusionState, call: &mut Call<'_>, kind: BulkKind) -> Resu
     if found.is_empty() && call.settings.empty_list_404 {
         return Err(FusionError::NoBulkHistory(kind.as_str()));
     }
-    let items = found.into_iter().map(|j| j.render()).collect();
+    let items = found.into_iter().map(views::bulk_job).collect();
     Ok(Reply::json(
         StatusCode::OK,
         page_envelope(items, page, "bulks"),

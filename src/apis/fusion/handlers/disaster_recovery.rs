@@ -8,6 +8,7 @@ use super::{Result, parent_key, parents};
 use crate::apis::fusion::Call;
 use crate::apis::fusion::model::FusionState;
 use crate::apis::fusion::model::disaster_recovery::Plan;
+use crate::apis::fusion::views;
 use crate::engine::reply::Reply;
 
 #[derive(Debug, Default, Deserialize)]
@@ -21,7 +22,7 @@ pub fn set_plans(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let id = call.param_int("id");
     let results =
         state.set_disaster_recovery_plans(parent_key(call.params), parents(call), id, req.plans)?;
-    let results: Vec<Value> = results.iter().map(|r| r.to_json()).collect();
+    let results: Vec<Value> = results.iter().map(views::plan_result).collect();
     Ok(Reply::json(StatusCode::OK, json!({ "results": results })))
 }
 

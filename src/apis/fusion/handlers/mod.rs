@@ -6,6 +6,7 @@ pub mod bulk_jobs;
 pub mod disaster_recovery;
 pub mod numbers;
 pub mod peer_trunks;
+pub mod trunk_children;
 pub mod trunk_groups;
 
 use super::errors::FusionError;

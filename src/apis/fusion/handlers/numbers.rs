@@ -8,13 +8,14 @@ use super::{Result, parent_key, parents};
 use crate::apis::fusion::Call;
 use crate::apis::fusion::model::FusionState;
 use crate::apis::fusion::model::numbers::AddOutcome;
+use crate::apis::fusion::views;
 use crate::engine::reply::Reply;
 
 /// `GET .../numbers`
 pub fn list(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let id = call.param_int("trunkgroup_id");
     let tg = state.trunk_group(parent_key(call.params), parents(call), id)?;
-    let numbers: Vec<Value> = tg.numbers.iter().map(|n| n.to_json()).collect();
+    let numbers: Vec<Value> = tg.numbers.iter().map(views::number).collect();
     Ok(Reply::json(StatusCode::OK, json!({ "numbers": numbers })))
 }
 
@@ -29,12 +30,18 @@ struct AddNumbers {
 pub fn add(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let req: AddNumbers = call.body_as()?;
     let id = call.param_int("trunkgroup_id");
-    let outcomes = state.add_numbers(parent_key(call.params), parents(call), id, &req.numbers)?;
+    let outcomes = state.add_numbers(
+        parent_key(call.params),
+        parents(call),
+        id,
+        &req.numbers,
+        call.settings.max_numbers_per_trunk_group,
+    )?;
     let mut added = Vec::new();
     let mut refused = Vec::new();
     for o in outcomes {
         match o {
-            AddOutcome::Added(n) => added.push(n.to_json()),
+            AddOutcome::Added(n) => added.push(views::number(&n)),
             AddOutcome::Refused { number, reason } => {
                 refused.push(json!({ "number": number, "reason": reason }))
             }

@@ -9,6 +9,7 @@ use crate::apis::fusion::errors::FusionError;
 use crate::apis::fusion::model::FusionState;
 use crate::apis::fusion::model::trunk_group_rules::WriteContext;
 use crate::apis::fusion::model::trunk_groups::{TrunkGroupWrite, is_suspend};
+use crate::apis::fusion::views;
 use crate::engine::reply::Reply;
 
 /// `GET .../trunkgroups`
@@ -20,7 +21,7 @@ pub fn list(state: &mut FusionState, call: &mut Call<'_>) -> Result {
         .map(|s| {
             s.trunk_groups
                 .iter()
-                .map(|t| t.to_list_item(status))
+                .map(|t| views::trunk_group_item(t, status))
                 .collect()
         })
         .unwrap_or_default();
@@ -35,14 +36,17 @@ pub fn get(state: &mut FusionState, call: &mut Call<'_>) -> Result {
     let tg = state.trunk_group(parent_key(call.params), parents(call), call.param_int("id"))?;
     Ok(Reply::json(
         StatusCode::OK,
-        tg.to_detail(&state.pops, with_status(call)),
+        views::trunk_group_detail(tg, &state.pops, with_status(call)),
     ))
 }
 
 /// Answers with the trunk group as it now is, `status` included (it is pending).
 fn detail(state: &FusionState, call: &Call<'_>, id: i64) -> Result {
     let tg = state.trunk_group(parent_key(call.params), parents(call), id)?;
-    Ok(Reply::json(StatusCode::OK, tg.to_detail(&state.pops, true)))
+    Ok(Reply::json(
+        StatusCode::OK,
+        views::trunk_group_detail(tg, &state.pops, true),
+    ))
 }
 
 /// `POST .../trunkgroups`: 200 with the created trunk group.

@@ -8,9 +8,6 @@ use super::trunk_groups::TrunkGroup;
 use super::{FusionState, ParentKey, Parents, pops, take};
 use crate::apis::fusion::errors::FusionError;
 
-/// The most access trunks one trunk group holds (keeps a session's memory bounded).
-pub const MAX_ACCESS_TRUNKS_PER_TRUNK_GROUP: usize = 100;
-
 /// Access trunks connect a PBX: only a `sip` trunk group has them.
 fn check_sip(tg: &TrunkGroup) -> Result<(), FusionError> {
     if tg.kind.is_peer() {
@@ -51,10 +48,9 @@ impl FusionState {
                 return Err(FusionError::UnknownPop(id));
             }
         }
-        if tg.access_trunks.len() + requested.len() > MAX_ACCESS_TRUNKS_PER_TRUNK_GROUP {
-            return Err(FusionError::AccessTrunkLimitReached(
-                MAX_ACCESS_TRUNKS_PER_TRUNK_GROUP,
-            ));
+        let most = cx.settings.max_access_trunks_per_trunk_group;
+        if tg.access_trunks.len() + requested.len() > most {
+            return Err(FusionError::AccessTrunkLimitReached(most));
         }
         let mut created: Vec<AccessTrunk> = requested
             .iter()
@@ -90,12 +86,7 @@ impl FusionState {
         let (t, s) = self.locate_trunk_group(key, parents, tg_id)?;
         let pops = &self.pops;
         let tg = self.tenants[t].subscriptions[s].trunk_group_mut(tg_id)?;
-        let slot = tg.access_trunks.iter_mut().find(|a| a.id == id).ok_or(
-            FusionError::AccessTrunkNotFound {
-                trunk_group: tg_id,
-                id,
-            },
-        )?;
+        let slot = tg.child_mut::<AccessTrunk>(id)?;
         let mut merged = slot.merged(input);
         check_name(&merged.name)?;
         if pops::find(pops, merged.pop.id).is_none() {
@@ -104,29 +95,6 @@ impl FusionState {
         check_rules(&merged)?;
         merged.mark_changed(cx.now_ms, cx.settings);
         *slot = merged;
-        tg.mark_changed(cx.now_ms, cx.settings);
-        Ok(())
-    }
-
-    /// Deletes access trunk `id` of trunk group `tg_id`.
-    pub fn delete_access_trunk(
-        &mut self,
-        key: ParentKey<'_>,
-        parents: Parents,
-        tg_id: i64,
-        id: i64,
-        cx: WriteContext<'_>,
-    ) -> Result<(), FusionError> {
-        let (t, s) = self.locate_trunk_group(key, parents, tg_id)?;
-        let tg = self.tenants[t].subscriptions[s].trunk_group_mut(tg_id)?;
-        let before = tg.access_trunks.len();
-        tg.access_trunks.retain(|a| a.id != id);
-        if tg.access_trunks.len() == before {
-            return Err(FusionError::AccessTrunkNotFound {
-                trunk_group: tg_id,
-                id,
-            });
-        }
         tg.mark_changed(cx.now_ms, cx.settings);
         Ok(())
     }
@@ -149,7 +117,9 @@ mod tests {
 
     fn state_with(kind: TrunkType) -> FusionState {
         let mut state = FusionState::default();
-        let (t, s) = state.locate_mut(KEY, Parents::Lenient).unwrap();
+        let (t, s) = state
+            .locate_mut(KEY, Parents::Lenient, &FusionSettings::default())
+            .unwrap();
         let mut tg = TrunkGroup::new(7, "u".into(), "TG".into());
         tg.kind = kind;
         state.tenants[t].subscriptions[s].trunk_groups.push(tg);

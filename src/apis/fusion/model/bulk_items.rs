@@ -97,9 +97,10 @@ pub(super) fn trunk_group_item(
         ));
     }
     let uuid = text(o, "uuid");
+    let most_numbers = cx.settings.max_numbers_per_trunk_group;
     let id = write_trunk_group(state, key, uuid, write, cx)?;
     if !numbers.is_empty() {
-        let outcomes = state.add_numbers(key, Parents::Lenient, id, &numbers)?;
+        let outcomes = state.add_numbers(key, Parents::Lenient, id, &numbers, most_numbers)?;
         let refused: Vec<String> = outcomes
             .iter()
             .filter_map(|o| match o {

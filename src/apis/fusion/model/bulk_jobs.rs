@@ -99,9 +99,6 @@ pub struct BulkJob {
     pub item_errors: Vec<ItemError>,
 }
 
-/// How many jobs the fake remembers per tenant; the oldest finished ones go first.
-pub const MAX_JOBS_PER_TENANT: usize = 500;
-
 /// `2026-01-09T12:02:14.667938`: the platform's timestamp, UTC without a zone suffix.
 pub fn timestamp(ms: i64) -> String {
     let base = rfc3339(ms);
@@ -162,26 +159,14 @@ impl BulkJob {
         self.item_errors = errors;
     }
 
-    /// The history entry as the document prints it.
-    pub fn render(&self) -> Value {
-        json!({
-            "created_on": self.created_on,
-            "id": self.id,
-            "job_id": self.job_id,
-            "kind": self.kind.as_str(),
-            "status": self.status.as_str(),
-            "success_count": self.success_count,
-            "title": self.title,
-            "total_count": self.total_count,
-            "updated_on": self.updated_on,
-        })
-    }
-
     /// A field's value for searching and filtering, as the history shows it.
     pub fn field(&self, name: &str) -> Option<Value> {
         match name {
             "subscription_id" => Some(json!(self.subscription_id)),
-            _ => self.render().get(name).cloned(),
+            // The other fields are matched as the history entry shows them.
+            _ => crate::apis::fusion::views::bulk_job(self)
+                .get(name)
+                .cloned(),
         }
     }
 }
@@ -207,13 +192,13 @@ pub fn history<'a>(
     out
 }
 
-/// Forgets a tenant's oldest finished jobs beyond [`MAX_JOBS_PER_TENANT`], so a client
+/// Forgets a tenant's oldest finished jobs beyond `most` (`max_bulk_jobs_per_tenant`), so a client
 /// pushing bulk jobs in a loop cannot grow the fake's memory without bound.
-pub fn prune(jobs: &mut Vec<BulkJob>) {
-    if jobs.len() <= MAX_JOBS_PER_TENANT {
+pub fn prune(jobs: &mut Vec<BulkJob>, most: usize) {
+    if jobs.len() <= most {
         return;
     }
-    let excess = jobs.len() - MAX_JOBS_PER_TENANT;
+    let excess = jobs.len() - most;
     let mut finished: Vec<u64> = jobs
         .iter()
         .filter(|j| j.status != BulkStatus::Ongoing)
@@ -227,6 +212,9 @@ pub fn prune(jobs: &mut Vec<BulkJob>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A small bound, so the test is about pruning and not about the default.
+    const MOST: usize = 5;
 
     fn job(id: u64, kind: BulkKind, title: &str) -> BulkJob {
         BulkJob::start(
@@ -252,7 +240,7 @@ mod tests {
     fn a_new_job_is_ongoing_with_nothing_done() {
         let j = job(1, BulkKind::TrunkGroups, "Create trunk group");
         assert_eq!(j.job_id, "1767960134");
-        let r = j.render();
+        let r = crate::apis::fusion::views::bulk_job(&j);
         assert_eq!(r["status"], "ongoing");
         assert_eq!(r["success_count"], 0);
         assert_eq!(r["total_count"], 2);
@@ -298,7 +286,7 @@ mod tests {
 
     #[test]
     fn pruning_keeps_ongoing_jobs_and_the_newest() {
-        let mut jobs: Vec<BulkJob> = (1..=(MAX_JOBS_PER_TENANT as u64 + 3))
+        let mut jobs: Vec<BulkJob> = (1..=(MOST as u64 + 3))
             .map(|i| {
                 let mut j = job(i, BulkKind::TrunkGroups, "t");
                 if i != 1 {
@@ -307,8 +295,8 @@ mod tests {
                 j
             })
             .collect();
-        prune(&mut jobs);
-        assert_eq!(jobs.len(), MAX_JOBS_PER_TENANT);
+        prune(&mut jobs, MOST);
+        assert_eq!(jobs.len(), MOST);
         assert_eq!(jobs[0].id, 1, "the ongoing job stays");
         assert_eq!(jobs[1].id, 5);
     }

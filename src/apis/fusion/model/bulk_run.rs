@@ -39,7 +39,7 @@ impl FusionState {
         items: Vec<Value>,
         cx: WriteContext<'_>,
     ) -> Result<u64, FusionError> {
-        let (t, _) = self.locate_mut(key, parents)?;
+        let (t, _) = self.locate_mut(key, parents, cx.settings)?;
         let id = take(&mut self.next_ids.bulk_job) as u64;
         let tenant = &mut self.tenants[t];
         let job = BulkJob::start(
@@ -55,7 +55,7 @@ impl FusionState {
             },
         );
         tenant.bulk_jobs.push(job);
-        prune(&mut tenant.bulk_jobs);
+        prune(&mut tenant.bulk_jobs, cx.settings.max_bulk_jobs_per_tenant);
         Ok(id)
     }
 }
@@ -118,7 +118,7 @@ fn run_item(
 ) -> Result<(), FusionError> {
     // An item writes only into the path's subscription (and the id counters), so a copy of
     // those is the whole undo. The subscription exists: the job's submission created it.
-    let (t, s) = state.locate_mut(key, Parents::Lenient)?;
+    let (t, s) = state.locate_mut(key, Parents::Lenient, cx.settings)?;
     let saved_subscription = state.tenants[t].subscriptions[s].clone();
     let saved_ids = state.next_ids.clone();
     let result = match kind {

@@ -2,7 +2,6 @@
 //! disaster recovery is on; and the trunk group's on/off status.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::numbers::is_e164;
 use super::{FusionState, ParentKey, Parents};
@@ -23,23 +22,6 @@ pub struct PlanResult {
     /// The number's disaster recovery number after the call (unchanged on error).
     pub disaster_recovery_number: Option<String>,
     pub error: Option<String>,
-}
-
-impl PlanResult {
-    pub fn to_json(&self) -> Value {
-        let mut v = json!({
-            "disasterRecoveryNumber": self.disaster_recovery_number,
-            "number": self.number,
-        });
-        match &self.error {
-            None => v["status"] = json!("success"),
-            Some(m) => {
-                v["message"] = json!(m);
-                v["status"] = json!("error");
-            }
-        }
-        v
-    }
 }
 
 impl FusionState {

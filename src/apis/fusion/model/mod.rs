@@ -1,3 +1,4 @@
+//! Over 400 lines: the state type, its parent lookups and its load-time normalising are one job.
 //! The fusion family's state and business rules, no HTTP. Data lives per tenant
 //! (`draas_instance` + tenant uuid) and subscription; each kind of object has its own module.
 
@@ -15,6 +16,7 @@ pub mod peer_trunk_api;
 pub mod peer_trunks;
 pub mod pops;
 pub mod sync;
+pub mod trunk_children;
 pub mod trunk_group_rules;
 pub mod trunk_groups;
 
@@ -23,6 +25,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use super::errors::FusionError;
+use super::settings::FusionSettings;
 use crate::engine::family::StateError;
 use pops::Pop;
 use sync::Synced;
@@ -155,10 +158,6 @@ pub enum Parents {
     Strict,
 }
 
-/// Bounds on what lenient parents may create in one session.
-pub const MAX_TENANTS: usize = 1_000;
-pub const MAX_SUBSCRIPTIONS_PER_TENANT: usize = 1_000;
-
 impl FusionState {
     fn tenant_index(&self, key: ParentKey<'_>) -> Option<usize> {
         self.tenants.iter().position(|t| {
@@ -260,19 +259,24 @@ impl FusionState {
         })
     }
 
-    /// `(tenant, subscription)` indices for a write; lenient parents are created on first use.
+    /// `(tenant, subscription)` indices for a write; lenient parents are created on first use,
+    /// up to the settings' `max_tenants` and `max_subscriptions_per_tenant`.
     pub fn locate_mut(
         &mut self,
         key: ParentKey<'_>,
         parents: Parents,
+        settings: &FusionSettings,
     ) -> Result<(usize, usize), FusionError> {
         let strict = parents == Parents::Strict;
         let t = match self.tenant_index(key) {
             Some(t) => t,
             None if strict => return Err(Self::not_found_tenant(key)),
             None => {
-                if self.tenants.len() >= MAX_TENANTS {
-                    return Err(FusionError::ParentLimitReached("tenants", MAX_TENANTS));
+                if self.tenants.len() >= settings.max_tenants {
+                    return Err(FusionError::ParentLimitReached(
+                        "tenants",
+                        settings.max_tenants,
+                    ));
                 }
                 self.tenants.push(Tenant {
                     draas_instance: key.draas_instance.to_string(),
@@ -288,10 +292,10 @@ impl FusionState {
             Some(s) => s,
             None if strict => return Err(Self::not_found_subscription(key)),
             None => {
-                if subs.len() >= MAX_SUBSCRIPTIONS_PER_TENANT {
+                if subs.len() >= settings.max_subscriptions_per_tenant {
                     return Err(FusionError::ParentLimitReached(
                         "subscriptions per tenant",
-                        MAX_SUBSCRIPTIONS_PER_TENANT,
+                        settings.max_subscriptions_per_tenant,
                     ));
                 }
                 subs.push(Subscription {

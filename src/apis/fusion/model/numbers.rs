@@ -5,7 +5,6 @@
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use super::{FusionState, ParentKey, Parents, take};
 use crate::apis::fusion::errors::FusionError;
@@ -23,17 +22,6 @@ pub struct PhoneNumber {
     pub disaster_recovery_number: Option<String>,
 }
 
-impl PhoneNumber {
-    /// The Phone Number Object: `{id, connectionId, fullNumber}`.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "connectionId": self.connection_id,
-            "fullNumber": self.full_number,
-        })
-    }
-}
-
 /// E.164: a `+`, a non-zero first digit, at most 15 digits in all.
 pub fn is_e164(s: &str) -> bool {
     let Some(digits) = s.strip_prefix('+') else {
@@ -43,9 +31,6 @@ pub fn is_e164(s: &str) -> bool {
         && digits.bytes().all(|b| b.is_ascii_digit())
         && !digits.starts_with('0')
 }
-
-/// The most numbers one trunk group holds (keeps a session's memory bounded).
-pub const MAX_NUMBERS_PER_TRUNK_GROUP: usize = 10_000;
 
 /// What became of one number of an add request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +50,7 @@ impl FusionState {
         parents: Parents,
         trunk_group: i64,
         requested: &[String],
+        most: usize,
     ) -> Result<Vec<AddOutcome>, FusionError> {
         let (t, s) = self.locate_trunk_group(key, parents, trunk_group)?;
         let FusionState {
@@ -126,8 +112,8 @@ impl FusionState {
                 .collect();
             return Err(FusionError::NoNumbersAdded(refused));
         }
-        if tg.numbers.len() + to_add.len() > MAX_NUMBERS_PER_TRUNK_GROUP {
-            return Err(FusionError::NumberLimitReached(MAX_NUMBERS_PER_TRUNK_GROUP));
+        if tg.numbers.len() + to_add.len() > most {
+            return Err(FusionError::NumberLimitReached(most));
         }
         for i in to_add {
             if let AddOutcome::Added(n) = &mut outcomes[i] {

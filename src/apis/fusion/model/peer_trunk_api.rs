@@ -3,12 +3,12 @@
 //! one-by-one writes and the API's own object (`pop` nested, with the POP's name).
 
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::peer_trunks::{CallAllowance, PeerTrunk};
 use super::pops::{self, Pop};
 use super::sync::{SyncStatus, Synced};
-use super::trunk_group_rules::{MAX_PEER_TRUNKS_PER_TRUNK_GROUP, WriteContext};
+use super::trunk_group_rules::WriteContext;
 use super::trunk_groups::TrunkGroup;
 use super::{FusionState, ParentKey, Parents, take};
 use crate::apis::fusion::errors::FusionError;
@@ -44,24 +44,6 @@ impl PeerTrunkBody {
     fn pop_id(&self) -> Option<i64> {
         self.pop.as_ref().and_then(|p| p.id.or(p.pop_id))
     }
-}
-
-/// The Peer Trunk object of the `/peer_trunks` API.
-pub fn render(p: &PeerTrunk, tg: &TrunkGroup, pops: &[Pop]) -> Value {
-    let mut out = Map::new();
-    out.insert("billingId".into(), json!(p.billing_id));
-    out.insert("domain".into(), json!(p.domain));
-    out.insert("extra".into(), p.extra.clone());
-    out.insert("id".into(), json!(p.id));
-    out.insert("name".into(), json!(p.name));
-    out.insert("pop".into(), p.pop_object(pops));
-    out.insert("status".into(), json!(p.status.as_str()));
-    out.insert("type".into(), json!(tg.kind.as_str()));
-    if let Some(r) = p.region.as_ref().or(tg.region.as_ref()) {
-        out.insert("region".into(), json!(r));
-    }
-    out.insert("uuid".into(), json!(p.uuid));
-    Value::Object(out)
 }
 
 /// Peer trunks belong to peer trunk groups (every type but sip).
@@ -122,10 +104,9 @@ pub fn add_to(
     if pops::find(pops, pop_id).is_none() {
         return Err(FusionError::UnknownPop(pop_id));
     }
-    if tg.peer_trunks.len() >= MAX_PEER_TRUNKS_PER_TRUNK_GROUP {
-        return Err(FusionError::PeerTrunkLimitReached(
-            MAX_PEER_TRUNKS_PER_TRUNK_GROUP,
-        ));
+    let most = cx.settings.max_peer_trunks_per_trunk_group;
+    if tg.peer_trunks.len() >= most {
+        return Err(FusionError::PeerTrunkLimitReached(most));
     }
     let mut p = PeerTrunk {
         id: take(next_id),
@@ -164,15 +145,7 @@ pub fn modify_in(
     {
         return Err(FusionError::UnknownPop(pop_id));
     }
-    let tg_id = tg.id;
-    let p =
-        tg.peer_trunks
-            .iter_mut()
-            .find(|p| p.id == id)
-            .ok_or(FusionError::PeerTrunkNotFound {
-                trunk_group: tg_id,
-                id,
-            })?;
+    let p = tg.child_mut::<PeerTrunk>(id)?;
     apply(p, body);
     p.mark_changed(cx.now_ms, cx.settings);
     tg.mark_changed(cx.now_ms, cx.settings);
@@ -215,29 +188,6 @@ impl FusionState {
         let tg = tenants[t].subscriptions[s].trunk_group_mut(tg_id)?;
         modify_in(tg, pops, id, body, &mut cx)
     }
-
-    /// `DELETE .../peer_trunks/{id}`.
-    pub fn delete_peer_trunk(
-        &mut self,
-        key: ParentKey<'_>,
-        parents: Parents,
-        tg_id: i64,
-        id: i64,
-        cx: WriteContext<'_>,
-    ) -> Result<(), FusionError> {
-        let (t, s) = self.locate_trunk_group(key, parents, tg_id)?;
-        let tg = self.tenants[t].subscriptions[s].trunk_group_mut(tg_id)?;
-        let before = tg.peer_trunks.len();
-        tg.peer_trunks.retain(|p| p.id != id);
-        if tg.peer_trunks.len() == before {
-            return Err(FusionError::PeerTrunkNotFound {
-                trunk_group: tg_id,
-                id,
-            });
-        }
-        tg.mark_changed(cx.now_ms, cx.settings);
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -277,7 +227,8 @@ mod tests {
         let mut tg = group(TrunkType::Msteams);
         let id = add(&mut tg, json!({"pop": {"id": 2, "inboundCalls": false}})).unwrap();
         assert_eq!(id, 40);
-        let shown = render(&tg.peer_trunks[0], &tg, &default_pops());
+        let shown =
+            crate::apis::fusion::views::peer_trunk(&tg.peer_trunks[0], &tg, &default_pops());
         assert_eq!(shown["name"], "Teams TG");
         assert_eq!(
             shown["pop"],

@@ -3,7 +3,7 @@
 //! changed one by one through the `/peer_trunks` API, which share this structure.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::pops::{self, Pop};
 use super::sync::{SyncStatus, Synced};
@@ -74,35 +74,6 @@ impl PeerTrunk {
     /// The POP's friendly name (empty if a restored state names a POP that no longer exists).
     pub fn pop_name<'a>(&self, pops: &'a [Pop]) -> &'a str {
         pops::find(pops, self.pop_id).map_or("", |p| p.name.as_str())
-    }
-
-    /// The entry of a trunk group's `peerTrunks` (flat `popId`/`popName`), as the trunk group
-    /// detail examples print it; `status` only when asked for.
-    pub fn to_trunk_group_entry(&self, pops: &[Pop], with_status: bool) -> Value {
-        let mut v = json!({
-            "billingId": self.billing_id,
-            "extra": self.extra,
-            "id": self.id,
-            "inboundCalls": self.inbound_calls.to_json(),
-            "outboundCalls": self.outbound_calls.to_json(),
-            "popId": self.pop_id,
-            "popName": self.pop_name(pops),
-            "uuid": self.uuid,
-        });
-        if with_status {
-            v["status"] = json!(self.status.as_str());
-        }
-        v
-    }
-
-    /// The `pop` object of the `/peer_trunks` API: `{id, name, inboundCalls, outboundCalls}`.
-    pub fn pop_object(&self, pops: &[Pop]) -> Value {
-        json!({
-            "id": self.pop_id,
-            "inboundCalls": self.inbound_calls.to_json(),
-            "name": self.pop_name(pops),
-            "outboundCalls": self.outbound_calls.to_json(),
-        })
     }
 }
 

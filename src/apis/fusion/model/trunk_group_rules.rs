@@ -13,10 +13,6 @@ use crate::apis::fusion::errors::FusionError;
 use crate::apis::fusion::settings::FusionSettings;
 use crate::engine::ids::IdGen;
 
-/// The most trunk groups one subscription holds, and peer trunks one trunk group holds.
-pub const MAX_TRUNK_GROUPS_PER_SUBSCRIPTION: usize = 1_000;
-pub const MAX_PEER_TRUNKS_PER_TRUNK_GROUP: usize = 100;
-
 /// What a write needs besides its body: the session's clock, ids and settings.
 pub struct WriteContext<'a> {
     pub now_ms: i64,
@@ -177,7 +173,7 @@ impl FusionState {
         tg.external = w.external.unwrap_or(false);
         apply_settings(&mut tg, &w)?;
 
-        let (t, s) = self.locate_mut(key, parents)?;
+        let (t, s) = self.locate_mut(key, parents, cx.settings)?;
         let FusionState {
             pops,
             tenants,
@@ -185,10 +181,9 @@ impl FusionState {
         } = self;
         let sub = &mut tenants[t].subscriptions[s];
         check_name(&name, sub, None)?;
-        if sub.trunk_groups.len() >= MAX_TRUNK_GROUPS_PER_SUBSCRIPTION {
-            return Err(FusionError::TrunkGroupLimitReached(
-                MAX_TRUNK_GROUPS_PER_SUBSCRIPTION,
-            ));
+        let most = cx.settings.max_trunk_groups_per_subscription;
+        if sub.trunk_groups.len() >= most {
+            return Err(FusionError::TrunkGroupLimitReached(most));
         }
         for e in &entries {
             let pop_id = e.pop_id.unwrap_or_default();
@@ -328,9 +323,10 @@ fn replace_peer_trunks(
     next_id: &mut i64,
     cx: &mut WriteContext<'_>,
 ) -> Result<Vec<PeerTrunk>, FusionError> {
-    if entries.len() > MAX_PEER_TRUNKS_PER_TRUNK_GROUP {
+    let most = cx.settings.max_peer_trunks_per_trunk_group;
+    if entries.len() > most {
         return Err(FusionError::Invalid(format!(
-            "peerTrunks: at most {MAX_PEER_TRUNKS_PER_TRUNK_GROUP} entries"
+            "peerTrunks: at most {most} entries"
         )));
     }
     let mut seen = HashSet::new();

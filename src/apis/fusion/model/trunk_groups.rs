@@ -2,11 +2,10 @@
 //! and the write bodies of create, modify and suspend.
 
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::numbers::PhoneNumber;
 use super::peer_trunks::{PeerTrunk, PeerTrunkWrite};
-use super::pops::Pop;
 use super::sync::{SyncStatus, Synced};
 
 /// How the calling or called number is presented on the trunk.
@@ -185,102 +184,6 @@ impl TrunkGroup {
     pub fn pilot_number(&self) -> Option<&PhoneNumber> {
         let cid = self.pilot?;
         self.numbers.iter().find(|n| n.connection_id == cid)
-    }
-
-    /// The Trunk Group Item Object of the list.
-    pub fn to_list_item(&self, with_status: bool) -> Value {
-        let mut v = json!({
-            "disasterRecoveryStatus": self.disaster_recovery_status,
-            "external": self.external,
-            "id": self.id,
-            "name": self.name,
-        });
-        if with_status {
-            v["status"] = json!(self.status.as_str());
-        }
-        v["uuid"] = json!(self.uuid);
-        v["billingId"] = json!(self.billing_id);
-        v["type"] = json!(self.kind.as_str());
-        if let Some(r) = &self.region {
-            v["region"] = json!(r);
-        }
-        v
-    }
-
-    /// The detail object of get, create and modify. The call-allow flags are printed under both
-    /// of the document's names (`incomingCalls`/`outgoingCalls` in its tables,
-    /// `inboundCalls`/`outboundCalls` in its examples), so a client reading either finds them.
-    pub fn to_detail(&self, pops: &[Pop], with_status: bool) -> Value {
-        let mut v = json!({
-            "id": self.id,
-            "uuid": self.uuid,
-            "name": self.name,
-            "billingId": self.billing_id,
-            "external": self.external,
-            "calledFormat": self.called_format,
-            "callingFormat": self.calling_format,
-        });
-        let o = v.as_object_mut().expect("object");
-        for (key, value) in [
-            ("maxCalls", self.max_calls),
-            ("maxIncomingCalls", self.max_incoming_calls),
-            ("maxOutgoingCalls", self.max_outgoing_calls),
-        ] {
-            if let Some(n) = value {
-                o.insert(key.into(), json!(n));
-            }
-        }
-        let pilot = self.pilot_number().map_or(
-            Value::Null,
-            |n| json!({"connectionId": n.connection_id, "fullNumber": n.full_number, "id": n.id}),
-        );
-        o.insert("pilot".into(), pilot);
-        for (key, value) in [
-            ("blockUnscreenedCalls", json!(self.block_unscreened_calls)),
-            (
-                "overwiteUnscreenedCallsWithPilot",
-                json!(self.overwite_unscreened_calls_with_pilot),
-            ),
-            ("cfaActive", json!(self.cfa_active)),
-            ("cfaDestination", json!(self.cfa_destination)),
-            ("cfnrActive", json!(self.cfnr_active)),
-            ("cfnrDestination", json!(self.cfnr_destination)),
-            ("cfnrTimer", json!(self.cfnr_timer)),
-        ] {
-            o.insert(key.into(), value);
-        }
-        if let Some(b) = self.cfnc_active {
-            o.insert("cfncActive".into(), json!(b));
-        }
-        for (key, value) in [
-            ("incomingCalls", self.incoming_calls),
-            ("outgoingCalls", self.outgoing_calls),
-            ("inboundCalls", self.incoming_calls),
-            ("outboundCalls", self.outgoing_calls),
-        ] {
-            o.insert(key.into(), json!(value));
-        }
-        o.insert("extra".into(), self.extra.clone());
-        o.insert(
-            "disasterRecoveryStatus".into(),
-            json!(self.disaster_recovery_status),
-        );
-        o.insert("type".into(), json!(self.kind.as_str()));
-        if let Some(r) = &self.region {
-            o.insert("region".into(), json!(r));
-        }
-        if self.kind.is_peer() {
-            let peers: Vec<Value> = self
-                .peer_trunks
-                .iter()
-                .map(|p| p.to_trunk_group_entry(pops, with_status))
-                .collect();
-            o.insert("peerTrunks".into(), Value::Array(peers));
-        }
-        if with_status {
-            o.insert("status".into(), json!(self.status.as_str()));
-        }
-        v
     }
 }
 
