@@ -21,6 +21,15 @@ fn rules(call: &Call<'_>) -> WriteRules {
     }
 }
 
+/// The tenant, group and trunk group an instance URL names.
+fn instance<'a>(call: &'a Call<'_>) -> (&'a str, &'a str, &'a str) {
+    (
+        call.param("tenant_id"),
+        call.param("group_id"),
+        call.param("instance_name"),
+    )
+}
+
 /// `GET .../trunk_groups/`
 pub fn list(state: &mut ApioState, call: &mut Call<'_>) -> Result {
     let trunks = state.list_trunk_groups(
@@ -51,23 +60,15 @@ pub fn create(state: &mut ApioState, call: &mut Call<'_>) -> Result {
 
 /// `GET .../trunk_groups/{instance_name}/`
 pub fn get(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let (group, tg) = state.trunk_group(
-        call.param("tenant_id"),
-        call.param("group_id"),
-        call.param("instance_name"),
-    )?;
+    let (t, g, name) = instance(call);
+    let (group, tg) = state.trunk_group(t, g, name)?;
     Ok(Reply::json(StatusCode::OK, views::trunk_group(group, tg)))
 }
 
 /// `PUT .../trunk_groups/{instance_name}/`: 200 with the updated trunk group.
 pub fn update(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let (group, tg) = state.update_trunk_group(
-        call.param("tenant_id"),
-        call.param("group_id"),
-        call.param("instance_name"),
-        call.body_object(),
-        rules(call),
-    )?;
+    let (t, g, name) = instance(call);
+    let (group, tg) = state.update_trunk_group(t, g, name, call.body_object(), rules(call))?;
     Ok(Reply::json(StatusCode::OK, views::trunk_group(group, tg)))
 }
 
@@ -88,33 +89,21 @@ pub fn delete(state: &mut ApioState, call: &mut Call<'_>) -> Result {
         keep_device: option(&["keep_device"], defaults.keep_device),
         keep_numbers: option(&["keep_numbers", "keep_number"], defaults.keep_numbers),
     };
-    state.delete_trunk_group(
-        call.param("tenant_id"),
-        call.param("group_id"),
-        call.param("instance_name"),
-        opts,
-    )?;
+    let (t, g, name) = instance(call);
+    state.delete_trunk_group(t, g, name, opts)?;
     Ok(Reply::json(StatusCode::OK, json!({})))
 }
 
 /// `GET .../trunk_groups/{instance_name}/backup/`
 pub fn get_backup(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let tg = state.backup(
-        call.param("tenant_id"),
-        call.param("group_id"),
-        call.param("instance_name"),
-    )?;
+    let (t, g, name) = instance(call);
+    let tg = state.backup(t, g, name)?;
     Ok(Reply::json(StatusCode::OK, views::backup(tg)))
 }
 
 /// `PUT .../trunk_groups/{instance_name}/backup/`: 200 with the backup details.
 pub fn update_backup(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let tg = state.update_backup(
-        call.param("tenant_id"),
-        call.param("group_id"),
-        call.param("instance_name"),
-        call.body_object(),
-        rules(call),
-    )?;
+    let (t, g, name) = instance(call);
+    let tg = state.update_backup(t, g, name, call.body_object(), rules(call))?;
     Ok(Reply::json(StatusCode::OK, views::backup(tg)))
 }

@@ -167,22 +167,15 @@ impl ApioState {
     ) -> Result<(), ApioError> {
         let (tenant, _) = self.itc(t, g)?;
         let pool = K::free(&tenant.immediate_trunking_connectivity);
-        let picked = pick(wanted, pool.len(), |w, i| {
-            K::names(w, K::free_ends(&pool[i]))
-        })
-        .map_err(|bad| {
-            refused(K::REFUSED, bad, |w| {
-                format!(
-                    "{} is not one of the {} available to the groups of tenant {t}",
-                    K::describe(w),
-                    K::NOUN
-                )
-            })
-        })?;
+        let whence = format!("available to the groups of tenant {t}");
+        let picked = pick_whole::<K, _>(wanted, pool, K::free_ends, &whence)?;
         let (pool, service) = self.itc_mut(t, g)?;
-        let (from, to) = (K::free_mut(pool), K::held_mut(service));
-        to.extend(picked.into_iter().map(|i| K::Held::from(from.remove(i))));
-        to.sort_by(|a, b| K::order(K::held_ends(a).0, K::held_ends(b).0));
+        shift::<K, _, _>(
+            K::free_mut(pool),
+            K::held_mut(service),
+            picked,
+            K::held_ends,
+        );
         Ok(())
     }
 
@@ -195,24 +188,43 @@ impl ApioState {
     ) -> Result<(), ApioError> {
         let (_, service) = self.itc(t, g)?;
         let held = K::held(service);
-        let picked = pick(wanted, held.len(), |w, i| {
-            K::names(w, K::held_ends(&held[i]))
-        })
-        .map_err(|bad| {
-            refused(K::REFUSED, bad, |w| {
-                format!(
-                    "{} is not one of the {} of group {g}",
-                    K::describe(w),
-                    K::NOUN
-                )
-            })
-        })?;
+        let picked = pick_whole::<K, _>(wanted, held, K::held_ends, &format!("of group {g}"))?;
         let (pool, service) = self.itc_mut(t, g)?;
-        let (from, to) = (K::held_mut(service), K::free_mut(pool));
-        to.extend(picked.into_iter().map(|i| K::Free::from(from.remove(i))));
-        to.sort_by(|a, b| K::order(K::free_ends(a).0, K::free_ends(b).0));
+        shift::<K, _, _>(
+            K::held_mut(service),
+            K::free_mut(pool),
+            picked,
+            K::free_ends,
+        );
         Ok(())
     }
+}
+
+/// The indexes of the `entries` the request names (see [`pick`]), or sub-errors for every
+/// wanted entry that is not among them ("... is not one of the ranges `whence`").
+fn pick_whole<K: ItcKind, E>(
+    wanted: &[K::Wanted],
+    entries: &[E],
+    ends: fn(&E) -> (&str, &str),
+    whence: &str,
+) -> Result<Vec<usize>, ApioError> {
+    pick(wanted, entries.len(), |w, i| K::names(w, ends(&entries[i]))).map_err(|bad| {
+        refused(K::REFUSED, bad, |w| {
+            format!("{} is not one of the {} {whence}", K::describe(w), K::NOUN)
+        })
+    })
+}
+
+/// Moves the picked entries (indexes in descending order) from one list to the other, which
+/// stays in the kind's order.
+fn shift<K: ItcKind, A, B: From<A>>(
+    from: &mut Vec<A>,
+    to: &mut Vec<B>,
+    picked: Vec<usize>,
+    ends: fn(&B) -> (&str, &str),
+) {
+    to.extend(picked.into_iter().map(|i| B::from(from.remove(i))));
+    to.sort_by(|a, b| K::order(ends(a).0, ends(b).0));
 }
 
 /// Finds, for every wanted entry, a distinct candidate index (`matches(entry, index)`).
