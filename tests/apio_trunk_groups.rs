@@ -624,6 +624,43 @@ async fn the_limit_calls_rule_is_off_when_the_scenario_setting_turns_it_off() {
     assert_eq!(resp.json["maxIncomingCalls"], json!(4));
 }
 
+#[tokio::test]
+async fn a_group_at_its_scenario_limits_refuses_what_would_pass_them() {
+    let srv = TestServer::start().await;
+    let seeded = srv.get(TG).await.json["trunks"].as_array().unwrap().len();
+    srv.post(
+        "/__admin/scenarios",
+        json!({"settings": {"apio": {"max_trunk_groups_per_group": seeded + 1,
+                                     "max_items_per_group": 1}}}),
+    )
+    .await
+    .expect(200);
+    // The group already holds more than one device: a new one is refused, no device is fine.
+    let with_device = srv
+        .post(
+            TG,
+            json!({"name": "OneMore", "maxActiveCalls": 1,
+                   "accessDeviceInfo": {"deviceType": "Generic SIP IP-PBX"}}),
+        )
+        .await;
+    with_device.expect(400);
+    assert!(
+        with_device.json["details"]
+            .as_str()
+            .unwrap()
+            .contains("1 devices")
+    );
+    srv.post(TG, json!({"name": "OneMore", "maxActiveCalls": 1}))
+        .await
+        .expect(201);
+    let past = srv
+        .post(TG, json!({"name": "TooMany", "maxActiveCalls": 1}))
+        .await;
+    past.expect(400);
+    let expected = format!("{} trunk groups", seeded + 1);
+    assert!(past.json["details"].as_str().unwrap().contains(&expected));
+}
+
 // ---- update ------------------------------------------------------------------------------
 
 #[tokio::test]

@@ -25,6 +25,13 @@ pub enum SubCode {
 }
 
 impl SubCode {
+    /// Every sub-error, for the check that the docs page's table lists them all.
+    pub const ALL: [SubCode; 3] = [
+        SubCode::NumberRangeNotAvailable,
+        SubCode::PrefixNotAvailable,
+        SubCode::NotAvailableInEnterpriseMode,
+    ];
+
     pub fn code(self) -> u16 {
         match self {
             SubCode::NumberRangeNotAvailable | SubCode::PrefixNotAvailable => 19,
@@ -96,6 +103,15 @@ impl ApioError {
     pub fn bad(message: impl Into<String>) -> Self {
         ApioError::BadRequest(message.into())
     }
+
+    /// The HTTP status the error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApioError::Request(p) => p.status,
+            ApioError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApioError::BadRequest(_) | ApioError::Sub(_) => StatusCode::BAD_REQUEST,
+        }
+    }
 }
 
 /// `{"details": message}`.
@@ -123,13 +139,13 @@ fn sub_errors_body(errors: &[SubError]) -> Value {
 
 impl IntoReply for ApioError {
     fn into_reply(self) -> Reply {
+        let status = self.status();
         match self {
             ApioError::Request(p) => render_problem(&p),
-            ApioError::NotFound(m) => Reply::json(StatusCode::NOT_FOUND, details_body(&m)),
-            ApioError::BadRequest(m) => Reply::json(StatusCode::BAD_REQUEST, details_body(&m)),
-            ApioError::Sub(errors) => {
-                Reply::json(StatusCode::BAD_REQUEST, sub_errors_body(&errors))
+            ApioError::NotFound(m) | ApioError::BadRequest(m) => {
+                Reply::json(status, details_body(&m))
             }
+            ApioError::Sub(errors) => Reply::json(status, sub_errors_body(&errors)),
         }
     }
 }
@@ -265,5 +281,109 @@ mod tests {
             render_problem(&p).json_body().unwrap(),
             &json!({"details": "boom", "code": "E1"})
         );
+    }
+
+    /// The rows of the docs page's error table (`| status | body | when |`), as
+    /// `(statuses, body and when)`; `any` stands for every status.
+    fn documented_rows() -> Vec<(Vec<String>, String)> {
+        let page = include_str!("../../../docs/apio.md");
+        page.lines()
+            .skip_while(|l| !l.starts_with("| status | body | when |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                let statuses = cells[1].split('/').map(|s| s.trim().to_string()).collect();
+                (statuses, cells[2..].join(" | "))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_sub_error_is_in_the_docs_table_with_its_name_and_message() {
+        let rows = documented_rows();
+        assert!(!rows.is_empty(), "the docs page has no error table");
+        for code in SubCode::ALL {
+            let listed = format!("`errors[].code` {} `{}`", code.code(), code.name());
+            assert!(
+                rows.iter().any(|(statuses, text)| statuses == &["400"]
+                    && text.contains(&listed)
+                    && text.contains(code.message())),
+                "docs/apio.md lacks a 400 row with {listed} and \"{}\"",
+                code.message()
+            );
+        }
+    }
+
+    #[test]
+    fn every_code_in_the_docs_table_is_one_the_family_answers() {
+        for (_, text) in documented_rows() {
+            for rest in text.split("`errors[].code` ").skip(1) {
+                let code = rest.split_whitespace().next().unwrap_or_default();
+                if code == "N" {
+                    continue; // the injected-fault row: any number a fault rule gives
+                }
+                let name = rest.split('`').nth(1).unwrap_or_default();
+                assert!(
+                    SubCode::ALL
+                        .iter()
+                        .any(|c| c.code().to_string() == code && c.name() == name),
+                    "docs/apio.md lists code {code} {name}, which SubCode does not have"
+                );
+            }
+        }
+    }
+
+    /// One error of every kind. The `match` below stops compiling when a variant is added,
+    /// so the list (and the docs check that reads it) cannot fall behind.
+    fn one_of_each() -> Vec<ApioError> {
+        let all = vec![
+            ApioError::Request(Box::new(Problem::validation(vec![]))),
+            ApioError::NotFound("x".into()),
+            ApioError::bad("x"),
+            ApioError::sub(SubCode::PrefixNotAvailable, None),
+        ];
+        for e in &all {
+            match e {
+                ApioError::Request(_)
+                | ApioError::NotFound(_)
+                | ApioError::BadRequest(_)
+                | ApioError::Sub(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_status_is_documented_and_every_documented_status_is_answered() {
+        let rows = documented_rows();
+        let documented: Vec<&str> = rows
+            .iter()
+            .flat_map(|(s, _)| s.iter().map(String::as_str))
+            .collect();
+        let mut answered: Vec<StatusCode> = one_of_each().iter().map(ApioError::status).collect();
+        for e in one_of_each() {
+            assert_eq!(e.clone().into_reply().status, e.status());
+        }
+        // What the engine raises outside a handler and `render_problem` answers as is.
+        answered.extend([
+            Problem::route_not_found("GET", "/", None).status,
+            Problem::method_not_allowed("GET", "/", vec![]).status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::TOO_MANY_REQUESTS,
+            Problem::internal("x").status,
+        ]);
+        for status in &answered {
+            assert!(
+                documented.contains(&status.as_str()),
+                "status {status} is answered but not in the docs table"
+            );
+        }
+        for status in documented.iter().filter(|s| **s != "any") {
+            assert!(
+                answered.iter().any(|a| a.as_str() == *status),
+                "docs/apio.md lists status {status}, which the family never answers"
+            );
+        }
     }
 }

@@ -7,12 +7,14 @@ pub mod errors;
 pub mod handlers;
 pub mod model;
 pub mod settings;
+pub mod views;
 
 use crate::engine::family::{Family, HandlerTable, StateError};
 use crate::engine::problem::Problem;
 use crate::engine::reply::Reply;
 use errors::ApioError;
-use handlers::{connectivity, trunk_groups};
+use handlers::connectivity::{self, Numbers, Prefixes};
+use handlers::trunk_groups;
 use model::ApioState;
 use settings::ApioSettings;
 
@@ -48,19 +50,19 @@ impl Family for Apio {
                 "apio_update_trunk_group_backup",
                 trunk_groups::update_backup,
             ),
-            ("apio_list_itc_numbers", connectivity::list_numbers),
-            ("apio_assign_itc_numbers", connectivity::assign_numbers),
-            ("apio_remove_itc_numbers", connectivity::remove_numbers),
+            ("apio_list_itc_numbers", connectivity::list::<Numbers>),
+            ("apio_assign_itc_numbers", connectivity::assign::<Numbers>),
+            ("apio_remove_itc_numbers", connectivity::remove::<Numbers>),
             (
                 "apio_list_itc_available_numbers",
-                connectivity::available_numbers,
+                connectivity::available::<Numbers>,
             ),
-            ("apio_list_itc_prefixes", connectivity::list_prefixes),
-            ("apio_assign_itc_prefixes", connectivity::assign_prefixes),
-            ("apio_remove_itc_prefixes", connectivity::remove_prefixes),
+            ("apio_list_itc_prefixes", connectivity::list::<Prefixes>),
+            ("apio_assign_itc_prefixes", connectivity::assign::<Prefixes>),
+            ("apio_remove_itc_prefixes", connectivity::remove::<Prefixes>),
             (
                 "apio_list_itc_available_prefixes",
-                connectivity::available_prefixes,
+                connectivity::available::<Prefixes>,
             ),
         ]
     }

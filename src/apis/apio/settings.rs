@@ -12,6 +12,12 @@ pub struct ApioSettings {
     /// Delete's defaults when the request does not say.
     pub trunk_group: DeleteDefaults,
     pub teams_config: TeamsConfig,
+    /// The most trunk groups one group holds (400 past it), so a client looping over create
+    /// cannot grow a session without bound.
+    pub max_trunk_groups_per_group: usize,
+    /// The most devices, users and numbers (each) one group holds; a create that would add one
+    /// more is refused (400).
+    pub max_items_per_group: usize,
 }
 
 impl Default for ApioSettings {
@@ -20,6 +26,8 @@ impl Default for ApioSettings {
             backward_trunkgroup_limitcalls: true,
             trunk_group: DeleteDefaults::default(),
             teams_config: TeamsConfig::default(),
+            max_trunk_groups_per_group: 1_000,
+            max_items_per_group: 10_000,
         }
     }
 }
@@ -45,5 +53,25 @@ impl Default for TeamsConfig {
         Self {
             dr_sbc_device: Some("SBC-team".to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_limits_are_the_defaults_and_a_scenario_can_change_one() {
+        let d = ApioSettings::default();
+        assert_eq!(
+            (d.max_trunk_groups_per_group, d.max_items_per_group),
+            (1_000, 10_000)
+        );
+        let s: ApioSettings =
+            serde_json::from_value(serde_json::json!({"max_trunk_groups_per_group": 2})).unwrap();
+        assert_eq!(
+            (s.max_trunk_groups_per_group, s.max_items_per_group),
+            (2, 10_000)
+        );
     }
 }

@@ -1,13 +1,20 @@
-//! Immediate trunking connectivity numbers and prefixes.
+//! Immediate trunking connectivity: the same four operations for number ranges and for
+//! prefixes, written once over the kind ([`Numbers`] or [`Prefixes`], see
+//! [`ItcKind`](crate::apis::apio::model::itc_kinds::ItcKind)); the handler table names each
+//! instance.
+
+use std::collections::HashMap;
 
 use hyper::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::apis::apio::Call;
 use crate::apis::apio::errors::ApioError;
 use crate::apis::apio::model::ApioState;
-use crate::apis::apio::model::connectivity::RangeRequest;
+use crate::apis::apio::views::{self, ItcView};
 use crate::engine::reply::Reply;
+
+pub use crate::apis::apio::model::itc_kinds::{Numbers, Prefixes};
 
 type Result = std::result::Result<Reply, ApioError>;
 
@@ -15,87 +22,39 @@ fn ids<'a>(call: &'a Call<'_>) -> (&'a str, &'a str) {
     (call.param("tenant_id"), call.param("group_id"))
 }
 
-/// The `numbers` entries of the body (the contract guarantees `minPhoneNumber`).
-fn ranges(call: &Call<'_>) -> Vec<RangeRequest> {
-    call.body_object()
-        .get("numbers")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .map(|e| RangeRequest {
-                    min: e["minPhoneNumber"].as_str().unwrap_or_default().to_string(),
-                    max: e["maxPhoneNumber"].as_str().map(String::from),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// The entries of an assign or remove body: `{"numbers": [...]}` or `{"prefixes": [...]}`
+/// (the contract allows that one key only, with at least one entry).
+fn wanted<K: ItcView>(call: &Call<'_>) -> std::result::Result<Vec<K::Wanted>, ApioError> {
+    let mut body: HashMap<String, Vec<K::Wanted>> = call.body_as()?;
+    Ok(body.remove(K::KEY).unwrap_or_default())
 }
 
-/// The `prefixes` entries of the body.
-fn prefixes(call: &Call<'_>) -> Vec<String> {
-    call.body_object()
-        .get("prefixes")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|e| e["prefix"].as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-pub fn list_numbers(state: &mut ApioState, call: &mut Call<'_>) -> Result {
+/// `GET .../numbers/` or `.../prefixes/`: what the group holds.
+pub fn list<K: ItcView>(state: &mut ApioState, call: &mut Call<'_>) -> Result {
     let (t, g) = ids(call);
-    Ok(Reply::json(StatusCode::OK, state.itc_numbers(t, g)?))
+    let held = state.itc_held::<K>(t, g)?;
+    Ok(Reply::json(StatusCode::OK, views::itc_held::<K>(g, held)))
 }
 
-pub fn available_numbers(state: &mut ApioState, call: &mut Call<'_>) -> Result {
+/// `GET .../available_numbers/` or `.../available_prefixes/`: what the tenant still offers.
+pub fn available<K: ItcView>(state: &mut ApioState, call: &mut Call<'_>) -> Result {
     let (t, g) = ids(call);
-    Ok(Reply::json(
-        StatusCode::OK,
-        state.itc_available_numbers(t, g)?,
-    ))
+    let free = state.itc_available::<K>(t, g)?;
+    Ok(Reply::json(StatusCode::OK, views::itc_available::<K>(free)))
 }
 
-/// 201 `{}` as documented.
-pub fn assign_numbers(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let wanted = ranges(call);
+/// `POST`: 201 `{}` as documented.
+pub fn assign<K: ItcView>(state: &mut ApioState, call: &mut Call<'_>) -> Result {
+    let wanted = wanted::<K>(call)?;
     let (t, g) = ids(call);
-    state.assign_itc_numbers(t, g, &wanted)?;
+    state.assign_itc::<K>(t, g, &wanted)?;
     Ok(Reply::json(StatusCode::CREATED, json!({})))
 }
 
-/// 200 `{}` as documented.
-pub fn remove_numbers(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let wanted = ranges(call);
+/// `DELETE`: 200 `{}` as documented.
+pub fn remove<K: ItcView>(state: &mut ApioState, call: &mut Call<'_>) -> Result {
+    let wanted = wanted::<K>(call)?;
     let (t, g) = ids(call);
-    state.remove_itc_numbers(t, g, &wanted)?;
-    Ok(Reply::json(StatusCode::OK, json!({})))
-}
-
-pub fn list_prefixes(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let (t, g) = ids(call);
-    Ok(Reply::json(StatusCode::OK, state.itc_prefixes(t, g)?))
-}
-
-pub fn available_prefixes(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let (t, g) = ids(call);
-    Ok(Reply::json(
-        StatusCode::OK,
-        state.itc_available_prefixes(t, g)?,
-    ))
-}
-
-pub fn assign_prefixes(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let wanted = prefixes(call);
-    let (t, g) = ids(call);
-    state.assign_itc_prefixes(t, g, &wanted)?;
-    Ok(Reply::json(StatusCode::CREATED, json!({})))
-}
-
-pub fn remove_prefixes(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let wanted = prefixes(call);
-    let (t, g) = ids(call);
-    state.remove_itc_prefixes(t, g, &wanted)?;
+    state.remove_itc::<K>(t, g, &wanted)?;
     Ok(Reply::json(StatusCode::OK, json!({})))
 }

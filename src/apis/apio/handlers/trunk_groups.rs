@@ -7,6 +7,7 @@ use crate::apis::apio::Call;
 use crate::apis::apio::errors::ApioError;
 use crate::apis::apio::model::ApioState;
 use crate::apis::apio::model::trunk_groups::{DeleteOptions, WriteRules};
+use crate::apis::apio::views;
 use crate::engine::reply::Reply;
 
 type Result = std::result::Result<Reply, ApioError>;
@@ -15,19 +16,30 @@ fn rules(call: &Call<'_>) -> WriteRules {
     WriteRules {
         backward_limit_calls: call.settings.backward_trunkgroup_limitcalls,
         teams_sbc_device: call.settings.teams_config.dr_sbc_device.clone(),
+        max_trunk_groups_per_group: call.settings.max_trunk_groups_per_group,
+        max_items_per_group: call.settings.max_items_per_group,
     }
+}
+
+/// The tenant, group and trunk group an instance URL names.
+fn instance<'a>(call: &'a Call<'_>) -> (&'a str, &'a str, &'a str) {
+    (
+        call.param("tenant_id"),
+        call.param("group_id"),
+        call.param("instance_name"),
+    )
 }
 
 /// `GET .../trunk_groups/`
 pub fn list(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let body = state.list_trunk_groups(
+    let trunks = state.list_trunk_groups(
         call.param("tenant_id"),
         call.param("group_id"),
         call.query_str("trunkingMode"),
         call.query_bool("includeEnterpriseTrunkGroups")
             .unwrap_or(false),
     )?;
-    Ok(Reply::json(StatusCode::OK, body))
+    Ok(Reply::json(StatusCode::OK, views::trunk_group_list(trunks)))
 }
 
 /// `POST .../trunk_groups/`: 201 with the trunk group as GET shows it.
@@ -39,30 +51,25 @@ pub fn create(state: &mut ApioState, call: &mut Call<'_>) -> Result {
         call.param("tenant_id").to_string(),
         call.param("group_id").to_string(),
     );
-    let created = state.create_trunk_group(&t, &g, &body, rules, call.ids)?;
-    Ok(Reply::json(StatusCode::CREATED, created))
+    let (group, created) = state.create_trunk_group(&t, &g, &body, rules, call.ids)?;
+    Ok(Reply::json(
+        StatusCode::CREATED,
+        views::trunk_group(group, created),
+    ))
 }
 
 /// `GET .../trunk_groups/{instance_name}/`
 pub fn get(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let tg = state.trunk_group(
-        call.param("tenant_id"),
-        call.param("group_id"),
-        call.param("instance_name"),
-    )?;
-    Ok(Reply::json(StatusCode::OK, tg))
+    let (t, g, name) = instance(call);
+    let (group, tg) = state.trunk_group(t, g, name)?;
+    Ok(Reply::json(StatusCode::OK, views::trunk_group(group, tg)))
 }
 
 /// `PUT .../trunk_groups/{instance_name}/`: 200 with the updated trunk group.
 pub fn update(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let tg = state.update_trunk_group(
-        call.param("tenant_id"),
-        call.param("group_id"),
-        call.param("instance_name"),
-        call.body_object(),
-        rules(call),
-    )?;
-    Ok(Reply::json(StatusCode::OK, tg))
+    let (t, g, name) = instance(call);
+    let (group, tg) = state.update_trunk_group(t, g, name, call.body_object(), rules(call))?;
+    Ok(Reply::json(StatusCode::OK, views::trunk_group(group, tg)))
 }
 
 /// `DELETE .../trunk_groups/{instance_name}/`: the options come from the JSON body, then the
@@ -82,32 +89,21 @@ pub fn delete(state: &mut ApioState, call: &mut Call<'_>) -> Result {
         keep_device: option(&["keep_device"], defaults.keep_device),
         keep_numbers: option(&["keep_numbers", "keep_number"], defaults.keep_numbers),
     };
-    state.delete_trunk_group(
-        call.param("tenant_id"),
-        call.param("group_id"),
-        call.param("instance_name"),
-        opts,
-    )?;
+    let (t, g, name) = instance(call);
+    state.delete_trunk_group(t, g, name, opts)?;
     Ok(Reply::json(StatusCode::OK, json!({})))
 }
 
 /// `GET .../trunk_groups/{instance_name}/backup/`
 pub fn get_backup(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let backup = state.backup(
-        call.param("tenant_id"),
-        call.param("group_id"),
-        call.param("instance_name"),
-    )?;
-    Ok(Reply::json(StatusCode::OK, backup))
+    let (t, g, name) = instance(call);
+    let tg = state.backup(t, g, name)?;
+    Ok(Reply::json(StatusCode::OK, views::backup(tg)))
 }
 
 /// `PUT .../trunk_groups/{instance_name}/backup/`: 200 with the backup details.
 pub fn update_backup(state: &mut ApioState, call: &mut Call<'_>) -> Result {
-    let backup = state.update_backup(
-        call.param("tenant_id"),
-        call.param("group_id"),
-        call.param("instance_name"),
-        call.body_object(),
-    )?;
-    Ok(Reply::json(StatusCode::OK, backup))
+    let (t, g, name) = instance(call);
+    let tg = state.update_backup(t, g, name, call.body_object(), rules(call))?;
+    Ok(Reply::json(StatusCode::OK, views::backup(tg)))
 }

@@ -5,34 +5,13 @@
 use serde_json::{Map, Value};
 
 use super::ApioState;
-use super::trunk_groups::{WriteRules, find, trunk_not_found};
+use super::trunk_groups::{TrunkGroup, WriteRules};
 use crate::apis::apio::errors::ApioError;
 
 impl ApioState {
-    /// `GET .../trunk_groups/{name}/backup/`: the `unreachableDestination*` settings.
-    pub fn backup(&self, t: &str, g: &str, name: &str) -> Result<Value, ApioError> {
-        let group = self.group(t, g)?;
-        let tg = &group.trunk_groups[find(group, name).ok_or_else(|| trunk_not_found(g, name))?];
-        let s = &tg.settings;
-        let mut o = Map::new();
-        let mode = s
-            .get("unreachableDestinationAction")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        o.insert("mode".into(), Value::String(mode.into()));
-        if let Some(d) = s
-            .get("unreachableDestinationForwardAddress")
-            .filter(|v| v.is_string())
-        {
-            o.insert("destination".into(), d.clone());
-        }
-        if let Some(k) = s
-            .get("unreachableDestinationRerouteTrunkGroup")
-            .filter(|v| v.is_object())
-        {
-            o.insert("trunk".into(), k.clone());
-        }
-        Ok(Value::Object(o))
+    /// `GET .../trunk_groups/{name}/backup/`: the trunk group the view shows.
+    pub fn backup(&self, t: &str, g: &str, name: &str) -> Result<&TrunkGroup, ApioError> {
+        self.trunk_group(t, g, name).map(|(_, tg)| tg)
     }
 
     /// `PUT .../trunk_groups/{name}/backup/`: the same write as an update of the three
@@ -43,7 +22,8 @@ impl ApioState {
         g: &str,
         name: &str,
         body: &Map<String, Value>,
-    ) -> Result<Value, ApioError> {
+        rules: WriteRules,
+    ) -> Result<&TrunkGroup, ApioError> {
         let mut update = Map::new();
         for (from, to) in [
             ("mode", "unreachableDestinationAction"),
@@ -54,9 +34,10 @@ impl ApioState {
                 update.insert(to.into(), v.clone());
             }
         }
+        // Only the three settings change: the limit-calls rule has nothing to derive from.
         let rules = WriteRules {
             backward_limit_calls: false,
-            teams_sbc_device: None,
+            ..rules
         };
         self.update_trunk_group(t, g, name, &update, rules)?;
         self.backup(t, g, name)

@@ -23,7 +23,7 @@ pub enum DeviceLevel {
 }
 
 impl DeviceLevel {
-    pub(super) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             DeviceLevel::Group => "Group",
             DeviceLevel::Tenant => "Tenant",

@@ -5,12 +5,15 @@
 //! - [`trunk_groups`] (with [`trunk_fields`], [`devices`], [`pilots`], [`reroutes`],
 //!   [`seed_checks`]) and [`backup`]: group trunk groups and their backup view
 //!   (apio-group-trunk-groups.txt);
-//! - [`connectivity`]: immediate trunking connectivity ranges and prefixes
-//!   (apio-immediate-trunking-connectivity.txt).
+//! - [`connectivity`] (with [`itc_kinds`]): immediate trunking connectivity ranges and
+//!   prefixes (apio-immediate-trunking-connectivity.txt).
+//!
+//! The answers built from this state are in [`super::views`].
 
 pub mod backup;
 pub mod connectivity;
 pub mod devices;
+pub mod itc_kinds;
 pub mod pilots;
 pub mod reroutes;
 pub mod seed_checks;
@@ -119,26 +122,6 @@ pub struct User {
     pub trunk_group: Option<String>,
 }
 
-impl User {
-    /// The user as a trunk group's `hostedUsers` entry shows it.
-    pub fn summary(&self) -> Value {
-        let mut o = serde_json::Map::new();
-        o.insert("userId".into(), Value::String(self.user_id.clone()));
-        o.insert("lastName".into(), Value::String(self.last_name.clone()));
-        o.insert("firstName".into(), Value::String(self.first_name.clone()));
-        if let Some(n) = &self.phone_number {
-            o.insert("phoneNumber".into(), Value::String(n.clone()));
-        }
-        if let Some(e) = &self.extension {
-            o.insert("extension".into(), Value::String(e.clone()));
-        }
-        if let Some(d) = &self.department {
-            o.insert("department".into(), d.clone());
-        }
-        Value::Object(o)
-    }
-}
-
 /// Not found messages, worded once.
 pub fn tenant_not_found(t: &str) -> ApioError {
     ApioError::NotFound(format!("Tenant {t} not found."))
@@ -178,7 +161,7 @@ impl ApioState {
             }
         }
         seed_checks::check_references(&self)?;
-        connectivity::check_state(&self)?;
+        seed_checks::check_connectivity(&self)?;
         Ok(self)
     }
 }
@@ -250,24 +233,28 @@ mod tests {
 
     #[test]
     fn a_full_group_refuses_another_trunk_group() {
-        use trunk_groups::{MAX_TRUNK_GROUPS_PER_GROUP, WriteRules};
+        use trunk_groups::WriteRules;
         let mut s = load(json!({"tenants": {"t": {"groups": {"g": {}}}}})).unwrap();
+        // A small limit keeps the test quick; the default is checked in settings.rs.
+        let max = 3;
         let rules = WriteRules {
             backward_limit_calls: true,
             teams_sbc_device: None,
+            max_trunk_groups_per_group: max,
+            max_items_per_group: 10,
         };
         let mut ids = crate::engine::ids::IdGen::new(1);
         let body = |i: usize| json!({"name": format!("tg{i}"), "maxActiveCalls": 1});
-        for i in 0..MAX_TRUNK_GROUPS_PER_GROUP {
+        for i in 0..max {
             let b = body(i);
             s.create_trunk_group("t", "g", b.as_object().unwrap(), rules.clone(), &mut ids)
                 .unwrap();
         }
-        let b = body(MAX_TRUNK_GROUPS_PER_GROUP);
+        let b = body(max);
         let err = s
             .create_trunk_group("t", "g", b.as_object().unwrap(), rules, &mut ids)
             .unwrap_err();
-        assert!(matches!(err, ApioError::BadRequest(m) if m.contains("1000 trunk groups")));
+        assert!(matches!(err, ApioError::BadRequest(m) if m.contains("3 trunk groups")));
     }
 
     #[test]

@@ -2,13 +2,11 @@
 //! requirements, read, partial update with rename, and delete with its cascade options.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::devices::{DeviceKey, DeviceLevel};
 use super::reroutes::TrunkRef;
-use super::trunk_fields::{
-    self, ACTIONS, Field, backward_limit_calls, defaults, is_setting, stored_form,
-};
+use super::trunk_fields::{ACTIONS, backward_limit_calls, defaults, is_setting, stored_form};
 use super::{ApioState, Group, TenantKind, User, group_not_found};
 use crate::apis::apio::errors::ApioError;
 use crate::engine::ids::IdGen;
@@ -34,6 +32,16 @@ pub struct TrunkGroup {
     pub settings: Map<String, Value>,
 }
 
+impl TrunkGroup {
+    /// `normal` unless set.
+    pub fn trunking_mode(&self) -> &str {
+        self.settings
+            .get("trunkingMode")
+            .and_then(Value::as_str)
+            .unwrap_or("normal")
+    }
+}
+
 /// Which business rules apply to a write (from the scenario settings).
 #[derive(Debug, Clone)]
 pub struct WriteRules {
@@ -42,6 +50,11 @@ pub struct WriteRules {
     /// `TEAMS_CONFIG.DR_SBC_DEVICE`: the system device a new teamsDR trunk group without a
     /// device of its own is put on (`None`: leave it without one).
     pub teams_sbc_device: Option<String>,
+    /// How much one group may hold, so a client looping over create cannot grow a session
+    /// without bound (BroadWorks has limits of its own; the defaults are generous).
+    pub max_trunk_groups_per_group: usize,
+    /// The same for each of a group's devices, users and numbers.
+    pub max_items_per_group: usize,
 }
 
 /// What else a delete removes.
@@ -86,27 +99,29 @@ fn is_set(settings: &Map<String, Value>, key: &str) -> bool {
     }
 }
 
-/// How much one group may hold, so a client looping over create cannot grow a session without
-/// bound (BroadWorks has limits of its own; these are generous).
-pub const MAX_TRUNK_GROUPS_PER_GROUP: usize = 1_000;
-pub const MAX_ITEMS_PER_GROUP: usize = 10_000;
-
-fn check_capacity(group: &Group, device: bool, user: bool, number: bool) -> Result<(), ApioError> {
+/// Refuses a create that would take a group past the limits of [`WriteRules`].
+fn check_capacity(
+    group: &Group,
+    rules: &WriteRules,
+    device: bool,
+    user: bool,
+    number: bool,
+) -> Result<(), ApioError> {
     let full = |what: &str, max: usize| {
         Err(ApioError::bad(format!(
             "The group already holds {max} {what}, the most this fake keeps."
         )))
     };
-    if group.trunk_groups.len() >= MAX_TRUNK_GROUPS_PER_GROUP {
-        return full("trunk groups", MAX_TRUNK_GROUPS_PER_GROUP);
+    if group.trunk_groups.len() >= rules.max_trunk_groups_per_group {
+        return full("trunk groups", rules.max_trunk_groups_per_group);
     }
     for (adds, len, what) in [
         (device, group.devices.len(), "devices"),
         (user, group.users.len(), "users"),
         (number, group.numbers.len(), "numbers"),
     ] {
-        if adds && len >= MAX_ITEMS_PER_GROUP {
-            return full(what, MAX_ITEMS_PER_GROUP);
+        if adds && len >= rules.max_items_per_group {
+            return full(what, rules.max_items_per_group);
         }
     }
     Ok(())
@@ -151,62 +166,15 @@ fn check_conditionals(tg: &TrunkGroup) -> Result<(), ApioError> {
 }
 
 impl ApioState {
-    /// The trunk group as GET answers it: never the SIP password; the call counters are 0
-    /// because the fake carries no calls.
-    fn trunk_view(group: &Group, tg: &TrunkGroup) -> Value {
-        let mut o = Map::new();
-        o.insert("name".into(), Value::String(tg.name.clone()));
-        if let Some(d) = &tg.department {
-            o.insert("department".into(), d.clone());
-        }
-        if let Some(p) = &tg.pilot_user_id {
-            o.insert("pilotUserId".into(), Value::String(p.clone()));
-        }
-        if let Some(d) = &tg.access_device {
-            o.insert(
-                "accessDevice".into(),
-                json!({"name": d.name, "level": d.level.as_str()}),
-            );
-        }
-        for field in trunk_fields::FIELDS {
-            match field {
-                Field::Setting(name, _) => {
-                    if let Some(v) = tg.settings.get(*name).filter(|v| !v.is_null()) {
-                        o.insert(name.to_string(), v.clone());
-                    }
-                }
-                Field::HostedUsers => {
-                    let users: Vec<Value> = group
-                        .users
-                        .iter()
-                        .filter(|u| u.trunk_group.as_deref() == Some(tg.name.as_str()))
-                        .filter(|u| tg.pilot_user_id.as_deref() != Some(u.user_id.as_str()))
-                        .map(User::summary)
-                        .collect();
-                    o.insert("hostedUsers".into(), Value::Array(users));
-                }
-                Field::TotalActiveIncomingCalls => {
-                    o.insert("totalActiveIncomingCalls".into(), Value::from(0));
-                }
-                Field::TotalActiveOutgoingCalls => {
-                    o.insert("totalActiveOutgoingCalls".into(), Value::from(0));
-                }
-            }
-        }
-        if let Some(t) = &tg.template_name {
-            o.insert("templateName".into(), Value::String(t.clone()));
-        }
-        Value::Object(o)
-    }
-
-    /// `GET .../trunk_groups/`: the group's trunk groups (or the whole enterprise's).
+    /// `GET .../trunk_groups/`: the group's trunk groups (or the whole enterprise's), each
+    /// with the id of its group, filtered on `trunkingMode` when given.
     pub fn list_trunk_groups(
         &self,
         t: &str,
         g: &str,
         mode: Option<&str>,
         whole_enterprise: bool,
-    ) -> Result<Value, ApioError> {
+    ) -> Result<Vec<(&str, &TrunkGroup)>, ApioError> {
         let tenant = self.tenant(t)?;
         if !tenant.groups.contains_key(g) {
             return Err(group_not_found(t, g));
@@ -216,47 +184,25 @@ impl ApioState {
                 "includeEnterpriseTrunkGroups is only accepted for a Tenant of type Enterprise; {t} is not one."
             )));
         }
-        let groups: Vec<(&String, &Group)> = tenant
+        Ok(tenant
             .groups
             .iter()
             .filter(|(id, _)| whole_enterprise || id.as_str() == g)
-            .collect();
-        let mut trunks = Vec::new();
-        for (gid, group) in groups {
-            for tg in &group.trunk_groups {
-                let tg_mode = tg
-                    .settings
-                    .get("trunkingMode")
-                    .and_then(Value::as_str)
-                    .unwrap_or("normal");
-                if mode.is_some_and(|m| m != tg_mode) {
-                    continue;
-                }
-                let mut o = Map::new();
-                o.insert("name".into(), Value::String(tg.name.clone()));
-                if let Some(d) = &tg.department {
-                    o.insert("department".into(), d.clone());
-                }
-                let (device, level) = tg
-                    .access_device
-                    .as_ref()
-                    .map(|d| (d.name.as_str(), d.level.as_str()))
-                    .unwrap_or(("", ""));
-                o.insert("deviceName".into(), Value::String(device.into()));
-                o.insert("deviceLevel".into(), Value::String(level.into()));
-                o.insert("groupId".into(), Value::String(gid.clone()));
-                o.insert("trunkingMode".into(), Value::String(tg_mode.into()));
-                trunks.push(Value::Object(o));
-            }
-        }
-        Ok(json!({ "trunks": trunks }))
+            .flat_map(|(gid, group)| group.trunk_groups.iter().map(move |tg| (gid.as_str(), tg)))
+            .filter(|(_, tg)| mode.is_none_or(|m| m == tg.trunking_mode()))
+            .collect())
     }
 
-    /// `GET .../trunk_groups/{name}/`
-    pub fn trunk_group(&self, t: &str, g: &str, name: &str) -> Result<Value, ApioError> {
+    /// `GET .../trunk_groups/{name}/`: the trunk group with the group it lives in (whose users its answer lists).
+    pub fn trunk_group(
+        &self,
+        t: &str,
+        g: &str,
+        name: &str,
+    ) -> Result<(&Group, &TrunkGroup), ApioError> {
         let group = self.group(t, g)?;
         let tg = find(group, name).ok_or_else(|| trunk_not_found(g, name))?;
-        Ok(Self::trunk_view(group, &group.trunk_groups[tg]))
+        Ok((group, &group.trunk_groups[tg]))
     }
 
     /// `POST .../trunk_groups/`: checks everything first, then creates the trunk group, and
@@ -268,7 +214,7 @@ impl ApioState {
         body: &Map<String, Value>,
         rules: WriteRules,
         ids: &mut IdGen,
-    ) -> Result<Value, ApioError> {
+    ) -> Result<(&Group, &TrunkGroup), ApioError> {
         let group = self.group(t, g)?;
         let name = str_of(body, "name").unwrap_or_default().to_string();
         if find(group, &name).is_some() {
@@ -307,6 +253,7 @@ impl ApioState {
         self.check_reroutes(t, g, &tg, &name)?;
         check_capacity(
             group,
+            &rules,
             new_device.is_some(),
             pilot.is_some(),
             new_number.is_some(),
@@ -317,11 +264,7 @@ impl ApioState {
         group.numbers.extend(new_number);
         group.users.extend(pilot);
         group.trunk_groups.push(tg);
-        let group = self.group(t, g)?;
-        Ok(Self::trunk_view(
-            group,
-            group.trunk_groups.last().expect("just pushed"),
-        ))
+        self.trunk_group(t, g, &name)
     }
 
     /// `PUT .../trunk_groups/{name}/`: a partial update, a rename through `name`.
@@ -332,7 +275,7 @@ impl ApioState {
         name: &str,
         body: &Map<String, Value>,
         rules: WriteRules,
-    ) -> Result<Value, ApioError> {
+    ) -> Result<(&Group, &TrunkGroup), ApioError> {
         let group = self.group(t, g)?;
         let idx = find(group, name).ok_or_else(|| trunk_not_found(g, name))?;
         let mut tg = group.trunk_groups[idx].clone();
