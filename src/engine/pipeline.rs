@@ -1,3 +1,4 @@
+//! Over 400 lines on purpose: the whole path of a request stays readable in one file.
 //! The pipeline every API request goes through, one function per step, called in order from
 //! [`Engine::answer`]:
 //!

@@ -1,3 +1,4 @@
+//! Over 400 lines: about 90 are unit tests; the code is the one list of JSON:API errors.
 //! The operator family's errors as JSON:API error objects:
 //! `{"errors":[{"status":"422","code":"...","title":"...","detail":"...","source":{...}}]}`.
 //! Body problems point at the member (`source.pointer`), query problems name the parameter

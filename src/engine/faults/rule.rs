@@ -1,3 +1,4 @@
+//! Over 400 lines: about 65 are unit tests; the code is one rule's form, checks and matcher.
 //! One fault rule: what it matches, what it does, how often. Rules arrive as JSON (a scenario's
 //! `faults`, `POST /__admin/faults`), are checked once — every problem named by JSON pointer —
 //! and compiled into a [`FaultRule`] whose regexes and header values are ready to use.

@@ -1,3 +1,4 @@
+//! Over 400 lines: about 70 are unit tests; the code is one record and its field table.
 //! One PBX provider as a typed record (pbx-providers.txt, "Create a provider").
 //!
 //! Every documented field is a struct field of a compact type, and `Option` where the field can
