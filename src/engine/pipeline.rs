@@ -244,10 +244,11 @@ impl Engine {
             dribble: plan.dribble,
         };
         let mut reply = match &plan.action {
-            None => handle(),
-            Some(PlannedAction::PreferCode(code)) => {
-                preferred_answer(&shape, &self.contracts, op, *code, handle)
-            }
+            None => self.self_check(operation, handle()),
+            Some(PlannedAction::PreferCode(code)) => self.self_check(
+                operation,
+                preferred_answer(&shape, &self.contracts, op, *code, handle),
+            ),
             Some(PlannedAction::Rule(action)) => {
                 if plan.apply_first {
                     // The state change happens; its answer is lost.
@@ -273,6 +274,36 @@ impl Engine {
             fault,
             now_ms: request.now_ms,
             raw: Bytes::new(),
+        }
+    }
+
+    /// The response self-check (`--verify-responses`): an answer that breaks its own contract
+    /// becomes a loud 500 in the family's shape, naming the operation and the JSON pointers,
+    /// so a client (and a test) never silently receives a body the contract says is impossible.
+    /// Answers of users' fault rules are left alone: their bodies are whatever the rule says.
+    fn self_check(&self, operation: usize, reply: Reply) -> Reply {
+        if !self.config.verify_responses {
+            return reply;
+        }
+        let op = &self.contracts.operations[operation];
+        let content_type = reply
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let body = reply.body_bytes();
+        match op.check_response(reply.status.as_u16(), content_type, &body) {
+            Ok(()) => reply,
+            Err(message) => {
+                tracing::error!(
+                    target: "trunkmock::verify",
+                    operation = %op.operation_id,
+                    "answer breaks its contract: {message}"
+                );
+                let p = Problem::internal(format!(
+                    "response self-check failed: the answer of {message}"
+                ));
+                self.render_problem(Some(self.targets[operation].family), &p)
+            }
         }
     }
 

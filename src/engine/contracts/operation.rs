@@ -157,47 +157,73 @@ impl Operation {
     }
 
     /// Checks a response against the contract: the status is documented, an empty body is
-    /// documented as empty, and a JSON body matches its schema.
+    /// documented as empty, and a JSON body matches its schema. The error carries the body,
+    /// for a failing test.
     pub fn validate_response(&self, status: u16, body: &[u8]) -> Result<(), String> {
+        self.check_response(status, None, body).map_err(|e| {
+            format!(
+                "{e}\nbody: {}",
+                String::from_utf8_lossy(&body[..body.len().min(4096)])
+            )
+        })
+    }
+
+    /// The response self-check (`--verify-responses`): like [`Self::validate_response`], plus
+    /// the content type when one is given; the message names the operation, the status and
+    /// every failing JSON pointer, and never repeats the body.
+    pub fn check_response(
+        &self,
+        status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<(), String> {
+        let op = &self.operation_id;
         let Some(spec) = self.response(status) else {
             return Err(format!(
-                "{} answered {status}, which the contract does not document (documented: {:?})",
-                self.operation_id,
-                self.responses.keys().collect::<Vec<_>>()
+                "{op} answered {status}, which the contract does not document (documented: {})",
+                self.responses
+                    .keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         };
         match (&spec.media_type, body.is_empty()) {
             (None, true) => Ok(()),
             (None, false) => Err(format!(
-                "{} {status}: the contract documents no body, got {} bytes",
-                self.operation_id,
+                "{op} {status}: the contract documents no body, got {} bytes",
                 body.len()
             )),
             (Some(_), true) => Err(format!(
-                "{} {status}: the contract documents a body, got none",
-                self.operation_id
+                "{op} {status}: the contract documents a body, got none"
             )),
             (Some(mt), false) => {
+                if let Some(ct) = content_type {
+                    let essence = ct.split(';').next().unwrap_or("").trim();
+                    if !essence.eq_ignore_ascii_case(mt) && mt != "*/*" {
+                        return Err(format!(
+                            "{op} {status}: Content-Type is {ct}, the contract documents {mt}"
+                        ));
+                    }
+                }
                 let Some(validator) = &spec.validator else {
                     return Ok(());
                 };
                 if !mt.contains("json") {
                     return Ok(());
                 }
-                let value: Value = serde_json::from_slice(body).map_err(|e| {
-                    format!("{} {status}: body is not JSON: {e}", self.operation_id)
-                })?;
+                let value: Value = serde_json::from_slice(body)
+                    .map_err(|e| format!("{op} {status}: body is not JSON: {e}"))?;
                 let errors: Vec<String> = validator
                     .iter_errors(&value)
                     .take(10)
-                    .map(|e| format!("{}: {e}", e.instance_path()))
+                    .map(|e| format!("at '{}': {e}", e.instance_path()))
                     .collect();
                 if errors.is_empty() {
                     Ok(())
                 } else {
                     Err(format!(
-                        "{} {status}: body does not match the contract: {}\nbody: {value}",
-                        self.operation_id,
+                        "{op} {status}: body does not match the contract: {}",
                         errors.join("; ")
                     ))
                 }
