@@ -20,7 +20,11 @@ use std::time::Instant;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Body;
-use hyper::header::CONTENT_TYPE;
+use hyper::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, ALLOW,
+    CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, VARY,
+};
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
 use serde_json::Value;
@@ -33,9 +37,14 @@ use super::faults::{self, Delivery, PlannedAction, Preference, RequestView, Wire
 use super::http::{read_body, session_name, to_response};
 use super::journal::{BODY_KEEP, CompactHeaders, JournalEntry};
 use super::problem::{Location, Problem, ProblemKind, Violation};
-use super::reply::Reply;
+use super::reply::{Reply, ReplyBody};
 use super::router::RouteLookup;
 use super::store::{Session, SessionError};
+
+/// The answer headers a browser script may read under `--cors` (beyond the CORS-safelisted
+/// ones): what the families' clients look at.
+const EXPOSED_HEADERS: &str =
+    "Location, Content-Disposition, Allow, Preference-Applied, X-Trunkmock-Session";
 
 /// Where a request went: its family (for the error shape) and operation, if routed.
 struct Routing<'a> {
@@ -110,7 +119,52 @@ impl Engine {
             &outcome,
             started,
         );
-        (to_response(outcome.reply), outcome.delivery)
+        let reply = self.http_edges(&head, outcome.reply);
+        (to_response(reply), outcome.delivery)
+    }
+
+    /// What HTTP asks of every answer whatever the family: a `HEAD` answer keeps the `GET`
+    /// answer's status and headers (`Content-Length` included) and drops the body, and with
+    /// `--cors` every answer says which origin may read it.
+    fn http_edges(&self, head: &Parts, mut reply: Reply) -> Reply {
+        if self.config.cors {
+            let origin = head
+                .headers
+                .get(ORIGIN)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("*")
+                .to_string();
+            reply = reply
+                .with_header(ACCESS_CONTROL_ALLOW_ORIGIN, origin)
+                .with_header(VARY, "Origin")
+                .with_header(ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED_HEADERS);
+        }
+        if head.method == hyper::Method::HEAD {
+            let len = reply.body_bytes().len();
+            reply = reply.with_header(CONTENT_LENGTH, len.to_string());
+            reply.body = ReplyBody::Empty;
+        }
+        reply
+    }
+
+    /// `OPTIONS` on a path that exists: 204 with `Allow`; with `--cors`, a CORS preflight
+    /// answer too, echoing the origin and the headers the browser asks for.
+    fn options_reply(&self, head: &Parts, allow: &[String]) -> Reply {
+        let allow = allow.join(", ");
+        let mut reply = Reply::empty(StatusCode::NO_CONTENT).with_header(ALLOW, &allow);
+        if self.config.cors {
+            reply = reply
+                .with_header(ACCESS_CONTROL_ALLOW_METHODS, &allow)
+                .with_header(ACCESS_CONTROL_MAX_AGE, "600");
+            if let Some(h) = head
+                .headers
+                .get(ACCESS_CONTROL_REQUEST_HEADERS)
+                .and_then(|v| v.to_str().ok())
+            {
+                reply = reply.with_header(ACCESS_CONTROL_ALLOW_HEADERS, h);
+            }
+        }
+        reply
     }
 
     /// Step 1: the session the request names, created on first use.
@@ -166,6 +220,9 @@ impl Engine {
                     now_ms,
                     Bytes::new(),
                 )
+            }
+            RouteLookup::Options { allow } => {
+                Outcome::plain(self.options_reply(head, allow), now_ms, Bytes::new())
             }
             RouteLookup::NotFound => {
                 self.unrouted_delay(session).await;
