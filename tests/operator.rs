@@ -1492,7 +1492,7 @@ async fn unknown_paths_and_methods_answer_json_api_errors() {
     assert_eq!(errors(&path)[0].1, "route_not_found");
     assert_jsonapi(&method);
     method.expect(405);
-    assert_eq!(method.header("allow"), Some("DELETE, GET, PATCH"));
+    assert_eq!(method.header("allow"), Some("DELETE, GET, HEAD, OPTIONS, PATCH"));
 }
 
 // ---------------------------------------------------------------------------------------------
