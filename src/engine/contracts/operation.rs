@@ -278,7 +278,9 @@ fn describe(e: &ValidationError<'_>) -> String {
             // "a string or null" reads better than the schema's own order.
             let mut types = types;
             types.sort_by_key(|t| *t == "null");
-            format!("must be {}", types.join(" or "))
+            // A `null` where the field cannot be blank: say so, not just the type.
+            let blank = if e.instance().is_null() { ", not null" } else { "" };
+            format!("must be {}{blank}", types.join(" or "))
         }
         Kind::Enum { options } => {
             let all: Vec<String> = options
