@@ -83,7 +83,10 @@ async fn cors_answers_preflights_and_names_the_origin_on_every_answer() {
             &[
                 ("origin", origin),
                 ("access-control-request-method", "POST"),
-                ("access-control-request-headers", "content-type, authorization"),
+                (
+                    "access-control-request-headers",
+                    "content-type, authorization",
+                ),
             ],
         )
         .await;
@@ -97,13 +100,23 @@ async fn cors_answers_preflights_and_names_the_origin_on_every_answer() {
             pre.header("access-control-allow-headers"),
             Some("content-type, authorization")
         );
-        let get = srv.req(Method::GET, path).header("origin", origin).send().await;
+        let get = srv
+            .req(Method::GET, path)
+            .header("origin", origin)
+            .send()
+            .await;
         get.expect(200);
         assert_eq!(get.header("access-control-allow-origin"), Some(origin));
         assert_eq!(get.header("vary"), Some("Origin"));
     }
     // Error answers carry it too, or a browser script could not read why it failed.
-    let missing = raw(&srv, Method::GET, "/api/providers/nope", &[("origin", origin)]).await;
+    let missing = raw(
+        &srv,
+        Method::GET,
+        "/api/providers/nope",
+        &[("origin", origin)],
+    )
+    .await;
     assert_eq!(missing.status, 404);
     assert_eq!(missing.header("access-control-allow-origin"), Some(origin));
 }

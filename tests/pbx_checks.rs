@@ -23,7 +23,12 @@ async fn create(srv: &TestServer, body: Value) -> String {
 }
 
 fn detail(r: &common::Resp) -> &Value {
-    assert_eq!(r.json["errors"][0]["code"], "VALIDATE_FAILED", "{}", r.text());
+    assert_eq!(
+        r.json["errors"][0]["code"],
+        "VALIDATE_FAILED",
+        "{}",
+        r.text()
+    );
     &r.json["errors"][0]["detail"]
 }
 
@@ -68,7 +73,12 @@ async fn port_zero_is_refused_for_tcp_and_tls_on_both_port_fields_but_not_udp() 
     let r = srv.post("/api/providers", body.clone()).await;
     r.expect(400);
     let d = detail(&r);
-    assert!(d["port"].as_str().unwrap().contains("reserved for TCP and TLS"));
+    assert!(
+        d["port"]
+            .as_str()
+            .unwrap()
+            .contains("reserved for TCP and TLS")
+    );
     assert!(d["outbound_server_port"].is_string());
 
     body["transport"] = json!("UDP");
@@ -97,7 +107,11 @@ async fn counts_intervals_and_hostname_must_be_sensible() {
 #[tokio::test]
 async fn additional_ips_takes_addresses_and_cidrs_and_the_documents_placeholder() {
     let srv = TestServer::start().await;
-    for good in ["192.0.2.0/24;192.0.2.0/32", "2001:db8::1;10.0.0.0/8", "text"] {
+    for good in [
+        "192.0.2.0/24;192.0.2.0/32",
+        "2001:db8::1;10.0.0.0/8",
+        "text",
+    ] {
         let mut body = new_provider("ips");
         body["additional_ips"] = json!(good);
         create(&srv, body).await;
@@ -131,7 +145,10 @@ async fn sip_parameters_take_only_documented_keys_merged_with_the_defaults() {
     let id = create(&srv, body).await;
     let got = srv.get(&format!("/api/providers/{id}")).await.json;
     assert_eq!(got["inbound_parameters"]["caller_num"], "FROM_USER");
-    assert_eq!(got["inbound_parameters"]["pai_header_parameter_name"], "verstat");
+    assert_eq!(
+        got["inbound_parameters"]["pai_header_parameter_name"],
+        "verstat"
+    );
     let outbound = got["outbound_parameters"].as_object().unwrap();
     assert_eq!(outbound.len(), 26);
     assert_eq!(
@@ -148,7 +165,9 @@ async fn unknown_query_parameters_are_refused_naming_each() {
         .await;
     r.expect(400);
     insta::assert_json_snapshot!(r.json);
-    let r = srv.get(&format!("/api/providers/{EXAMPLE_ID}?verbose=1")).await;
+    let r = srv
+        .get(&format!("/api/providers/{EXAMPLE_ID}?verbose=1"))
+        .await;
     r.expect(400);
     assert!(detail(&r)["verbose"].is_string());
 }
@@ -158,7 +177,10 @@ async fn a_filter_literal_of_the_wrong_type_is_refused() {
     let srv = TestServer::start().await;
     let r = srv.get("/api/providers?filter=port%20eq%20'5060'").await;
     r.expect(400);
-    assert_eq!(detail(&r)["filter"], "'port' must be compared with a number");
+    assert_eq!(
+        detail(&r)["filter"],
+        "'port' must be compared with a number"
+    );
     let r = srv.get("/api/providers?filter=name%20eq%2080").await;
     r.expect(400);
     srv.get("/api/providers?filter=port%20eq%2080%20and%20brand%20eq%20null")
@@ -181,10 +203,9 @@ async fn post_to_export_is_405_not_an_update_of_a_provider_called_export() {
 #[tokio::test]
 async fn the_seeded_documented_provider_is_the_documents_get_example_field_for_field() {
     let srv = TestServer::start().await;
-    let text = std::fs::read_to_string(
-        common::repo().join("tests/data/pbx-get-provider-response.json"),
-    )
-    .unwrap();
+    let text =
+        std::fs::read_to_string(common::repo().join("tests/data/pbx-get-provider-response.json"))
+            .unwrap();
     let example: Value = serde_json::from_str(&text).unwrap();
     let got = srv.get(&format!("/api/providers/{EXAMPLE_ID}")).await;
     got.expect(200);

@@ -93,7 +93,16 @@ impl Engine {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let started = Instant::now();
-        let (head, body) = req.into_parts();
+        let (mut head, body) = req.into_parts();
+        // HTTP/2 carries the host in `:authority`, which hyper puts in the URI and not in a
+        // `Host` header; an absolute-form HTTP/1.1 target does the same, and both outrank
+        // `Host` (RFC 9112 §3.2.2, RFC 9113 §8.3.1). One `Host` for everything downstream
+        // keeps links and `Location` on the port the client used.
+        if let Some(authority) = head.uri.authority()
+            && let Ok(v) = hyper::header::HeaderValue::from_str(authority.as_str())
+        {
+            head.headers.insert(hyper::header::HOST, v);
+        }
         let session_name = session_name(&head.headers);
         let session = self.session_for(session_name);
         let routing = self.route(&head);

@@ -307,7 +307,8 @@ impl PbxState {
     pub fn list(&self, q: &ListQuery<'_>) -> Result<(usize, Vec<SummaryView<'_>>), PbxError> {
         let filter = match q.filter.filter(|f| !f.trim().is_empty()) {
             Some(f) => {
-                let parsed = Filter::parse(f, QUERYABLE).map_err(|e| PbxError::field("filter", e))?;
+                let parsed =
+                    Filter::parse(f, QUERYABLE).map_err(|e| PbxError::field("filter", e))?;
                 checks::check_filter_types(&parsed)?;
                 Some(parsed)
             }

@@ -279,7 +279,11 @@ fn describe(e: &ValidationError<'_>) -> String {
             let mut types = types;
             types.sort_by_key(|t| *t == "null");
             // A `null` where the field cannot be blank: say so, not just the type.
-            let blank = if e.instance().is_null() { ", not null" } else { "" };
+            let blank = if e.instance().is_null() {
+                ", not null"
+            } else {
+                ""
+            };
             format!("must be {}{blank}", types.join(" or "))
         }
         Kind::Enum { options } => {

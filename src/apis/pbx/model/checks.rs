@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 use serde_json::{Map, Value};
 
 use super::provider::{Field, Provider, Slot, Transport};
-use crate::apis::pbx::filter::{Filter, Literal};
 use crate::apis::pbx::errors::PbxError;
+use crate::apis::pbx::filter::{Filter, Literal};
 
 /// The document's placeholder for every free-text field. Its example requests send it as
 /// `additional_ips`, and an example request of the document is never refused.
@@ -187,7 +187,13 @@ mod tests {
 
     #[test]
     fn additional_ips_takes_addresses_blocks_and_the_placeholder() {
-        for ok in ["text", "", "192.0.2.0/24;192.0.2.0/32", "2001:db8::/32", "10.0.0.1"] {
+        for ok in [
+            "text",
+            "",
+            "192.0.2.0/24;192.0.2.0/32",
+            "2001:db8::/32",
+            "10.0.0.1",
+        ] {
             assert_eq!(check_additional_ips(ok), Ok(()), "{ok}");
         }
         assert_eq!(check_additional_ips("not-an-ip"), Err("not-an-ip"));
