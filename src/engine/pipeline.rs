@@ -9,8 +9,11 @@
 //!    delay, an injected answer or a broken connection; delays are awaited with no lock held;
 //! 5. [`Engine::validate`]: the family's preflight, then parameters and body against the
 //!    contract, converted to the typed [`Params`] and JSON body the handler reads;
-//! 6. the handler, through the family's slot (one lock per family per session);
-//! 7. [`Engine::record`]: the journal entry and one log line.
+//! 6. the handler, through the family's slot (one lock per family per session), then the
+//!    response self-check when `--verify-responses` is on;
+//! 7. [`Engine::record`]: the journal entry and one log line;
+//! 8. the HTTP edges: `HEAD` answers like `GET` without the body, `OPTIONS` answers `Allow`,
+//!    and `--cors` adds the CORS headers.
 //!
 //! `/__admin/*` never reaches this pipeline: the server sends it to [`crate::admin`].
 
