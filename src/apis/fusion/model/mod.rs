@@ -42,6 +42,9 @@ pub struct FusionState {
     /// The next integer id of each kind; raised on load above every id in the state.
     #[serde(default)]
     pub next_ids: IdCounters,
+    /// When `tick` next has work to do; never stored, recomputed after a load.
+    #[serde(skip)]
+    pub due: sync::DueCache,
 }
 
 impl Default for FusionState {
@@ -50,6 +53,7 @@ impl Default for FusionState {
             pops: pops::default_pops(),
             tenants: Vec::new(),
             next_ids: IdCounters::default(),
+            due: sync::DueCache::default(),
         }
     }
 }
@@ -255,6 +259,7 @@ impl FusionState {
             pops,
             tenants,
             next_ids,
+            ..
         } = self;
         let trunk_group = tenants[t].subscriptions[s].trunk_group_mut(id)?;
         Ok(TrunkGroupParts {
