@@ -380,3 +380,46 @@ async fn pbx_creates_past_max_providers_answer_400_in_the_pbx_shape() {
         .await;
     r.expect(400);
 }
+
+/// Found by tests/fuzz.rs (seed 11, case 55): a peer or access trunk path with a non-integer
+/// id answered a 400 its contract did not list.
+#[tokio::test]
+async fn a_bad_peer_or_access_trunk_path_id_is_a_documented_400() {
+    let srv = TestServer::start().await;
+    for child in ["peer_trunks", "access_trunks"] {
+        let path = format!("{FUSION_BASE}/trunkgroups/1e400/{child}/x");
+        // `get`/`delete` check the answer against the operation's contract.
+        let r = srv.get(&path).await;
+        r.expect(400);
+        assert_eq!(r.json["code"], 1000);
+        srv.delete(&path).await.expect(400);
+    }
+}
+
+#[tokio::test]
+async fn raw_dot_segments_and_a_uri_past_64_kib_are_refused_not_crashed_on() {
+    let srv = TestServer::start().await;
+    let wait = Duration::from_secs(5);
+    let dots = raw(
+        &srv,
+        b"GET /api/providers/../../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        wait,
+    )
+    .await;
+    assert!(
+        dots.starts_with("HTTP/1.1 404"),
+        "{}",
+        &dots[..dots.len().min(200)]
+    );
+    let long = format!(
+        "GET /api/providers?filter={} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "(".repeat(70_000)
+    );
+    let got = raw(&srv, long.as_bytes(), wait).await;
+    assert!(
+        got.is_empty() || got.starts_with("HTTP/1.1 4"),
+        "{}",
+        &got[..got.len().min(200)]
+    );
+    still_serving(&srv).await;
+}
