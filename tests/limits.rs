@@ -423,3 +423,29 @@ async fn raw_dot_segments_and_a_uri_past_64_kib_are_refused_not_crashed_on() {
     );
     still_serving(&srv).await;
 }
+
+#[tokio::test]
+async fn a_concurrent_flood_of_new_sessions_fills_the_table_exactly() {
+    let srv = Arc::new(TestServer::start_with(|o| o.engine.max_sessions = 20).await);
+    let mut tasks = Vec::new();
+    for i in 0..300 {
+        let srv = srv.clone();
+        tasks.push(tokio::spawn(async move {
+            srv.req(Method::GET, "/api/providers")
+                .session(&format!("burst-{i}"))
+                .send()
+                .await
+                .status
+        }));
+    }
+    let mut accepted = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            200 => accepted += 1,
+            429 => {}
+            s => panic!("answered {s}"),
+        }
+    }
+    assert!(accepted <= 19 && accepted > 0, "{accepted}");
+    assert!(srv.engine().sessions.len() <= 20);
+}

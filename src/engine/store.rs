@@ -4,7 +4,7 @@
 //! Sessions idle past `--session-ttl` are dropped by [`Sessions::sweep`], never one in use.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde_json::{Map, Value};
@@ -99,6 +99,18 @@ pub struct Sessions {
     journal_budget: Arc<JournalBudget>,
     ttl_ms: Option<i64>,
     seed: u64,
+    /// Sessions being built right now: counted against the limit, so a burst of new names
+    /// builds at most as many worlds as there is room for.
+    building: AtomicUsize,
+}
+
+/// Gives a reserved build slot back however the build ends.
+struct Building<'a>(&'a AtomicUsize);
+
+impl Drop for Building<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Sessions {
@@ -110,6 +122,7 @@ impl Sessions {
             journal_budget: JournalBudget::new(limits.journal_bytes),
             ttl_ms: limits.ttl_ms,
             seed,
+            building: AtomicUsize::new(0),
         }
     }
 
@@ -218,6 +231,14 @@ impl Sessions {
                 }
             }
         }
+        // The count first, then the reservation: a session already inserted has given its
+        // reservation back under the write lock, so it is never counted twice.
+        let stored = self.len();
+        let reserved = Building(&self.building);
+        let others = self.building.fetch_add(1, Ordering::Relaxed);
+        if stored + others >= self.max {
+            return Err(SessionError::TooMany(self.max));
+        }
         let built = Arc::new(self.build(name, families, blueprint, now)?);
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         if let Some(s) = map.get(name) {
@@ -228,6 +249,7 @@ impl Sessions {
             return Err(SessionError::TooMany(self.max));
         }
         map.insert(name.to_string(), built.clone());
+        drop(reserved);
         Ok(built)
     }
 
