@@ -1,3 +1,5 @@
+//! Over 400 lines: one self-contained benchmark binary (load driver, bare reference server,
+//! flat-cost case) that cargo builds from this single file.
 //! Load benchmark: `cargo bench --bench load`.
 //!
 //! Starts the release `trunkmock` (default settings: validation, journal and request logging

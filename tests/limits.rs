@@ -1,3 +1,4 @@
+//! Over 400 lines: one short test per crash class and bound, sharing the raw-TCP helpers.
 //! Crash classes and bounds, each over real HTTP on 127.0.0.1: clock overflow, fusion ids near
 //! the 64-bit limit, deep and huge JSON, lying Content-Length, stalled half-sent requests, a
 //! session flood, concurrent creates, the journal byte budget, idle sessions, `max_providers`.

@@ -1,4 +1,4 @@
-//! Over 400 lines: about 110 are unit tests; the code is the provider list's rules.
+//! Over 400 lines: about 170 are unit tests; the code is the provider list's rules.
 //! PBX providers: state and business rules, no HTTP.
 //!
 //! A provider is a typed [`Provider`] (see `provider.rs`); its serde form is still one JSON
