@@ -450,3 +450,48 @@ async fn a_concurrent_flood_of_new_sessions_fills_the_table_exactly() {
     assert!(accepted <= 19 && accepted > 0, "{accepted}");
     assert!(srv.engine().sessions.len() <= 20);
 }
+
+async fn sync_delay(srv: &TestServer, secs: f64) {
+    let body = json!({"name": "delay", "settings": {"fusion": {"sync_delay_seconds": secs}}});
+    let r = srv
+        .req(Method::POST, "/__admin/scenarios")
+        .json(&body)
+        .send()
+        .await;
+    assert!(r.status < 300, "{}", r.text());
+}
+
+async fn sync_status(srv: &TestServer, id: i64) -> Value {
+    srv.get(&format!("{FUSION_BASE}/trunkgroups/{id}?withStatus"))
+        .await
+        .json["status"]
+        .clone()
+}
+
+async fn new_trunk_group(srv: &TestServer, name: &str) -> i64 {
+    let r = srv
+        .post(
+            &format!("{FUSION_BASE}/trunkgroups"),
+            json!({"name": name, "type": "zoom", "peerTrunks": [{"popId": 1}]}),
+        )
+        .await;
+    r.expect(200);
+    r.json["id"].as_i64().unwrap()
+}
+
+/// fusion's tick skips the walk while nothing can be due; a shorter delay set between two
+/// requests must still be honoured.
+#[tokio::test]
+async fn fusion_transitions_stay_exact_when_tick_skips_and_the_delay_shrinks() {
+    let srv = TestServer::start().await;
+    sync_delay(&srv, 100.0).await;
+    let slow = new_trunk_group(&srv, "slow").await;
+    assert_eq!(sync_status(&srv, slow).await, "pending");
+    sync_delay(&srv, 1.0).await;
+    let fast = new_trunk_group(&srv, "fast").await;
+    advance(&srv, r#"{"seconds": 2}"#).await.expect(200);
+    assert_eq!(sync_status(&srv, fast).await, "ok");
+    assert_eq!(sync_status(&srv, slow).await, "pending");
+    advance(&srv, r#"{"seconds": 100}"#).await.expect(200);
+    assert_eq!(sync_status(&srv, slow).await, "ok");
+}
