@@ -12,7 +12,8 @@
 //! (100 000) providers against an empty session.
 //!
 //! Environment: BENCH_CONNECTIONS (32), BENCH_SECONDS (5), BENCH_GET_REQUESTS (1000000),
-//! BENCH_PROVIDERS (100000).
+//! BENCH_PROVIDERS (100000), BENCH_SOAK (1000000 mixed requests with a reset every 10 000;
+//! 0 skips the soak).
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -205,6 +206,53 @@ async fn run() {
     println!("(bodies: GET {get_size} bytes, POST {post_size} bytes)");
 
     flat_cost(addr, connections, limit).await;
+    soak(addr, pid, connections).await;
+}
+
+/// RSS after BENCH_SOAK mixed requests (half creates, half lists) in one session reset every
+/// 10 000, against RSS after the first 100 000: memory must come back after each reset.
+async fn soak(addr: SocketAddr, pid: u32, connections: usize) {
+    let total = env_num("BENCH_SOAK", 1_000_000);
+    if total == 0 {
+        return;
+    }
+    let session = "bench-soak";
+    let round = 10_000;
+    let long = Duration::from_secs(600);
+    let mut rss_first = None;
+    let mut done = 0;
+    let started = Instant::now();
+    while done < total {
+        for method in [Method::POST, Method::GET] {
+            load_to(
+                addr,
+                method,
+                "/api/providers",
+                Some(session),
+                connections,
+                long,
+                round / 2,
+            )
+            .await;
+        }
+        let (status, _) = send_one(addr, Method::POST, "/__admin/reset", session, None).await;
+        assert!(status < 300, "reset answered {status}");
+        done += round;
+        if done == 100_000 {
+            rss_first = rss_kib(pid);
+        }
+    }
+    let rss_last = rss_kib(pid);
+    println!();
+    if let (Some(a), Some(b)) = (rss_first, rss_last) {
+        println!(
+            "soak: {done} mixed requests, reset every {round}, in {:.0} s: RSS {:.1} MB after 100 000, {:.1} MB after {done} ({:+.1} %)",
+            started.elapsed().as_secs_f64(),
+            a as f64 / 1024.0,
+            b as f64 / 1024.0,
+            100.0 * (b as f64 - a as f64) / a as f64
+        );
+    }
 }
 
 /// Sets `pbx.max_providers` high in `session` through the admin API.
