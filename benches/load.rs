@@ -1,3 +1,5 @@
+//! Over 400 lines: one self-contained benchmark binary (load driver, bare reference server,
+//! flat-cost case) that cargo builds from this single file.
 //! Load benchmark: `cargo bench --bench load`.
 //!
 //! Starts the release `trunkmock` (default settings: validation, journal and request logging
@@ -6,8 +8,12 @@
 //! with keep-alive HTTP/1.1 connections. Reports requests/s, p50 and p99 for
 //! `GET /api/providers` and `POST /api/providers`, the ratio to bare hyper, start-up time to the
 //! first answered request, and resident memory after the GET phase (1 M requests by default).
+//! Then the flat-cost case: POST and GET-by-id p99 in a session holding BENCH_PROVIDERS
+//! (100 000) providers against an empty session.
 //!
-//! Environment: BENCH_CONNECTIONS (32), BENCH_SECONDS (5), BENCH_GET_REQUESTS (1000000).
+//! Environment: BENCH_CONNECTIONS (32), BENCH_SECONDS (5), BENCH_GET_REQUESTS (1000000),
+//! BENCH_PROVIDERS (100000), BENCH_SOAK (1000000 mixed requests with a reset every 10 000;
+//! 0 skips the soak).
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -152,6 +158,8 @@ async fn run() {
     .await;
     let rss_mb = rss_kib(pid).map(|k| k as f64 / 1024.0);
     let bare_post = load(bare_addr, Method::POST, connections, limit, u64::MAX).await;
+    // Room for every POST of the phase: the default cap is 10 000 providers a session.
+    raise_max_providers(addr, "bench-post").await;
     let tm_post = load(addr, Method::POST, connections, limit, u64::MAX).await;
 
     println!(
@@ -196,6 +204,200 @@ async fn run() {
         );
     }
     println!("(bodies: GET {get_size} bytes, POST {post_size} bytes)");
+
+    flat_cost(addr, connections, limit).await;
+    soak(addr, pid, connections).await;
+}
+
+/// RSS after BENCH_SOAK mixed requests (half creates, half lists) in one session reset every
+/// 10 000, against RSS after the first 100 000: memory must come back after each reset.
+async fn soak(addr: SocketAddr, pid: u32, connections: usize) {
+    let total = env_num("BENCH_SOAK", 1_000_000);
+    if total == 0 {
+        return;
+    }
+    let session = "bench-soak";
+    let round = 10_000;
+    let long = Duration::from_secs(600);
+    let mut rss_first = None;
+    let mut done = 0;
+    let started = Instant::now();
+    while done < total {
+        for method in [Method::POST, Method::GET] {
+            load_to(
+                addr,
+                method,
+                "/api/providers",
+                Some(session),
+                connections,
+                long,
+                round / 2,
+            )
+            .await;
+        }
+        let (status, _) = send_one(addr, Method::POST, "/__admin/reset", session, None).await;
+        assert!(status < 300, "reset answered {status}");
+        done += round;
+        if done == 100_000 {
+            rss_first = rss_kib(pid);
+        }
+    }
+    let rss_last = rss_kib(pid);
+    println!();
+    if let (Some(a), Some(b)) = (rss_first, rss_last) {
+        println!(
+            "soak: {done} mixed requests, reset every {round}, in {:.0} s: RSS {:.1} MB after 100 000, {:.1} MB after {done} ({:+.1} %)",
+            started.elapsed().as_secs_f64(),
+            a as f64 / 1024.0,
+            b as f64 / 1024.0,
+            100.0 * (b as f64 - a as f64) / a as f64
+        );
+    }
+}
+
+/// Sets `pbx.max_providers` high in `session` through the admin API.
+async fn raise_max_providers(addr: SocketAddr, session: &str) {
+    let body = r#"{"name": "bench", "settings": {"pbx": {"max_providers": 10000000}}}"#;
+    let (status, _) = send_one(
+        addr,
+        Method::POST,
+        "/__admin/scenarios",
+        session,
+        Some(body),
+    )
+    .await;
+    assert!(status < 300, "raising max_providers answered {status}");
+}
+
+/// One request on a fresh connection: status and body.
+async fn send_one(
+    addr: SocketAddr,
+    method: Method,
+    path: &str,
+    session: &str,
+    body: Option<&'static str>,
+) -> (u16, Bytes) {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut send, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "bench")
+        .header("x-trunkmock-session", session)
+        .header("content-type", "application/json")
+        .body(Full::new(body.map_or_else(Bytes::new, |b| {
+            Bytes::from_static(b.as_bytes())
+        })))
+        .unwrap();
+    let r = send.send_request(req).await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.into_body().collect().await.unwrap().to_bytes())
+}
+
+/// POST and GET-by-id p99 with BENCH_PROVIDERS providers in the session against an empty one.
+async fn flat_cost(addr: SocketAddr, connections: usize, limit: Duration) {
+    let providers = env_num("BENCH_PROVIDERS", 100_000);
+    let (empty, big) = ("bench-empty", "bench-big");
+    for s in [empty, big] {
+        raise_max_providers(addr, s).await;
+    }
+    let filled = Instant::now();
+    let fill = load_to(
+        addr,
+        Method::POST,
+        "/api/providers",
+        Some(big),
+        connections,
+        Duration::from_secs(600),
+        providers,
+    )
+    .await;
+    let fill_s = filled.elapsed().as_secs_f64();
+    // One provider to read back in each session.
+    let mut paths = Vec::new();
+    for s in [empty, big] {
+        let (status, body) =
+            send_one(addr, Method::POST, "/api/providers", s, Some(POST_BODY)).await;
+        assert_eq!(status, 201, "create in {s}");
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        paths.push(format!("/api/providers/{}", v["id"].as_str().unwrap()));
+    }
+    let get_empty = load_to(
+        addr,
+        Method::GET,
+        &paths[0],
+        Some(empty),
+        connections,
+        limit,
+        u64::MAX,
+    )
+    .await;
+    let get_big = load_to(
+        addr,
+        Method::GET,
+        &paths[1],
+        Some(big),
+        connections,
+        limit,
+        u64::MAX,
+    )
+    .await;
+    // POSTs last: each adds to its session, the big one stays big.
+    let post_empty = load_to(
+        addr,
+        Method::POST,
+        "/api/providers",
+        Some(empty),
+        connections,
+        limit,
+        20_000,
+    )
+    .await;
+    let post_big = load_to(
+        addr,
+        Method::POST,
+        "/api/providers",
+        Some(big),
+        connections,
+        limit,
+        20_000,
+    )
+    .await;
+    println!();
+    println!(
+        "flat cost: {} providers created in {fill_s:.1} s ({} errors); then per session",
+        fill.requests, fill.errors
+    );
+    println!(
+        "{:<36} {:>10} {:>10} {:>9} {:>9} {:>7}",
+        "", "requests", "req/s", "p50 ms", "p99 ms", "errors"
+    );
+    for (name, s) in [
+        ("GET by id, empty session", get_empty),
+        ("GET by id, 100 000-provider session", get_big),
+        ("POST, empty session", post_empty),
+        ("POST, 100 000-provider session", post_big),
+    ] {
+        println!(
+            "{:<36} {:>10} {:>10.0} {:>9.3} {:>9.3} {:>7}",
+            name,
+            s.requests,
+            s.rps,
+            s.p50_us as f64 / 1000.0,
+            s.p99_us as f64 / 1000.0,
+            s.errors
+        );
+    }
+    let ratio = |big: Stats, empty: Stats| big.p99_us as f64 / empty.p99_us.max(1) as f64;
+    println!(
+        "p99 ratio big/empty: GET by id {:.2}x, POST {:.2}x (goal: within 2x)",
+        ratio(get_big, get_empty),
+        ratio(post_big, post_empty)
+    );
 }
 
 /// Polls until `addr` answers `GET /__admin/health` (at most 10 s).
@@ -223,9 +425,13 @@ async fn wait_ready(addr: SocketAddr) -> Option<()> {
 }
 
 fn request(method: &Method, session: Option<&str>) -> Request<Full<Bytes>> {
+    request_to(method, "/api/providers", session)
+}
+
+fn request_to(method: &Method, path: &str, session: Option<&str>) -> Request<Full<Bytes>> {
     let mut b = Request::builder()
         .method(method.clone())
-        .uri("/api/providers")
+        .uri(path)
         .header("host", "bench");
     if let Some(s) = session {
         b = b.header("x-trunkmock-session", s);
@@ -259,6 +465,30 @@ async fn load(
     limit: Duration,
     max: u64,
 ) -> Stats {
+    // POSTs go to their own session so the GET state stays as seeded.
+    let session = (method == Method::POST).then_some("bench-post");
+    load_to(
+        addr,
+        method,
+        "/api/providers",
+        session,
+        connections,
+        limit,
+        max,
+    )
+    .await
+}
+
+/// [`load`] on any path and session.
+async fn load_to(
+    addr: SocketAddr,
+    method: Method,
+    path: &str,
+    session: Option<&str>,
+    connections: usize,
+    limit: Duration,
+    max: u64,
+) -> Stats {
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let start = Instant::now();
     let deadline = start + limit;
@@ -266,6 +496,7 @@ async fn load(
     for _ in 0..connections {
         let method = method.clone();
         let counter = counter.clone();
+        let (path, session) = (path.to_string(), session.map(str::to_string));
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(100_000);
             let mut errors = 0u64;
@@ -276,13 +507,14 @@ async fn load(
                     .await
                     .unwrap();
             tokio::spawn(conn);
-            // POSTs go to their own session so the GET state stays as seeded.
-            let session = (method == Method::POST).then_some("bench-post");
             while Instant::now() < deadline
                 && counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < max
             {
                 let t = Instant::now();
-                match send.send_request(request(&method, session)).await {
+                match send
+                    .send_request(request_to(&method, &path, session.as_deref()))
+                    .await
+                {
                     Ok(r) => {
                         let ok = r.status().is_success();
                         let _ = r.into_body().collect().await;

@@ -71,6 +71,13 @@ struct ServeArgs {
     /// Requests kept per session in the journal.
     #[arg(long, env = "TRUNKMOCK_JOURNAL_LIMIT", default_value_t = 10_000)]
     journal_limit: usize,
+    /// Bytes the journals of all sessions hold together; past it a session's oldest go first.
+    #[arg(long, env = "TRUNKMOCK_JOURNAL_BYTES", default_value_t = 64 * 1024 * 1024)]
+    journal_bytes: usize,
+    /// Seconds a session may stay idle before it is dropped (never `default`, never one in
+    /// use); 0 keeps sessions until deleted.
+    #[arg(long, env = "TRUNKMOCK_SESSION_TTL", default_value_t = 3600)]
+    session_ttl: u64,
     /// Sessions kept at once; a new one past this is refused with 429.
     #[arg(long, env = "TRUNKMOCK_MAX_SESSIONS", default_value_t = 1000)]
     max_sessions: usize,
@@ -149,6 +156,8 @@ fn serve(args: ServeArgs) -> ExitCode {
     let config = EngineConfig {
         body_limit: args.body_limit,
         journal_limit: args.journal_limit,
+        journal_bytes: args.journal_bytes,
+        session_ttl_secs: args.session_ttl,
         max_sessions: args.max_sessions,
         admin_token: args.admin_token.clone(),
         seed: args.seed,
@@ -201,6 +210,18 @@ fn serve(args: ServeArgs) -> ExitCode {
             operations = engine.contracts.operations.len(),
             "listening on http://{local}"
         );
+        // Idle sessions are dropped in the background, at a quarter of the TTL (1 s to 60 s).
+        if args.session_ttl > 0 {
+            let engine = engine.clone();
+            let every = std::time::Duration::from_secs((args.session_ttl / 4).clamp(1, 60));
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                loop {
+                    tick.tick().await;
+                    engine.sessions.sweep(engine.clock.now_ms());
+                }
+            });
+        }
         trunkmock::server::serve(engine, listener, shutdown).await;
         tracing::info!("stopped");
         ExitCode::SUCCESS

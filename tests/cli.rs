@@ -586,3 +586,47 @@ async fn serve_verify_responses_and_cors_flags_take_effect() {
         "http://localhost:3000"
     );
 }
+
+#[tokio::test]
+async fn journal_bytes_flag_bounds_every_journal_together() {
+    let s = Served::start(&["--journal-bytes", "3000"], &[]);
+    for _ in 0..20 {
+        get(&s.url("/api/providers")).await;
+    }
+    let (_, health) = get(&s.url("/__admin/health")).await;
+    assert_eq!(health["limits"]["journal_bytes"], 3000);
+    let used = health["limits"]["journal_bytes_used"].as_u64().unwrap();
+    assert!(used > 0 && used <= 3000, "{used}");
+}
+
+#[tokio::test]
+async fn session_ttl_flag_drops_idle_sessions_in_the_background() {
+    let s = Served::start(&["--session-ttl", "1"], &[]);
+    let r = client()
+        .get(s.url("/api/providers"))
+        .header("x-trunkmock-session", "short-lived")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, health) = get(&s.url("/__admin/health")).await;
+    assert_eq!(health["limits"]["session_ttl_seconds"], 1);
+    // Polled, bounded: the sweep runs every second and the TTL is one second.
+    let mut gone = false;
+    for _ in 0..100 {
+        let (_, list) = get(&s.url("/__admin/sessions")).await;
+        let names: Vec<&str> = list["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|x| x["name"].as_str())
+            .collect();
+        if !names.contains(&"short-lived") {
+            assert!(names.contains(&"default"), "default is never dropped");
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(gone, "the idle session was never dropped");
+}

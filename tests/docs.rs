@@ -140,6 +140,7 @@ fn the_pbx_error_table_lists_every_code_the_family_answers_and_no_other() {
         | PbxError::Validation(_)
         | PbxError::DidNumbersOverlap { .. }
         | PbxError::NotFound(_)
+        | PbxError::TooMany(_)
         | PbxError::InvalidProviderId => {}
     };
     let errors = [
@@ -149,6 +150,7 @@ fn the_pbx_error_table_lists_every_code_the_family_answers_and_no_other() {
             provider: "p".into(),
         },
         PbxError::NotFound("p".into()),
+        PbxError::TooMany(10),
         PbxError::InvalidProviderId,
     ];
     let mut answered: std::collections::BTreeSet<(String, String)> = errors

@@ -80,6 +80,7 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
                 "uptime_seconds": engine.clock.uptime_ms() as f64 / 1000.0,
                 "sessions": engine.sessions.len(),
                 "families": engine.families.iter().map(|f| f.name()).collect::<Vec<_>>(),
+                "limits": limits(engine),
             }));
         }
         (&Method::GET, ["routes"]) => return ok(json!({ "routes": routes(engine) })),
@@ -210,14 +211,24 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
                 Ok(v) => v,
                 Err(r) => return r,
             };
-            match v.get("seconds").and_then(Value::as_f64) {
-                Some(s) if s >= 0.0 && s.is_finite() => {
-                    session.clock.advance_ms((s * 1000.0).round() as i64);
-                    clock_body(engine, &session)
+            // Checked before converting: an `as i64` cast of a huge float would saturate
+            // silently, and the offset must stay within MAX_OFFSET_MS.
+            let max_s = clock::MAX_OFFSET_MS / 1000;
+            let advanced = match v.get("seconds").and_then(Value::as_f64) {
+                Some(s) if s.is_finite() && (0.0..=max_s as f64).contains(&s) => {
+                    session.clock.advance_ms((s * 1000.0).round() as i64)
                 }
-                _ => error(
+                _ => Err(clock::TooFar),
+            };
+            match advanced {
+                Ok(_) => clock_body(engine, &session),
+                Err(_) => error(
                     StatusCode::BAD_REQUEST,
-                    "body must be {\"seconds\": N} with N a number >= 0",
+                    format!(
+                        "body must be {{\"seconds\": N}} with N a number >= 0, and the clock \
+                         may run at most {max_s} seconds (100 years) ahead; it is {} ahead now",
+                        session.clock.offset_ms() / 1000
+                    ),
                 ),
             }
         }
@@ -251,6 +262,21 @@ fn journal_query(method: Option<&str>, path: Option<&str>) -> Result<JournalQuer
         method: method.map(str::to_string),
         path,
         operation_id: None,
+    })
+}
+
+/// Every bound the process keeps, with what is in use where it is global.
+fn limits(engine: &Engine) -> Value {
+    let c = &engine.config;
+    let budget = engine.sessions.journal_budget();
+    json!({
+        "max_sessions": c.max_sessions,
+        "session_ttl_seconds": c.session_ttl_secs,
+        "journal_limit": c.journal_limit,
+        "journal_bytes": budget.limit(),
+        "journal_bytes_used": budget.used(),
+        "body_limit": c.body_limit,
+        "clock_max_offset_seconds": clock::MAX_OFFSET_MS / 1000,
     })
 }
 

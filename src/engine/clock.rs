@@ -39,6 +39,10 @@ impl RealClock {
     }
 }
 
+/// How far a session's clock may run ahead of real time: 100 years. Far beyond any test's
+/// need, and far from the `i64` limit, so every date computed from it stays representable.
+pub const MAX_OFFSET_MS: i64 = 100 * 365 * 86_400_000;
+
 /// A session's offset from real time.
 #[derive(Debug, Default)]
 pub struct SessionClock {
@@ -50,8 +54,18 @@ impl SessionClock {
         real.now_ms() + self.offset_ms.load(Ordering::Relaxed)
     }
 
-    pub fn advance_ms(&self, ms: i64) {
-        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    /// Moves the clock forward by `ms`, or refuses (and changes nothing) when `ms` is negative
+    /// or the offset would pass [`MAX_OFFSET_MS`]. Returns the new offset.
+    pub fn advance_ms(&self, ms: i64) -> Result<i64, TooFar> {
+        if ms < 0 {
+            return Err(TooFar);
+        }
+        self.offset_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| {
+                o.checked_add(ms).filter(|n| *n <= MAX_OFFSET_MS)
+            })
+            .map(|old| old + ms)
+            .map_err(|_| TooFar)
     }
 
     pub fn offset_ms(&self) -> i64 {
@@ -62,6 +76,10 @@ impl SessionClock {
         self.offset_ms.store(0, Ordering::Relaxed);
     }
 }
+
+/// An advance that would move the clock backwards or past [`MAX_OFFSET_MS`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct TooFar;
 
 /// `2024-05-01T12:30:00Z`-style UTC text for milliseconds since the epoch.
 pub fn rfc3339(ms: i64) -> String {
@@ -111,10 +129,20 @@ mod tests {
     }
 
     #[test]
+    fn advancing_is_bounded_and_refusals_change_nothing() {
+        let c = SessionClock::default();
+        assert_eq!(c.advance_ms(-1), Err(TooFar));
+        assert_eq!(c.advance_ms(MAX_OFFSET_MS), Ok(MAX_OFFSET_MS));
+        assert_eq!(c.advance_ms(1), Err(TooFar));
+        assert_eq!(c.advance_ms(i64::MAX), Err(TooFar));
+        assert_eq!(c.offset_ms(), MAX_OFFSET_MS);
+    }
+
+    #[test]
     fn advancing_moves_only_that_session() {
         let real = RealClock::new();
         let (a, b) = (SessionClock::default(), SessionClock::default());
-        a.advance_ms(10_000);
+        a.advance_ms(10_000).unwrap();
         assert!(a.now_ms(&real) - b.now_ms(&real) >= 9_990);
     }
 }

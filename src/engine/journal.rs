@@ -1,9 +1,11 @@
 //! The request journal: a bounded ring per session, newest last, queried newest first.
 //! Bodies are kept up to [`BODY_KEEP`] bytes (16 KiB) so a full journal stays small in memory.
+//! Two bounds hold at once: entries per session (`--journal-limit`) and bytes across every
+//! session (`--journal-bytes`, a [`JournalBudget`] shared by all journals).
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use regex::Regex;
 use serde::Serialize;
@@ -108,18 +110,102 @@ impl JournalQuery {
     }
 }
 
+impl JournalEntry {
+    /// What the entry holds in memory, near enough to budget by: its own size plus its texts.
+    pub fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.method.len()
+            + self.path.len()
+            + self.query.len()
+            + self.headers.0.len()
+            + self.body.as_ref().map_or(0, String::len)
+            + self.operation_id.as_ref().map_or(0, String::len)
+            + self.family.as_ref().map_or(0, String::len)
+            + self.fault.as_ref().map_or(0, String::len)
+    }
+}
+
+/// The byte budget every session's journal draws from. A lone atomic counter, so recording
+/// never takes a lock beyond the session's own journal.
+#[derive(Debug)]
+pub struct JournalBudget {
+    limit: usize,
+    used: AtomicUsize,
+}
+
+impl JournalBudget {
+    pub fn new(limit: usize) -> Arc<Self> {
+        Arc::new(Self {
+            limit,
+            used: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    pub fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    fn take(&self, n: usize) {
+        self.used.fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn give_back(&self, n: usize) {
+        self.used.fetch_sub(n, Ordering::Relaxed);
+    }
+
+    fn over(&self) -> bool {
+        self.used() > self.limit
+    }
+}
+
 pub struct Journal {
     limit: usize,
     seq: AtomicU64,
-    entries: Mutex<VecDeque<JournalEntry>>,
+    budget: Arc<JournalBudget>,
+    entries: Mutex<Entries>,
+}
+
+/// The ring and the bytes it holds, under one lock so they always agree.
+#[derive(Default)]
+struct Entries {
+    ring: VecDeque<JournalEntry>,
+    bytes: usize,
+}
+
+impl Entries {
+    fn pop_oldest(&mut self, budget: &JournalBudget) -> bool {
+        match self.ring.pop_front() {
+            Some(e) => {
+                let w = e.weight();
+                self.bytes -= w;
+                budget.give_back(w);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl Journal {
+    /// A journal of its own budget (tests and tools); sessions share one through
+    /// [`Journal::with_budget`].
     pub fn new(limit: usize) -> Self {
+        Self::with_budget(limit, JournalBudget::new(usize::MAX))
+    }
+
+    pub fn with_budget(limit: usize, budget: Arc<JournalBudget>) -> Self {
         Self {
             limit,
             seq: AtomicU64::new(0),
-            entries: Mutex::new(VecDeque::with_capacity(limit.min(1024))),
+            budget,
+            entries: Mutex::new(Entries {
+                ring: VecDeque::with_capacity(limit.min(1024)),
+                bytes: 0,
+            }),
         }
     }
 
@@ -127,22 +213,39 @@ impl Journal {
         self.seq.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// Appends an entry, dropping the oldest past the limit (a limit of 0 keeps nothing).
+    /// Appends an entry, dropping this session's oldest past the entry limit or while every
+    /// journal together holds more than the byte budget (a limit of 0 keeps nothing). When
+    /// this session has nothing left to drop and the budget is still spent by others, the new
+    /// entry is not kept: the bound holds whatever the clients do.
     pub fn record(&self, entry: JournalEntry) {
         if self.limit == 0 {
             return;
         }
+        let w = entry.weight();
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= self.limit {
-            entries.pop_front();
+        if entries.ring.len() >= self.limit {
+            entries.pop_oldest(&self.budget);
         }
-        entries.push_back(entry);
+        self.budget.take(w);
+        while self.budget.over() && entries.pop_oldest(&self.budget) {}
+        if self.budget.over() {
+            self.budget.give_back(w);
+            return;
+        }
+        entries.bytes += w;
+        entries.ring.push_back(entry);
+    }
+
+    /// The bytes this journal holds (as [`JournalEntry::weight`] counts them).
+    pub fn bytes(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).bytes
     }
 
     /// Matching entries, newest first, at most `limit`.
     pub fn list(&self, query: &JournalQuery, limit: usize) -> Vec<JournalEntry> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
+            .ring
             .iter()
             .rev()
             .filter(|e| query.matches(e))
@@ -153,11 +256,15 @@ impl Journal {
 
     pub fn count(&self, query: &JournalQuery) -> usize {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.iter().filter(|e| query.matches(e)).count()
+        entries.ring.iter().filter(|e| query.matches(e)).count()
     }
 
     pub fn len(&self) -> usize {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .ring
+            .len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -165,10 +272,16 @@ impl Journal {
     }
 
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.ring.clear();
+        self.budget.give_back(std::mem::take(&mut entries.bytes));
+    }
+}
+
+impl Drop for Journal {
+    /// A dropped session (deleted, expired) gives its bytes back to the shared budget.
+    fn drop(&mut self) {
+        self.clear();
     }
 }
 
@@ -205,6 +318,27 @@ mod tests {
             .map(|e| e.seq)
             .collect();
         assert_eq!(seqs, vec![3, 2]);
+    }
+
+    #[test]
+    fn the_byte_budget_holds_across_journals_and_drops_the_writers_oldest() {
+        let one = entry(0, "GET", "/a").weight();
+        let budget = JournalBudget::new(one * 3);
+        let (a, b) = (
+            Journal::with_budget(100, budget.clone()),
+            Journal::with_budget(100, budget.clone()),
+        );
+        a.record(entry(1, "GET", "/a"));
+        a.record(entry(2, "GET", "/a"));
+        b.record(entry(3, "GET", "/a"));
+        b.record(entry(4, "GET", "/a"));
+        // b's second write pushed the total over: b, the writer, dropped its own oldest.
+        assert!(budget.used() <= one * 3);
+        assert_eq!((a.len(), b.len()), (2, 1));
+        drop(a);
+        assert_eq!(budget.used(), b.bytes());
+        b.clear();
+        assert_eq!(budget.used(), 0);
     }
 
     #[test]

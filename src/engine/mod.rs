@@ -43,6 +43,10 @@ pub const SESSION_HEADER: &str = "x-trunkmock-session";
 pub struct EngineConfig {
     pub body_limit: usize,
     pub journal_limit: usize,
+    /// Bytes the journals of every session may hold together.
+    pub journal_bytes: usize,
+    /// Seconds a session may stay idle before it is dropped; 0 keeps sessions until deleted.
+    pub session_ttl_secs: u64,
     pub max_sessions: usize,
     pub admin_token: Option<String>,
     /// `None`: a fresh random seed per process.
@@ -59,6 +63,8 @@ impl Default for EngineConfig {
         Self {
             body_limit: 1024 * 1024,
             journal_limit: 10_000,
+            journal_bytes: 64 * 1024 * 1024,
+            session_ttl_secs: 3600,
             max_sessions: 1000,
             admin_token: None,
             seed: None,
@@ -192,7 +198,20 @@ impl Engine {
         }
         let seed = config.seed.unwrap_or_else(ids::entropy_seed);
         let engine = Self {
-            sessions: Sessions::new(config.max_sessions, config.journal_limit, seed),
+            sessions: Sessions::new(
+                store::SessionLimits {
+                    max: config.max_sessions,
+                    journal_limit: config.journal_limit,
+                    journal_bytes: config.journal_bytes,
+                    ttl_ms: (config.session_ttl_secs > 0).then(|| {
+                        config
+                            .session_ttl_secs
+                            .saturating_mul(1000)
+                            .min(i64::MAX as u64) as i64
+                    }),
+                },
+                seed,
+            ),
             config,
             contracts,
             families,

@@ -1,8 +1,10 @@
 //! Sessions: each `X-Trunkmock-Session` name owns a World (one state slot per family), a
 //! journal, a clock offset and its settings. Sessions are created on first use from the
 //! blueprint, up to `--max-sessions`; past that a new name is refused, never evicted silently.
+//! Sessions idle past `--session-ttl` are dropped by [`Sessions::sweep`], never one in use.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde_json::{Map, Value};
@@ -11,7 +13,7 @@ use super::clock::{RealClock, SessionClock};
 use super::family::{DynFamily, FamilySlot, StateError};
 use super::faults::FaultBook;
 use super::ids::IdGen;
-use super::journal::Journal;
+use super::journal::{Journal, JournalBudget};
 use super::scenario::Blueprint;
 use super::settings::{SessionSettings, Settings};
 
@@ -19,6 +21,8 @@ use super::settings::{SessionSettings, Settings};
 pub struct Session {
     pub name: String,
     pub created_ms: i64,
+    /// Real time of the last request or admin call naming this session.
+    last_used_ms: AtomicI64,
     /// Indexed like the engine's family list.
     slots: Vec<Box<dyn FamilySlot>>,
     pub journal: Journal,
@@ -29,6 +33,10 @@ pub struct Session {
 }
 
 impl Session {
+    pub fn last_used_ms(&self) -> i64 {
+        self.last_used_ms.load(Ordering::Relaxed)
+    }
+
     pub fn slot(&self, family: usize) -> &dyn FamilySlot {
         self.slots[family].as_ref()
     }
@@ -74,21 +82,85 @@ pub enum SessionError {
     },
 }
 
+/// How sessions are bounded: count, journal entries and bytes, idle time.
+#[derive(Debug, Clone)]
+pub struct SessionLimits {
+    pub max: usize,
+    pub journal_limit: usize,
+    pub journal_bytes: usize,
+    /// Idle time after which a session is dropped; `None` keeps sessions until deleted.
+    pub ttl_ms: Option<i64>,
+}
+
 pub struct Sessions {
     map: RwLock<HashMap<String, Arc<Session>>>,
     max: usize,
     journal_limit: usize,
+    journal_budget: Arc<JournalBudget>,
+    ttl_ms: Option<i64>,
     seed: u64,
+    /// Sessions being built right now: counted against the limit, so a burst of new names
+    /// builds at most as many worlds as there is room for.
+    building: AtomicUsize,
+}
+
+/// Gives a reserved build slot back however the build ends.
+struct Building<'a>(&'a AtomicUsize);
+
+impl Drop for Building<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Sessions {
-    pub fn new(max: usize, journal_limit: usize, seed: u64) -> Self {
+    pub fn new(limits: SessionLimits, seed: u64) -> Self {
         Self {
             map: RwLock::new(HashMap::new()),
-            max,
-            journal_limit,
+            max: limits.max,
+            journal_limit: limits.journal_limit,
+            journal_budget: JournalBudget::new(limits.journal_bytes),
+            ttl_ms: limits.ttl_ms,
             seed,
+            building: AtomicUsize::new(0),
         }
+    }
+
+    /// The byte budget all journals share.
+    pub fn journal_budget(&self) -> &JournalBudget {
+        &self.journal_budget
+    }
+
+    pub fn ttl_ms(&self) -> Option<i64> {
+        self.ttl_ms
+    }
+
+    /// Drops every session idle for longer than the TTL, except the default session and any
+    /// session in use: one whose `Arc` someone besides the map holds (a request being
+    /// answered, an admin call) is never dropped. Returns how many were dropped.
+    pub fn sweep(&self, now_ms: i64) -> usize {
+        let Some(ttl) = self.ttl_ms else { return 0 };
+        let idle = |s: &Arc<Session>| {
+            s.name != super::DEFAULT_SESSION
+                && now_ms.saturating_sub(s.last_used_ms()) > ttl
+                && Arc::strong_count(s) == 1
+        };
+        // A cheap look under the read lock first: most sweeps find nothing to do.
+        if !self
+            .map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .any(idle)
+        {
+            return 0;
+        }
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        let before = map.len();
+        // Under the write lock nobody can clone an `Arc` out of the map, so the strong count
+        // checked here cannot grow before the session is gone.
+        map.retain(|_, s| !idle(s));
+        before - map.len()
     }
 
     pub fn ids_for(&self, session: &str, family: &str) -> IdGen {
@@ -126,8 +198,9 @@ impl Sessions {
         Ok(Session {
             name: name.to_string(),
             created_ms: now_ms,
+            last_used_ms: AtomicI64::new(now_ms),
             slots,
-            journal: Journal::new(self.journal_limit),
+            journal: Journal::with_budget(self.journal_limit, self.journal_budget.clone()),
             clock: SessionClock::default(),
             settings: RwLock::new(Arc::new(SessionSettings::new(blueprint.settings.clone()))),
             faults: FaultBook::new(&blueprint.rules, self.fault_seed(name)),
@@ -142,19 +215,41 @@ impl Sessions {
         blueprint: &Blueprint,
         clock: &RealClock,
     ) -> Result<Arc<Session>, SessionError> {
+        let now = clock.now_ms();
         // The hot path: a shared read lock, released before any handler runs.
-        if let Some(s) = self.map.read().unwrap_or_else(|e| e.into_inner()).get(name) {
-            return Ok(s.clone());
+        {
+            let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(s) = map.get(name) {
+                s.last_used_ms.store(now, Ordering::Relaxed);
+                return Ok(s.clone());
+            }
+            // Refused before a world is built: a flood of new names costs a map look-up each.
+            if map.len() >= self.max {
+                drop(map);
+                if self.sweep(now) == 0 {
+                    return Err(SessionError::TooMany(self.max));
+                }
+            }
         }
-        let built = Arc::new(self.build(name, families, blueprint, clock.now_ms())?);
+        // The count first, then the reservation: a session already inserted has given its
+        // reservation back under the write lock, so it is never counted twice.
+        let stored = self.len();
+        let reserved = Building(&self.building);
+        let others = self.building.fetch_add(1, Ordering::Relaxed);
+        if stored + others >= self.max {
+            return Err(SessionError::TooMany(self.max));
+        }
+        let built = Arc::new(self.build(name, families, blueprint, now)?);
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         if let Some(s) = map.get(name) {
             return Ok(s.clone());
         }
+        // Checked again: others may have filled the map while this world was being built.
         if map.len() >= self.max {
             return Err(SessionError::TooMany(self.max));
         }
         map.insert(name.to_string(), built.clone());
+        drop(reserved);
         Ok(built)
     }
 

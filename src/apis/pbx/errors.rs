@@ -21,6 +21,8 @@ pub enum PbxError {
     NotFound(String),
     /// 400: destroy of an unknown id, worded as the vendor does.
     InvalidProviderId,
+    /// 400: the session holds `max_providers` providers already (a setting of this fake).
+    TooMany(usize),
 }
 
 impl PbxError {
@@ -63,6 +65,12 @@ impl IntoReply for PbxError {
                 "NOT_FOUND",
                 format!("Provider {id} not found."),
                 None,
+            ),
+            PbxError::TooMany(max) => (
+                StatusCode::BAD_REQUEST,
+                "PROVIDER_LIMIT_REACHED",
+                format!("No more than {max} providers can be created (setting max_providers)."),
+                Some(json!({ "max_providers": max })),
             ),
             PbxError::InvalidProviderId => (
                 StatusCode::BAD_REQUEST,

@@ -69,7 +69,7 @@ pub fn create_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
     // `call.body` is a shared reference of its own: borrow it apart from `call.ids`.
     let empty = Map::new();
     let body = call.body.as_object().unwrap_or(&empty);
-    let id = state.create(body, call.ids)?;
+    let id = state.create(body, call.ids, call.settings.max_providers)?;
     Ok(Reply::json(StatusCode::CREATED, json!({ "id": id })))
 }
 

@@ -43,8 +43,8 @@ impl Family for Pbx {
         ]
     }
 
-    fn check_state(&self, state: PbxState, _: &PbxSettings) -> Result<PbxState, StateError> {
-        state.normalise()
+    fn check_state(&self, state: PbxState, settings: &PbxSettings) -> Result<PbxState, StateError> {
+        state.normalise(settings.max_providers)
     }
 
     fn render_problem(&self, problem: &Problem) -> Reply {

@@ -1,4 +1,4 @@
-//! Over 400 lines: about 110 are unit tests; the code is the provider list's rules.
+//! Over 400 lines: about 170 are unit tests; the code is the provider list's rules.
 //! PBX providers: state and business rules, no HTTP.
 //!
 //! A provider is a typed [`Provider`] (see `provider.rs`); its serde form is still one JSON
@@ -6,6 +6,7 @@
 //! `password`), so what a client reads back is exactly what it wrote, defaults filled in.
 
 pub mod checks;
+pub mod did_index;
 pub mod provider;
 
 use std::collections::{HashMap, HashSet};
@@ -17,6 +18,7 @@ use super::errors::PbxError;
 use super::filter::{Filter, Record, compare, parse_orderby};
 use crate::engine::family::StateError;
 use crate::engine::ids::IdGen;
+use did_index::DidIndex;
 pub use provider::{Field, Provider};
 
 /// Fields the document's update table does not list: accepted, ignored.
@@ -79,6 +81,10 @@ pub const MAX_DID_ENTRIES: usize = 1000;
 /// expanded, so this bounds nothing in memory: it refuses what no number plan assigns.
 pub const MAX_DID_RANGE: u64 = 1_000_000;
 
+/// Slots freed by deletes are compacted once they outnumber the providers (and there are at
+/// least this many), so a delete is amortised O(1) and memory follows the live providers.
+const COMPACT_FROM: usize = 64;
+
 /// The family's state: its providers, in creation order.
 ///
 /// Its serde form is `{"providers": [...]}`. Reading it keeps the providers as JSON objects
@@ -86,23 +92,31 @@ pub const MAX_DID_RANGE: u64 = 1_000_000;
 /// pointer to the field and in the same words as before the providers were typed.
 #[derive(Debug, Clone, Default)]
 pub struct PbxState {
-    pub providers: Vec<Provider>,
-    /// id → position in `providers`, so lookups stay O(1) however many providers a suite makes.
+    /// In creation order; `None` where a provider was destroyed, until the next compaction.
+    slots: Vec<Option<Provider>>,
+    /// How many slots hold a provider.
+    live: usize,
+    /// id → position in `slots`, so lookups stay O(1) however many providers a suite makes.
     index: HashMap<Box<str>, usize>,
+    /// Every provider's numeric did_numbers ranges.
+    dids: DidIndex,
     /// Providers read from a scenario, waiting for `normalise`.
     seeded: Vec<Map<String, Value>>,
 }
 
 impl Serialize for PbxState {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Form<'a> {
-            providers: &'a [Provider],
+        use serde::ser::SerializeStruct;
+        /// The live providers, serialised straight from the slots.
+        struct Live<'a>(&'a PbxState);
+        impl Serialize for Live<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.providers())
+            }
         }
-        Form {
-            providers: &self.providers,
-        }
-        .serialize(s)
+        let mut st = s.serialize_struct("PbxState", 1)?;
+        st.serialize_field("providers", &Live(self))?;
+        st.end()
     }
 }
 
@@ -137,6 +151,18 @@ pub struct ListQuery<'a> {
 enum DidEntry {
     Range(u64, u64),
     Opaque,
+}
+
+/// The numeric ranges of a `did_numbers` text that parses; none for one that does not.
+fn did_ranges(text: Option<&str>) -> Vec<(u64, u64)> {
+    text.and_then(|t| parse_did_numbers(t).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(_, e)| match e {
+            DidEntry::Range(a, b) => Some((a, b)),
+            DidEntry::Opaque => None,
+        })
+        .collect()
 }
 
 fn parse_did_numbers(text: &str) -> Result<Vec<(&str, DidEntry)>, String> {
@@ -179,10 +205,41 @@ impl PbxState {
         self.index.get(id).copied()
     }
 
-    fn reindex(&mut self) {
+    fn at(&self, idx: usize) -> &Provider {
+        // The index only names occupied slots; `find` is its only source of positions.
+        self.slots[idx]
+            .as_ref()
+            .expect("indexed slot holds a provider")
+    }
+
+    /// Every provider, in creation order.
+    pub fn providers(&self) -> impl Iterator<Item = &Provider> {
+        self.slots.iter().flatten()
+    }
+
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    fn push(&mut self, p: Provider) {
+        self.dids
+            .insert(&p.id, did_ranges(p.did_numbers.as_deref()));
+        self.index.insert(p.id.clone(), self.slots.len());
+        self.slots.push(Some(p));
+        self.live += 1;
+    }
+
+    /// Drops freed slots and renumbers the index: O(n), run once per n/2 deletes.
+    fn compact(&mut self) {
+        self.slots.retain(Option::is_some);
         self.index = self
-            .providers
+            .slots
             .iter()
+            .flatten()
             .enumerate()
             .map(|(i, p)| (p.id.clone(), i))
             .collect();
@@ -192,28 +249,15 @@ impl PbxState {
     fn check_did_numbers(&self, text: Option<&str>, own_id: &str) -> Result<(), PbxError> {
         let Some(text) = text else { return Ok(()) };
         let mine = parse_did_numbers(text).map_err(|e| PbxError::field("did_numbers", e))?;
-        if mine.iter().all(|(_, e)| *e == DidEntry::Opaque) {
-            return Ok(());
-        }
-        for other in self.providers.iter().filter(|p| &*p.id != own_id) {
-            let Some(theirs) = other
-                .did_numbers
-                .as_deref()
-                .and_then(|t| parse_did_numbers(t).ok())
-            else {
+        for (raw, entry) in &mine {
+            let DidEntry::Range(a, b) = entry else {
                 continue;
             };
-            for (raw, a) in &mine {
-                let DidEntry::Range(a0, a1) = a else { continue };
-                let clash = theirs
-                    .iter()
-                    .any(|(_, b)| matches!(b, DidEntry::Range(b0, b1) if a0 <= b1 && b0 <= a1));
-                if clash {
-                    return Err(PbxError::DidNumbersOverlap {
-                        entry: raw.to_string(),
-                        provider: other.id.to_string(),
-                    });
-                }
+            if let Some(other) = self.dids.clash(*a, *b, own_id) {
+                return Err(PbxError::DidNumbersOverlap {
+                    entry: raw.to_string(),
+                    provider: other.to_string(),
+                });
             }
         }
         Ok(())
@@ -236,7 +280,11 @@ impl PbxState {
         &mut self,
         body: &Map<String, Value>,
         ids: &mut IdGen,
+        max_providers: usize,
     ) -> Result<String, PbxError> {
+        if self.live >= max_providers {
+            return Err(PbxError::TooMany(max_providers));
+        }
         self.check_did_numbers(body.get("did_numbers").and_then(Value::as_str), "")?;
         let id = self.new_id(ids);
         let mut p = Provider::new(id.as_str().into());
@@ -252,8 +300,7 @@ impl PbxState {
             p.set(f, v).map_err(|want| wrong_type(f, want))?;
         }
         checks::check_provider(&p)?;
-        self.index.insert(p.id.clone(), self.providers.len());
-        self.providers.push(p);
+        self.push(p);
         Ok(id)
     }
 
@@ -264,7 +311,7 @@ impl PbxState {
             self.check_did_numbers(did.as_str(), id)?;
         }
         // Work on a copy so a wrongly typed field late in the body changes nothing.
-        let mut p = self.providers[idx].clone();
+        let mut p = self.at(idx).clone();
         for (k, v) in body {
             let Some(f) = Field::from_name(k).filter(|f| !NOT_UPDATABLE.contains(f)) else {
                 continue;
@@ -276,13 +323,18 @@ impl PbxState {
             }
         }
         checks::check_provider(&p)?;
-        self.providers[idx] = p;
+        let old = self.slots[idx].replace(p);
+        if let Some(old) = old {
+            self.dids.remove(id, did_ranges(old.did_numbers.as_deref()));
+        }
+        let ranges = did_ranges(self.at(idx).did_numbers.as_deref());
+        self.dids.insert(id, ranges);
         Ok(())
     }
 
     /// `ONLINE` while the provider is enabled, `OFFLINE` otherwise.
     pub fn status(&self, id: &str) -> Result<&'static str, PbxError> {
-        let p = &self.providers[self.find(id).ok_or_else(|| PbxError::NotFound(id.into()))?];
+        let p = self.at(self.find(id).ok_or_else(|| PbxError::NotFound(id.into()))?);
         Ok(if p.enabled == Some(false) {
             "OFFLINE"
         } else {
@@ -292,15 +344,21 @@ impl PbxState {
 
     pub fn destroy(&mut self, id: &str) -> Result<(), PbxError> {
         let idx = self.find(id).ok_or(PbxError::InvalidProviderId)?;
-        self.providers.remove(idx);
-        self.reindex();
+        self.index.remove(id);
+        if let Some(old) = self.slots[idx].take() {
+            self.dids.remove(id, did_ranges(old.did_numbers.as_deref()));
+            self.live -= 1;
+        }
+        if self.slots.len() >= COMPACT_FROM && self.live < self.slots.len() / 2 {
+            self.compact();
+        }
         Ok(())
     }
 
     /// Every field but the password, borrowed for serialisation.
     pub fn view(&self, id: &str) -> Result<PublicView<'_>, PbxError> {
         let idx = self.find(id).ok_or_else(|| PbxError::NotFound(id.into()))?;
-        Ok(PublicView(&self.providers[idx]))
+        Ok(PublicView(self.at(idx)))
     }
 
     /// Filters, searches, sorts and pages; answers the total before paging and the page.
@@ -325,9 +383,18 @@ impl PbxState {
             ));
         }
         let needle = q.search.map(str::to_lowercase).filter(|s| !s.is_empty());
+        if filter.is_none() && needle.is_none() && order.is_empty() {
+            // The common case pages straight off the providers: nothing collected.
+            let page = self
+                .providers()
+                .skip(q.skip)
+                .take(q.top)
+                .map(SummaryView)
+                .collect();
+            return Ok((self.live, page));
+        }
         let mut hits: Vec<&Provider> = self
-            .providers
-            .iter()
+            .providers()
             .filter(|p| filter.as_ref().is_none_or(|f| f.matches(*p)))
             .filter(|p| needle.as_ref().is_none_or(|n| searched(p, n)))
             .collect();
@@ -357,14 +424,20 @@ impl PbxState {
 
     /// Every provider as retrieve shows it.
     pub fn export(&self) -> Vec<PublicView<'_>> {
-        self.providers.iter().map(PublicView).collect()
+        self.providers().map(PublicView).collect()
     }
 
     /// Types the providers read from a scenario, fills their defaults and checks ids and
     /// did_numbers.
-    pub fn normalise(mut self) -> Result<Self, StateError> {
-        let mut seen: HashSet<Box<str>> = self.providers.iter().map(|p| p.id.clone()).collect();
-        let start = self.providers.len();
+    pub fn normalise(mut self, max_providers: usize) -> Result<Self, StateError> {
+        let mut seen: HashSet<Box<str>> = self.providers().map(|p| p.id.clone()).collect();
+        let start = self.live;
+        if start + self.seeded.len() > max_providers {
+            return Err(StateError::new(
+                "/providers",
+                format!("more than max_providers ({max_providers}) providers"),
+            ));
+        }
         for (i, raw) in std::mem::take(&mut self.seeded).iter().enumerate() {
             let i = start + i;
             let p = seeded_provider(raw).map_err(|(field, message)| {
@@ -376,14 +449,12 @@ impl PbxState {
                     format!("duplicate provider id {}", p.id),
                 ));
             }
-            self.providers.push(p);
-        }
-        self.reindex();
-        for (i, p) in self.providers.iter().enumerate() {
+            // Checked against those before it, then indexed: O(k log n) each.
             self.check_did_numbers(p.did_numbers.as_deref(), &p.id)
                 .map_err(|e| {
                     StateError::new(format!("/providers/{i}/did_numbers"), format!("{e:?}"))
                 })?;
+            self.push(p);
         }
         Ok(self)
     }
@@ -451,6 +522,59 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const MAX: usize = 10_000;
+
+    #[test]
+    fn destroy_keeps_creation_order_and_compacts_freed_slots() {
+        let mut s = PbxState::default();
+        let mut ids = IdGen::new(1);
+        let made: Vec<String> = (0..200)
+            .map(|i| {
+                s.create(&minimal(&format!("p{i}"), None), &mut ids, MAX)
+                    .unwrap()
+            })
+            .collect();
+        for id in made.iter().step_by(2).chain(made.iter().skip(1).step_by(4)) {
+            s.destroy(id).unwrap();
+        }
+        let left: Vec<&str> = s.providers().map(|p| &*p.id).collect();
+        let want: Vec<&str> = made.iter().skip(3).step_by(4).map(String::as_str).collect();
+        assert_eq!(left, want);
+        assert_eq!(s.len(), 50);
+        assert!(s.slots.len() < 200, "freed slots are compacted");
+        for id in &want {
+            assert_eq!(got(&s, id)["id"], json!(id));
+        }
+    }
+
+    #[test]
+    fn creates_past_max_providers_are_refused_and_a_destroy_makes_room() {
+        let mut s = PbxState::default();
+        let mut ids = IdGen::new(1);
+        let a = s.create(&minimal("a", None), &mut ids, 2).unwrap();
+        s.create(&minimal("b", None), &mut ids, 2).unwrap();
+        assert_eq!(
+            s.create(&minimal("c", None), &mut ids, 2),
+            Err(PbxError::TooMany(2))
+        );
+        s.destroy(&a).unwrap();
+        s.create(&minimal("c", None), &mut ids, 2).unwrap();
+    }
+
+    #[test]
+    fn numbers_freed_by_destroy_or_update_can_be_taken_again() {
+        let mut s = PbxState::default();
+        let mut ids = IdGen::new(1);
+        let a = s
+            .create(&minimal("a", Some("100-200")), &mut ids, MAX)
+            .unwrap();
+        s.update(&a, &body(json!({"did_numbers": "300"}))).unwrap();
+        s.create(&minimal("b", Some("150")), &mut ids, MAX).unwrap();
+        assert!(s.create(&minimal("c", Some("300")), &mut ids, MAX).is_err());
+        s.destroy(&a).unwrap();
+        s.create(&minimal("c", Some("300")), &mut ids, MAX).unwrap();
+    }
+
     /// A provider as retrieve answers it.
     fn got(s: &PbxState, id: &str) -> Value {
         serde_json::to_value(s.view(id).unwrap()).unwrap()
@@ -476,7 +600,7 @@ mod tests {
         let mut s = PbxState::default();
         let mut b = minimal("a", None);
         b.insert("password".into(), json!("secret"));
-        let id = s.create(&b, &mut IdGen::new(1)).unwrap();
+        let id = s.create(&b, &mut IdGen::new(1), MAX).unwrap();
         let p = got(&s, &id);
         assert_eq!(p["register_interval"], json!(600));
         assert_eq!(p["enabled"], json!(true));
@@ -493,16 +617,18 @@ mod tests {
     fn overlapping_did_ranges_are_refused_but_placeholders_are_not() {
         let mut s = PbxState::default();
         let mut ids = IdGen::new(1);
-        s.create(&minimal("a", Some("3000;12000-18000")), &mut ids)
+        s.create(&minimal("a", Some("3000;12000-18000")), &mut ids, MAX)
             .unwrap();
         assert!(matches!(
-            s.create(&minimal("b", Some("17999-20000")), &mut ids),
+            s.create(&minimal("b", Some("17999-20000")), &mut ids, MAX),
             Err(PbxError::DidNumbersOverlap { .. })
         ));
-        s.create(&minimal("c", Some("text")), &mut ids).unwrap();
-        s.create(&minimal("d", Some("text")), &mut ids).unwrap();
+        s.create(&minimal("c", Some("text")), &mut ids, MAX)
+            .unwrap();
+        s.create(&minimal("d", Some("text")), &mut ids, MAX)
+            .unwrap();
         assert!(matches!(
-            s.create(&minimal("e", Some("20-10")), &mut ids),
+            s.create(&minimal("e", Some("20-10")), &mut ids, MAX),
             Err(PbxError::Validation(_))
         ));
     }
@@ -511,7 +637,7 @@ mod tests {
     fn an_update_does_not_clash_with_its_own_numbers() {
         let mut s = PbxState::default();
         let id = s
-            .create(&minimal("a", Some("100-200")), &mut IdGen::new(1))
+            .create(&minimal("a", Some("100-200")), &mut IdGen::new(1), MAX)
             .unwrap();
         s.update(&id, &body(json!({"did_numbers": "150-250"})))
             .unwrap();
@@ -521,7 +647,9 @@ mod tests {
     #[test]
     fn a_wrongly_typed_update_changes_nothing_and_names_the_field() {
         let mut s = PbxState::default();
-        let id = s.create(&minimal("a", None), &mut IdGen::new(1)).unwrap();
+        let id = s
+            .create(&minimal("a", None), &mut IdGen::new(1), MAX)
+            .unwrap();
         let before = got(&s, &id);
         let err = s
             .update(&id, &body(json!({"port": 1, "transport": "SCTP"})))
@@ -548,12 +676,12 @@ mod tests {
         let seed = json!({"providers": [{"id": "a", "name": "x", "port": 5060},
                                         {"id": "a", "name": "y"}]});
         let state: PbxState = serde_json::from_value(seed).unwrap();
-        let err = state.normalise().unwrap_err();
+        let err = state.normalise(MAX).unwrap_err();
         assert_eq!(err.pointer, "/providers/1/id");
         let seed = json!({"providers": [{"id": "a", "name": "x", "port": 5060}]});
         let state: PbxState = serde_json::from_value(seed).unwrap();
-        let state = state.normalise().unwrap();
-        assert_eq!(state.providers[0].port, Some(5060));
+        let state = state.normalise(MAX).unwrap();
+        assert_eq!(state.providers().next().unwrap().port, Some(5060));
         assert_eq!(state.status("a").unwrap(), "ONLINE");
     }
 }

@@ -56,8 +56,14 @@ impl FusionState {
                         "duplicate bulk job id",
                     ));
                 }
-                max_job = max_job.max(j.id as i64);
+                max_job = max_job.max(i64::try_from(j.id).unwrap_or(i64::MAX));
             }
+        }
+        if max_access > super::MAX_ID || max_job > super::MAX_ID {
+            return Err(StateError::new(
+                "",
+                format!("an access trunk or bulk job id is above {}", super::MAX_ID),
+            ));
         }
         let n = &mut self.next_ids;
         n.access_trunk = n.access_trunk.max(max_access + 1);

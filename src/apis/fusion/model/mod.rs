@@ -42,6 +42,9 @@ pub struct FusionState {
     /// The next integer id of each kind; raised on load above every id in the state.
     #[serde(default)]
     pub next_ids: IdCounters,
+    /// When `tick` next has work to do; never stored, recomputed after a load.
+    #[serde(skip)]
+    pub due: sync::DueCache,
 }
 
 impl Default for FusionState {
@@ -50,6 +53,7 @@ impl Default for FusionState {
             pops: pops::default_pops(),
             tenants: Vec::new(),
             next_ids: IdCounters::default(),
+            due: sync::DueCache::default(),
         }
     }
 }
@@ -127,10 +131,15 @@ impl Default for IdCounters {
     }
 }
 
+/// The largest id a loaded state may hold (JavaScript's largest safe integer): far from
+/// `i64::MAX`, so the counters after it can never overflow, and every client reads it exactly.
+pub const MAX_ID: i64 = (1 << 53) - 1;
+
 /// Takes the next id of a sequence.
 pub fn take(counter: &mut i64) -> i64 {
     let id = *counter;
-    *counter += 1;
+    // Loaded ids are capped at MAX_ID, so this never saturates in practice; it must not wrap.
+    *counter = counter.saturating_add(1);
     id
 }
 
@@ -250,6 +259,7 @@ impl FusionState {
             pops,
             tenants,
             next_ids,
+            ..
         } = self;
         let trunk_group = tenants[t].subscriptions[s].trunk_group_mut(id)?;
         Ok(TrunkGroupParts {
@@ -446,6 +456,19 @@ impl FusionState {
                         max.peer_trunk = max.peer_trunk.max(p.id);
                     }
                 }
+            }
+        }
+        for (what, id) in [
+            ("trunkGroups", max.trunk_group),
+            ("numbers", max.number),
+            ("connections", max.connection),
+            ("peerTrunks", max.peer_trunk),
+        ] {
+            if id > MAX_ID {
+                return Err(StateError::new(
+                    "",
+                    format!("an id in {what} is above {MAX_ID}, the largest id kept"),
+                ));
             }
         }
         let n = &mut self.next_ids;

@@ -178,6 +178,7 @@ impl FusionState {
             pops,
             tenants,
             next_ids,
+            ..
         } = self;
         let sub = &mut tenants[t].subscriptions[s];
         check_name(&name, sub, None)?;
@@ -221,6 +222,7 @@ impl FusionState {
             pops,
             tenants,
             next_ids,
+            ..
         } = self;
         let sub = &mut tenants[t].subscriptions[s];
         let mut tg = sub.trunk_group(id)?.clone();

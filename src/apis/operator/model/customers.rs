@@ -116,10 +116,18 @@ impl Resource for Customer {
 }
 
 impl OperatorState {
+    fn customer_index(&self, id: &str) -> Option<usize> {
+        self.index.customers.get(id).copied()
+    }
+
+    /// Whether a customer with this id exists.
+    pub fn has_customer(&self, id: &str) -> bool {
+        self.index.customers.contains_key(id)
+    }
+
     pub fn customer(&self, id: &str) -> Result<&Customer, OperatorError> {
-        self.customers
-            .iter()
-            .find(|c| c.id == id)
+        self.customer_index(id)
+            .map(|i| &self.customers[i])
             .ok_or_else(|| OperatorError::NotFound {
                 ty: "customers",
                 id: id.into(),
@@ -133,7 +141,7 @@ impl OperatorState {
         changes: CustomerChanges,
         settings: &OperatorSettings,
     ) -> Result<&Customer, OperatorError> {
-        if self.customers.iter().any(|c| c.id == id) {
+        if self.has_customer(id) {
             return Err(OperatorError::IdTaken {
                 ty: "customers",
                 id: id.into(),
@@ -148,8 +156,11 @@ impl OperatorState {
             sip_account_limit: None,
         };
         changes.apply(&mut c);
+        self.index
+            .customers
+            .insert(c.id.clone(), self.customers.len());
         self.customers.push(c);
-        Ok(self.customers.last().expect("just pushed"))
+        Ok(&self.customers[self.customers.len() - 1])
     }
 
     /// Changes only the attributes given.
@@ -158,14 +169,13 @@ impl OperatorState {
         id: &str,
         changes: CustomerChanges,
     ) -> Result<&Customer, OperatorError> {
-        let c = self
-            .customers
-            .iter_mut()
-            .find(|c| c.id == id)
+        let i = self
+            .customer_index(id)
             .ok_or_else(|| OperatorError::NotFound {
                 ty: "customers",
                 id: id.into(),
             })?;
+        let c = &mut self.customers[i];
         changes.apply(c);
         Ok(c)
     }
@@ -174,18 +184,12 @@ impl OperatorState {
     /// is ever left pointing at a missing customer.
     pub fn delete_customer(&mut self, id: &str) -> Result<(), OperatorError> {
         let index = self
-            .customers
-            .iter()
-            .position(|c| c.id == id)
+            .customer_index(id)
             .ok_or_else(|| OperatorError::NotFound {
                 ty: "customers",
                 id: id.into(),
             })?;
-        let count = self
-            .incoming_trunks
-            .iter()
-            .filter(|t| t.customer_id == id)
-            .count();
+        let count = self.trunks_of(id);
         if count > 0 {
             return Err(OperatorError::CustomerHasTrunks {
                 id: id.into(),
@@ -193,6 +197,8 @@ impl OperatorState {
             });
         }
         self.customers.remove(index);
+        self.index.customers.remove(id);
+        super::shift_down(&mut self.index.customers, index);
         Ok(())
     }
 }

@@ -187,10 +187,18 @@ impl Resource for IncomingTrunk {
 }
 
 impl OperatorState {
+    fn trunk_index(&self, id: &str) -> Option<usize> {
+        self.index.trunks.get(id).copied()
+    }
+
+    /// How many incoming trunks the customer owns.
+    pub fn trunks_of(&self, customer_id: &str) -> usize {
+        self.index.trunks_of.get(customer_id).copied().unwrap_or(0)
+    }
+
     pub fn trunk(&self, id: &str) -> Result<&IncomingTrunk, OperatorError> {
-        self.incoming_trunks
-            .iter()
-            .find(|t| t.id == id)
+        self.trunk_index(id)
+            .map(|i| &self.incoming_trunks[i])
             .ok_or_else(|| OperatorError::NotFound {
                 ty: "incoming_trunks",
                 id: id.into(),
@@ -206,7 +214,7 @@ impl OperatorState {
                 .max(3_391_000_000_000)
                 .saturating_add(ids.range(1_000, 9_999_999));
             let domain = format!("{}.{suffix}", self.last_domain_number);
-            if !self.incoming_trunks.iter().any(|t| t.domain == domain) {
+            if !self.index.domains.contains(&domain) {
                 return domain;
             }
         }
@@ -220,7 +228,7 @@ impl OperatorState {
         ids: &mut IdGen,
         settings: &OperatorSettings,
     ) -> Result<&IncomingTrunk, OperatorError> {
-        if !self.customers.iter().any(|c| c.id == customer_id) {
+        if !self.has_customer(customer_id) {
             return Err(OperatorError::RelatedNotFound {
                 ty: "customers",
                 id: customer_id.into(),
@@ -233,7 +241,7 @@ impl OperatorState {
         Self::check_limit("incoming_trunks", self.incoming_trunks.len(), settings)?;
         let id = loop {
             let id = ids.uuid();
-            if !self.incoming_trunks.iter().any(|t| t.id == id) {
+            if !self.index.trunks.contains_key(&id) {
                 break id;
             }
         };
@@ -248,8 +256,12 @@ impl OperatorState {
             domain,
         };
         changes.apply(&mut t);
+        let ix = &mut self.index;
+        ix.trunks.insert(t.id.clone(), self.incoming_trunks.len());
+        *ix.trunks_of.entry(t.customer_id.clone()).or_default() += 1;
+        ix.domains.insert(t.domain.clone());
         self.incoming_trunks.push(t);
-        Ok(self.incoming_trunks.last().expect("just pushed"))
+        Ok(&self.incoming_trunks[self.incoming_trunks.len() - 1])
     }
 
     /// Changes only the attributes given. `customer`, when sent, must be the current one.
@@ -259,14 +271,13 @@ impl OperatorState {
         changes: TrunkChanges,
         customer: Option<&str>,
     ) -> Result<&IncomingTrunk, OperatorError> {
-        let t = self
-            .incoming_trunks
-            .iter_mut()
-            .find(|t| t.id == id)
+        let i = self
+            .trunk_index(id)
             .ok_or_else(|| OperatorError::NotFound {
                 ty: "incoming_trunks",
                 id: id.into(),
             })?;
+        let t = &mut self.incoming_trunks[i];
         if customer.is_some_and(|c| c != t.customer_id) {
             return Err(OperatorError::RelationshipNotUpdatable { name: "customer" });
         }
@@ -280,14 +291,23 @@ impl OperatorState {
     /// Deletes a trunk; its domain is retired with it.
     pub fn delete_trunk(&mut self, id: &str) -> Result<(), OperatorError> {
         let index = self
-            .incoming_trunks
-            .iter()
-            .position(|t| t.id == id)
+            .trunk_index(id)
             .ok_or_else(|| OperatorError::NotFound {
                 ty: "incoming_trunks",
                 id: id.into(),
             })?;
-        self.incoming_trunks.remove(index);
+        let t = self.incoming_trunks.remove(index);
+        let ix = &mut self.index;
+        ix.trunks.remove(id);
+        super::shift_down(&mut ix.trunks, index);
+        if let Some(n) = ix.trunks_of.get_mut(&t.customer_id) {
+            *n -= 1;
+            if *n == 0 {
+                ix.trunks_of.remove(&t.customer_id);
+            }
+        }
+        // The domain counter only moves up, so a deleted trunk's domain never comes back.
+        ix.domains.remove(&t.domain);
         Ok(())
     }
 }
@@ -308,6 +328,8 @@ mod tests {
             }],
             ..OperatorState::default()
         }
+        .normalise()
+        .expect("a valid state")
     }
 
     #[test]

@@ -4,7 +4,7 @@
 pub mod customers;
 pub mod incoming_trunks;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,48 @@ pub struct OperatorState {
     /// domain of a deleted trunk never comes back, as the vendor promises.
     #[serde(default)]
     pub last_domain_number: u64,
+    /// Positions by id and what the rules ask of every create and delete, so none of them
+    /// walks the collections. Never stored; rebuilt by `normalise`.
+    #[serde(skip)]
+    index: Index,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Index {
+    customers: HashMap<String, usize>,
+    trunks: HashMap<String, usize>,
+    /// customer id → how many incoming trunks it owns.
+    trunks_of: HashMap<String, usize>,
+    domains: HashSet<String>,
+}
+
+impl Index {
+    fn build(state: &OperatorState) -> Self {
+        let mut ix = Index {
+            customers: position_by_id(state.customers.iter().map(|c| c.id.as_str())),
+            trunks: position_by_id(state.incoming_trunks.iter().map(|t| t.id.as_str())),
+            ..Index::default()
+        };
+        for t in &state.incoming_trunks {
+            *ix.trunks_of.entry(t.customer_id.clone()).or_default() += 1;
+            ix.domains.insert(t.domain.clone());
+        }
+        ix
+    }
+}
+
+fn position_by_id<'a>(ids: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
+    ids.enumerate().map(|(i, id)| (id.to_string(), i)).collect()
+}
+
+/// After `Vec::remove(at)`: every later position moves down one. O(n) in the worst case, as
+/// the removal's own shift is; lookups stay O(1).
+fn shift_down(map: &mut HashMap<String, usize>, at: usize) {
+    for v in map.values_mut() {
+        if *v > at {
+            *v -= 1;
+        }
+    }
 }
 
 impl OperatorState {
@@ -101,6 +143,7 @@ impl OperatorState {
                 self.last_domain_number = self.last_domain_number.max(n);
             }
         }
+        self.index = Index::build(&self);
         Ok(self)
     }
 }
