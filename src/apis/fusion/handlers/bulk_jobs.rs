@@ -15,8 +15,17 @@ use crate::apis::fusion::model::{FusionState, Parents};
 use crate::apis::fusion::views;
 use crate::engine::reply::Reply;
 
+/// Seeded `ongoing` jobs start their run the first time a client reaches the bulk API.
+fn start_seeded(state: &mut FusionState, call: &Call<'_>) {
+    let duration = call.settings.bulk_duration_seconds.as_ms();
+    for tenant in &mut state.tenants {
+        bulk_jobs::start_seeded(&mut tenant.bulk_jobs, call.now_ms, duration);
+    }
+}
+
 /// Records the job and answers its "process is started" code at once.
 fn submit(state: &mut FusionState, call: &mut Call<'_>, kind: BulkKind) -> Result {
+    start_seeded(state, call);
     // The contract requires `name` (a string) and `data` (an array of objects).
     let title = call
         .body
@@ -56,6 +65,7 @@ pub fn bulk_peer_trunks(state: &mut FusionState, call: &mut Call<'_>) -> Result 
 
 /// One kind's history for the path's tenant: newest first, searched, filtered, paged.
 fn history(state: &mut FusionState, call: &mut Call<'_>, kind: BulkKind) -> Result {
+    start_seeded(state, call);
     let instance = call.param("draas_instance");
     let tenant = call.param("uuid");
     let page = page_request(call)?;
