@@ -10,16 +10,22 @@ use super::model::trunk_fields::{self, Field};
 use super::model::trunk_groups::TrunkGroup;
 use super::model::{Group, User};
 
-/// `GET .../trunk_groups/`: one summary per trunk group, with the group it lives in.
-pub fn trunk_group_list<'a>(trunks: impl IntoIterator<Item = (&'a str, &'a TrunkGroup)>) -> Value {
+/// `GET .../trunk_groups/`: one summary per trunk group, with the group it lives in. The
+/// document's Trunk Group table marks `department` as always present: a trunk group in no
+/// department shows its own tenant and group with an empty `departmentName`.
+pub fn trunk_group_list<'a>(
+    tenant_id: &str,
+    trunks: impl IntoIterator<Item = (&'a str, &'a TrunkGroup)>,
+) -> Value {
     let trunks: Vec<Value> = trunks
         .into_iter()
         .map(|(group_id, tg)| {
             let mut o = Map::new();
             o.insert("name".into(), Value::String(tg.name.clone()));
-            if let Some(d) = &tg.department {
-                o.insert("department".into(), d.clone());
-            }
+            let department = tg.department.clone().unwrap_or_else(|| {
+                json!({"tenantId": tenant_id, "groupId": group_id, "departmentName": ""})
+            });
+            o.insert("department".into(), department);
             // APIO shows an unset value as "", so a trunk group without a device says so.
             let (device, level) = tg
                 .access_device

@@ -39,7 +39,11 @@ pub fn list(state: &mut ApioState, call: &mut Call<'_>) -> Result {
         call.query_bool("includeEnterpriseTrunkGroups")
             .unwrap_or(false),
     )?;
-    Ok(Reply::json(StatusCode::OK, views::trunk_group_list(trunks)))
+    let tenant = call.param("tenant_id");
+    Ok(Reply::json(
+        StatusCode::OK,
+        views::trunk_group_list(tenant, trunks),
+    ))
 }
 
 /// `POST .../trunk_groups/`: 201 with the trunk group as GET shows it.
