@@ -66,7 +66,7 @@ async fn list_with_status_adds_each_sync_status_and_false_leaves_it_out() {
     let with = srv.get(&format!("{}?withStatus", tgs())).await;
     with.expect(200);
     let items = with.json["trunkgroups"].as_array().unwrap();
-    assert_eq!(items.len(), 6);
+    assert_eq!(items.len(), 8);
     assert!(items.iter().all(|t| t["status"] == "ok"));
     let without = srv.get(&format!("{}?withStatus=false", tgs())).await;
     assert!(without.json["trunkgroups"][0].get("status").is_none());
@@ -116,7 +116,7 @@ async fn lenient_parents_start_empty_and_keep_what_is_created() {
             .as_array()
             .unwrap()
             .len(),
-        6
+        8
     );
 }
 
@@ -287,7 +287,7 @@ async fn create_refusals_answer_400_with_their_codes() {
             .as_array()
             .unwrap()
             .len(),
-        6
+        8
     );
 }
 
@@ -465,7 +465,7 @@ async fn modify_without_peer_trunks_keeps_them() {
         .await;
     resp.expect(200);
     assert_eq!(resp.json["billingId"], "b-4");
-    assert_eq!(resp.json["peerTrunks"].as_array().unwrap().len(), 2);
+    assert_eq!(resp.json["peerTrunks"].as_array().unwrap().len(), 3);
     assert_eq!(resp.json["pilot"]["connectionId"], 6);
 }
 
@@ -622,7 +622,7 @@ async fn removing_only_unknown_connection_ids_answers_400() {
             .as_array()
             .unwrap()
             .len(),
-        3
+        4
     );
 }
 
@@ -951,7 +951,7 @@ async fn every_example_request_body_of_the_document_is_accepted_by_the_contract(
 async fn admin_state_round_trips_and_a_broken_reference_is_refused_with_its_pointer() {
     let srv = TestServer::start().await;
     let dumped = srv.get("/__admin/state").await.json["fusion"].clone();
-    assert_eq!(dumped["nextIds"]["trunkGroup"], 23);
+    assert_eq!(dumped["nextIds"]["trunkGroup"], 82);
     let put = srv
         .put("/__admin/state", json!({ "fusion": dumped.clone() }))
         .await;

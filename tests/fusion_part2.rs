@@ -956,7 +956,7 @@ async fn access_trunk_bulk_items_follow_the_business_rule_and_need_a_trunk_group
     let body = json!({"name": "Rules", "data": [
         {"trunkgroup": 22, "name": "No address", "pops": [{"id": 1}]},
         {"name": "No trunk group", "primaryPeerIp": "10.0.0.9", "pops": [{"id": 1}]},
-        {"trunkgroup": 81, "name": "Unknown trunk group", "primaryPeerIp": "10.0.0.9", "pops": [{"id": 1}]},
+        {"trunkgroup": 8100, "name": "Unknown trunk group", "primaryPeerIp": "10.0.0.9", "pops": [{"id": 1}]},
         {"trunkgroup": 22, "name": "Bad transport", "primaryPeerIp": "10.0.0.9",
          "pops": [{"id": 1, "transport": "SCTP"}]},
         {"trunkgroup": "1d25d663-24c8-4cec-9b72-49cfd8442008", "name": "By uuid",
