@@ -1088,7 +1088,7 @@ async fn bulk_history_shows_the_document_examples_newest_first() {
 async fn bulk_history_pages_searches_and_filters() {
     let srv = TestServer::start().await;
     for i in 0..3 {
-        let body = json!({"name": format!("Nightly import {i}"), "data": []});
+        let body = json!({"name": format!("Nightly import {i}"), "data": [{"name": format!("Nightly {i}")}]});
         srv.put(&format!("{SUB}/trunkgroups/bulk"), body)
             .await
             .expect(200);
@@ -1152,7 +1152,7 @@ async fn bulk_history_of_an_unknown_tenant_is_empty_or_404_with_strict_parents()
     let put = srv
         .put(
             "/api/v01/draas/draas_v1/tenants/22222222-2222-4222-8222-222222222222/subscriptions/1/trunkgroups/bulk",
-            json!({"name": "x", "data": []}),
+            json!({"name": "x", "data": [{"name": "x"}]}),
         )
         .await;
     put.expect(404);

@@ -93,7 +93,10 @@ fn shaped(got: &Value, shape: &Value, at: &str) -> Result<(), String> {
         Value::Null => Ok(()),
         Value::Object(members) => {
             let Some(obj) = got.as_object() else {
-                return Err(format!("{at}: {} where the document shows an object", kind(got)));
+                return Err(format!(
+                    "{at}: {} where the document shows an object",
+                    kind(got)
+                ));
             };
             for (k, s) in members {
                 let v = obj
@@ -105,7 +108,10 @@ fn shaped(got: &Value, shape: &Value, at: &str) -> Result<(), String> {
         }
         Value::Array(items) => {
             let Some(arr) = got.as_array() else {
-                return Err(format!("{at}: {} where the document shows an array", kind(got)));
+                return Err(format!(
+                    "{at}: {} where the document shows an array",
+                    kind(got)
+                ));
             };
             if let Some(first) = items.first() {
                 if arr.is_empty() {
@@ -155,7 +161,10 @@ async fn replay(steps: Vec<Step>) -> TestServer {
                 .json
                 .pointer(pointer)
                 .unwrap_or_else(|| panic!("{context}: nothing at {pointer}"));
-            let text = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
+            let text = v
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| v.to_string());
             saved.insert(name, text);
         }
     }
@@ -311,8 +320,7 @@ fn fusion_steps() -> Vec<Step> {
             .body(ex(14))
             .shape(started.clone())
             .equals("/code", json!(3078)),
-        step(Method::GET, format!("{TENANT}/accesstrunks/bulk_jobs"), 200)
-            .shape(bulk_history()),
+        step(Method::GET, format!("{TENANT}/accesstrunks/bulk_jobs"), 200).shape(bulk_history()),
         step(Method::PUT, format!("{SUB}/peertrunks/bulk"), 200)
             .body(ex(15))
             .shape(started)

@@ -22,9 +22,9 @@ pub fn trunk_group_list<'a>(
         .map(|(group_id, tg)| {
             let mut o = Map::new();
             o.insert("name".into(), Value::String(tg.name.clone()));
-            let department = tg.department.clone().unwrap_or_else(|| {
-                json!({"tenantId": tenant_id, "groupId": group_id, "departmentName": ""})
-            });
+            let department = tg.department.clone().unwrap_or_else(
+                || json!({"tenantId": tenant_id, "groupId": group_id, "departmentName": ""}),
+            );
             o.insert("department".into(), department);
             // APIO shows an unset value as "", so a trunk group without a device says so.
             let (device, level) = tg

@@ -32,6 +32,7 @@ fn instance<'a>(call: &'a Call<'_>) -> (&'a str, &'a str, &'a str) {
 
 /// `GET .../trunk_groups/`
 pub fn list(state: &mut ApioState, call: &mut Call<'_>) -> Result {
+    super::known_query(call)?;
     let trunks = state.list_trunk_groups(
         call.param("tenant_id"),
         call.param("group_id"),

@@ -4,7 +4,7 @@
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Result, page_request, parent_key, parents};
+use super::{Result, known_query, page_request, parent_key, parents};
 use crate::apis::fusion::Call;
 use crate::apis::fusion::errors::FusionError;
 use crate::apis::fusion::model::bulk_filters::Filters;
@@ -65,6 +65,7 @@ pub fn bulk_peer_trunks(state: &mut FusionState, call: &mut Call<'_>) -> Result 
 
 /// One kind's history for the path's tenant: newest first, searched, filtered, paged.
 fn history(state: &mut FusionState, call: &mut Call<'_>, kind: BulkKind) -> Result {
+    known_query(call)?;
     start_seeded(state, call);
     let instance = call.param("draas_instance");
     let tenant = call.param("uuid");

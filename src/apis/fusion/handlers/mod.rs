@@ -36,6 +36,23 @@ pub fn parents(call: &Call<'_>) -> Parents {
     }
 }
 
+/// A list refuses a query parameter its contract does not declare (400, code 1000), so a typo
+/// such as `?pagesize=5` is not silently ignored.
+pub fn known_query(call: &Call<'_>) -> std::result::Result<(), FusionError> {
+    let unknown = call
+        .raw_query
+        .0
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .find(|name| call.params.query_value(name).is_none());
+    match unknown {
+        Some(name) => Err(FusionError::Invalid(format!(
+            "unknown query parameter '{name}'"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// `withStatus` given as `true`, `1` or without a value (`?withStatus`).
 pub fn with_status(call: &Call<'_>) -> bool {
     call.query_bool("withStatus").unwrap_or(false)

@@ -1,0 +1,173 @@
+//! One strictness (issue 13): every fusion request body refuses members its table does not list,
+//! the same way (400, code 1000, the member named), including access trunks, peer trunks and every
+//! bulk item shape; a bulk call without items is refused; and a list refuses query parameters it
+//! does not know, in fusion and in apio.
+
+mod common;
+
+use common::TestServer;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const SUB: &str =
+    "/api/v01/draas/draas_v1/tenants/11111111-1111-4111-8111-111111111111/subscriptions/1";
+const TENANT: &str = "/api/v01/draas/draas_v1/tenants/11111111-1111-4111-8111-111111111111";
+
+async fn send(srv: &TestServer, method: Method, path: &str, body: Value) -> common::Resp {
+    srv.req(method, path).json(&body).send().await
+}
+
+/// A validation refusal: 400, code 1000, and the reason names the member.
+fn assert_refused(resp: &common::Resp, member: &str, what: &str) {
+    assert_eq!(resp.status, 400, "{what}: {}", resp.text());
+    assert_eq!(resp.json["code"], 1000, "{what}: {}", resp.text());
+    let reason = resp.json["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains(member), "{what}: {reason}");
+}
+
+#[tokio::test]
+async fn an_unknown_member_is_refused_on_every_single_resource_body() {
+    let srv = TestServer::start().await;
+    let tg = format!("{SUB}/trunkgroups");
+    let cases = [
+        (
+            Method::PUT,
+            format!("{tg}/6/access_trunks/3"),
+            json!({"primaryPeerPrt": 5070}),
+        ),
+        (
+            Method::POST,
+            format!("{tg}/6/access_trunks"),
+            json!({"name": "x", "primaryPeerIp": "10.0.0.1", "pops": [{"id": 1}], "primaryPeerPrt": 5070}),
+        ),
+        (
+            Method::POST,
+            format!("{tg}/6/access_trunks"),
+            json!({"name": "x", "primaryPeerIp": "10.0.0.1", "pops": [{"id": 1, "primaryPeerPrt": 1}]}),
+        ),
+        (
+            Method::POST,
+            format!("{tg}/5/peer_trunks"),
+            json!({"pop": {"id": 1}, "primaryPeerPrt": 5070}),
+        ),
+        (
+            Method::PUT,
+            format!("{tg}/5/peer_trunks/104"),
+            json!({"pop": {"inboundCalls": true, "primaryPeerPrt": 5070}}),
+        ),
+        (
+            Method::PUT,
+            format!("{tg}/6"),
+            json!({"name": "x", "primaryPeerPrt": 5070}),
+        ),
+    ];
+    for (method, path, body) in cases {
+        let what = format!("{method} {path} {body}");
+        let resp = send(&srv, method, &path, body).await;
+        assert_refused(&resp, "primaryPeerPrt", &what);
+    }
+    // Nothing changed.
+    let at = srv.get(&format!("{tg}/6/access_trunks/3")).await;
+    assert_eq!(at.json["primaryPeerPort"], 1234);
+}
+
+#[tokio::test]
+async fn an_unknown_member_is_refused_in_every_bulk_item_shape() {
+    let srv = TestServer::start().await;
+    let cases = [
+        ("trunkgroups", json!([{"name": "x", "primaryPeerPrt": 1}])),
+        (
+            "accesstrunks",
+            json!([{"trunkgroup": 81, "name": "x", "primaryPeerPrt": 1}]),
+        ),
+        (
+            "accesstrunks",
+            json!([{"trunkgroup": 81, "name": "x", "pops": [{"id": 1, "primaryPeerPrt": 1}]}]),
+        ),
+        (
+            "peertrunks",
+            json!([{"type": "msteams", "name": "x", "primaryPeerPrt": 1}]),
+        ),
+        (
+            "peertrunks",
+            json!([{"type": "msteams", "name": "x", "peers": [{"id": 1, "primaryPeerPrt": 1}]}]),
+        ),
+    ];
+    for (kind, data) in cases {
+        let what = format!("{kind} {data}");
+        let resp = send(
+            &srv,
+            Method::PUT,
+            &format!("{SUB}/{kind}/bulk"),
+            json!({"name": "strict", "data": data}),
+        )
+        .await;
+        assert_refused(&resp, "primaryPeerPrt", &what);
+    }
+    // No job was recorded for a refused call.
+    let h = srv.get(&format!("{TENANT}/trunkgroups/bulk_jobs")).await;
+    assert_eq!(h.json["results"], 2);
+}
+
+#[tokio::test]
+async fn a_bulk_call_without_items_is_refused() {
+    let srv = TestServer::start().await;
+    for kind in ["trunkgroups", "accesstrunks", "peertrunks"] {
+        let resp = send(
+            &srv,
+            Method::PUT,
+            &format!("{SUB}/{kind}/bulk"),
+            json!({"name": "nothing", "data": []}),
+        )
+        .await;
+        assert_refused(&resp, "data", kind);
+    }
+}
+
+#[tokio::test]
+async fn a_list_refuses_a_query_parameter_it_does_not_know() {
+    let srv = TestServer::start().await;
+    for path in [
+        format!("{SUB}/trunkgroups?pagesize=5"),
+        format!("{SUB}/trunkgroups/6/numbers?page_size=5"),
+        format!("{SUB}/trunkgroups/6/access_trunks?pagesize=5"),
+        format!("{SUB}/trunkgroups/5/peer_trunks?search=x"),
+        format!("{TENANT}/peertrunks/bulk_jobs?filter=x"),
+    ] {
+        let resp = srv.get(&path).await;
+        assert_refused(&resp, "unknown query parameter", &path);
+    }
+    // Known ones still work.
+    srv.get(&format!("{SUB}/trunkgroups?withStatus=true"))
+        .await
+        .expect(200);
+
+    let apio = [
+        "/api/v1/tenants/foo/groups/foogroup/services/trunk_groups/?trunkingmode=teamsDR",
+        "/api/v1/tenant/footenant/group/foogroup/services/immediate_trunking_connectivity/numbers/?x=1",
+        "/api/v1/tenant/footenant/group/foogroup/services/immediate_trunking_connectivity/available_prefixes/?x=1",
+    ];
+    for path in apio {
+        let resp = srv.get(path).await;
+        resp.expect(400);
+        assert!(
+            resp.json["details"]
+                .as_str()
+                .unwrap()
+                .starts_with("Unknown query parameter"),
+            "{path}: {}",
+            resp.text()
+        );
+    }
+    let teams = srv
+        .get("/api/v1/tenants/foo/groups/foogroup/services/trunk_groups/?trunkingMode=teamsDR")
+        .await;
+    teams.expect(200);
+    let names: Vec<&str> = teams.json["trunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["TeamsTrunk"]);
+}
