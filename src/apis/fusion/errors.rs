@@ -32,7 +32,7 @@ pub enum Code {
     InjectedFault = 1009,
     TenantNotFound = 2001,
     SubscriptionNotFound = 2002,
-    /// Lenient parents: a session holds at most so many tenants / subscriptions.
+    /// With `any_parent`: a session holds at most so many tenants / subscriptions.
     ParentLimitReached = 2003,
     TrunkGroupNotFound = 3001,
     NoTrunkGroups = 3002,

@@ -27,12 +27,12 @@ pub fn parent_key(params: &Params) -> ParentKey<'_> {
     }
 }
 
-/// Strict or lenient parents, from the session's settings.
+/// Strict parents unless the session's settings opt in to `any_parent`.
 pub fn parents(call: &Call<'_>) -> Parents {
-    if call.settings.strict_parents {
-        Parents::Strict
-    } else {
+    if call.settings.any_parent {
         Parents::Lenient
+    } else {
+        Parents::Strict
     }
 }
 
