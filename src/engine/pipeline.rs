@@ -73,6 +73,16 @@ impl Shape for FamilyShape<'_> {
     fn render(&self, problem: &Problem) -> Reply {
         self.engine.render_problem(self.family, problem)
     }
+
+    fn vendor_error(
+        &self,
+        operation_id: &str,
+        status: hyper::StatusCode,
+        code: Option<&serde_json::Value>,
+    ) -> Option<super::family::VendorError> {
+        let family = self.family?;
+        self.engine.families[family].vendor_error(operation_id, status, code)
+    }
 }
 
 impl Engine {
@@ -243,17 +253,23 @@ impl Engine {
             wire: None,
             dribble: plan.dribble,
         };
+        // Whether a `Prefer: code=N` was carried out (only then is it named as applied).
+        let mut code_honoured = false;
         let mut reply = match &plan.action {
             None => handle(),
             Some(PlannedAction::PreferCode(code)) => {
-                preferred_answer(&shape, &self.contracts, op, *code, handle)
+                let (reply, honoured) =
+                    preferred_answer(&shape, &self.contracts, op, *code, handle);
+                code_honoured = honoured;
+                reply
             }
             Some(PlannedAction::Rule(action)) => {
                 if plan.apply_first {
                     // The state change happens; its answer is lost.
                     let _ = handle();
                 }
-                let (reply, wire) = rule_answer(&shape, action, &session.faults.rng);
+                let (reply, wire) =
+                    rule_answer(&shape, &op.operation_id, action, &session.faults.rng);
                 delivery.wire = wire;
                 reply
             }
@@ -262,8 +278,7 @@ impl Engine {
             tokio::time::sleep(plan.delay).await;
         }
         if let Some(p) = plan.preference {
-            let honoured = p.code.is_none_or(|c| reply.status.as_u16() == c);
-            if let Some(v) = p.applied(honoured) {
+            if let Some(v) = p.applied(code_honoured) {
                 reply = reply.with_header(faults::prefer::PREFERENCE_APPLIED.clone(), v);
             }
         }

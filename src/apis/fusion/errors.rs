@@ -30,6 +30,9 @@ pub enum Code {
     Internal = 1008,
     /// A fault rule whose vendor code is not a number.
     InjectedFault = 1009,
+    /// "The API consumer doesn't have sufficient rights to perform this action" (only injected:
+    /// the fake checks no roles).
+    Forbidden = 1010,
     TenantNotFound = 2001,
     SubscriptionNotFound = 2002,
     /// With `any_parent`: a session holds at most so many tenants / subscriptions.
@@ -78,6 +81,7 @@ impl Code {
         Code::TooManySessions,
         Code::Internal,
         Code::InjectedFault,
+        Code::Forbidden,
         Code::TenantNotFound,
         Code::SubscriptionNotFound,
         Code::ParentLimitReached,
@@ -151,6 +155,7 @@ impl Code {
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             TooManySessions => StatusCode::TOO_MANY_REQUESTS,
             Internal | InjectedFault => StatusCode::INTERNAL_SERVER_ERROR,
+            Forbidden => StatusCode::FORBIDDEN,
         }
     }
 }

@@ -4,11 +4,12 @@
 
 pub mod errors;
 pub mod handlers;
+pub mod injected;
 pub mod model;
 pub mod settings;
 pub mod views;
 
-use crate::engine::family::{Family, HandlerTable, StateError};
+use crate::engine::family::{Family, HandlerTable, StateError, VendorError};
 use crate::engine::problem::Problem;
 use crate::engine::reply::Reply;
 use errors::FusionError;
@@ -84,6 +85,15 @@ impl Family for Fusion {
 
     fn render_problem(&self, problem: &Problem) -> Reply {
         errors::render_problem(problem)
+    }
+
+    fn vendor_error(
+        &self,
+        operation_id: &str,
+        status: hyper::StatusCode,
+        code: Option<&serde_json::Value>,
+    ) -> Option<VendorError> {
+        injected::vendor_error(operation_id, status, code)
     }
 
     fn tick(&self, state: &mut FusionState, now_ms: i64, settings: &FusionSettings) {
