@@ -277,10 +277,8 @@ impl Engine {
         if plan.apply_first && !plan.delay.is_zero() {
             tokio::time::sleep(plan.delay).await;
         }
-        if let Some(p) = plan.preference {
-            if let Some(v) = p.applied(code_honoured) {
-                reply = reply.with_header(faults::prefer::PREFERENCE_APPLIED.clone(), v);
-            }
+        if let Some(v) = plan.preference.and_then(|p| p.applied(code_honoured)) {
+            reply = reply.with_header(faults::prefer::PREFERENCE_APPLIED.clone(), v);
         }
         Outcome {
             reply,
