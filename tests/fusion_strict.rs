@@ -171,3 +171,27 @@ async fn a_list_refuses_a_query_parameter_it_does_not_know() {
         .collect();
     assert_eq!(names, ["TeamsTrunk"]);
 }
+
+#[tokio::test]
+async fn a_next_token_belongs_to_its_query() {
+    let srv = TestServer::start().await;
+    let list = format!("{SUB}/trunkgroups/6/access_trunks");
+    let first = srv.get(&format!("{list}?search=RBEN&page_size=2")).await;
+    first.expect(200);
+    assert_eq!(first.json["results"], 4);
+    let next = first.json["next"].as_str().unwrap().to_string();
+    // With its query, the token gives page 2 of the same filtered list.
+    let second = srv.get(&format!("{list}?search=RBEN&next={next}")).await;
+    second.expect(200);
+    assert_eq!(second.json["page"], 2);
+    assert!(
+        second.json["accessTrunks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["name"].as_str().unwrap().starts_with("RBEN"))
+    );
+    // Under another query (here: none) it is refused rather than paging another list.
+    let other = srv.get(&format!("{list}?next={next}")).await;
+    assert_refused(&other, "another query", "next without its search");
+}

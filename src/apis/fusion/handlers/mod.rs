@@ -10,7 +10,7 @@ pub mod trunk_children;
 pub mod trunk_groups;
 
 use super::errors::FusionError;
-use super::model::paging::PageRequest;
+use super::model::paging::{PageRequest, query_fingerprint};
 use super::model::{ParentKey, Parents};
 use crate::apis::fusion::Call;
 use crate::engine::call::Params;
@@ -68,5 +68,11 @@ pub fn page_request(call: &Call<'_>) -> std::result::Result<PageRequest, FusionE
         .then(|| call.query_int("page_size"))
         .flatten()
         .map(|n| n as usize);
-    PageRequest::new(explicit, call.query_str("next")).map_err(FusionError::Invalid)
+    let query = query_fingerprint(
+        call.raw_query
+            .0
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    PageRequest::new(explicit, call.query_str("next"), query).map_err(FusionError::Invalid)
 }
