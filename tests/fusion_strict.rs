@@ -195,3 +195,16 @@ async fn a_next_token_belongs_to_its_query() {
     let other = srv.get(&format!("{list}?next={next}")).await;
     assert_refused(&other, "another query", "next without its search");
 }
+
+#[tokio::test]
+async fn the_bulk_history_is_also_served_under_the_subscription_path() {
+    let srv = TestServer::start().await;
+    let by_sub = srv.get(&format!("{SUB}/peertrunks/bulk_jobs")).await;
+    by_sub.expect(200);
+    let by_tenant = srv.get(&format!("{TENANT}/peertrunks/bulk_jobs")).await;
+    assert_eq!(by_sub.json, by_tenant.json);
+    let other = SUB.replace("/subscriptions/1", "/subscriptions/2");
+    let r = srv.get(&format!("{other}/accesstrunks/bulk_jobs")).await;
+    r.expect(404);
+    assert_eq!(r.json["code"], 2002);
+}

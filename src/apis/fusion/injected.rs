@@ -44,7 +44,10 @@ fn not_found(operation_id: &str) -> (Code, &'static str) {
         ),
         "fusion_list_trunk_group_bulk_jobs"
         | "fusion_list_access_trunk_bulk_jobs"
-        | "fusion_list_peer_trunk_bulk_jobs" => (
+        | "fusion_list_peer_trunk_bulk_jobs"
+        | "fusion_list_subscription_trunk_group_bulk_jobs"
+        | "fusion_list_subscription_access_trunk_bulk_jobs"
+        | "fusion_list_subscription_peer_trunk_bulk_jobs" => (
             Code::NoBulkHistory,
             "No bulk history found or the path tenant / subscription doesn't exist",
         ),

@@ -72,6 +72,18 @@ impl Family for Fusion {
                 bulk::access_trunk_history,
             ),
             ("fusion_list_peer_trunk_bulk_jobs", bulk::peer_trunk_history),
+            (
+                "fusion_list_subscription_trunk_group_bulk_jobs",
+                bulk::trunk_group_history,
+            ),
+            (
+                "fusion_list_subscription_access_trunk_bulk_jobs",
+                bulk::access_trunk_history,
+            ),
+            (
+                "fusion_list_subscription_peer_trunk_bulk_jobs",
+                bulk::peer_trunk_history,
+            ),
         ]
     }
 

@@ -79,8 +79,19 @@ fn history(state: &mut FusionState, call: &mut Call<'_>, kind: BulkKind) -> Resu
             uuid: tenant.to_string(),
         });
     }
+    // Under `.../subscriptions/{subscription_id}/...` the history is that subscription's.
+    let subscription = call
+        .params
+        .path_value("subscription_id")
+        .map(|_| call.params.path_int("subscription_id"));
+    if subscription.is_some() {
+        state.subscription(parent_key(call.params), parents(call))?;
+    }
     let jobs = known.map(|t| t.bulk_jobs.as_slice()).unwrap_or_default();
-    let found = bulk_jobs::history(jobs, kind, call.query_str("search"), &filters);
+    let mut found = bulk_jobs::history(jobs, kind, call.query_str("search"), &filters);
+    if let Some(id) = subscription {
+        found.retain(|j| j.subscription_id == id);
+    }
     if found.is_empty() && call.settings.empty_list_404 {
         return Err(FusionError::NoBulkHistory(kind.as_str()));
     }
