@@ -1067,3 +1067,35 @@ async fn the_admin_state_round_trips_and_a_broken_one_is_refused_with_its_pointe
     );
     assert_eq!(srv.get("/__admin/state").await.json, dumped);
 }
+
+#[tokio::test]
+async fn a_field_with_several_allowed_forms_says_what_it_must_be() {
+    let srv = TestServer::start().await;
+    let resp = srv
+        .put(
+            &instance("trunkgroup"),
+            json!({"limitIncomingCalls": "yes", "prefixEnabled": 3,
+                   "callForwardingAlwaysRerouteTrunkGroup": 7}),
+        )
+        .await;
+    resp.expect(400);
+    let text = resp.text();
+    assert!(
+        !text.contains("anyOf") && !text.contains("schemas"),
+        "{text}"
+    );
+    assert_eq!(
+        resp.json["fields"]["limitIncomingCalls"],
+        "must be true, false, 1 or 0"
+    );
+    assert_eq!(
+        resp.json["fields"]["prefixEnabled"],
+        "must be true, false, \"true\" or \"false\""
+    );
+    assert!(
+        resp.json["fields"]["callForwardingAlwaysRerouteTrunkGroup"]
+            .as_str()
+            .unwrap()
+            .starts_with("must be a trunk group name")
+    );
+}

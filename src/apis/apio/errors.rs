@@ -161,11 +161,37 @@ impl From<Problem> for ApioError {
 fn fields_of(p: &Problem) -> Map<String, Value> {
     let mut fields = Map::new();
     for v in &p.violations {
-        fields
-            .entry(v.field_name())
-            .or_insert_with(|| Value::String(v.message.clone()));
+        let name = v.field_name();
+        let reason = plain_reason(&name, &v.message);
+        fields.entry(name).or_insert(Value::String(reason));
     }
     fields
+}
+
+/// A schema validator says "... is not valid under any of the schemas listed in the 'anyOf'
+/// keyword" for the fields the documents allow in several forms; a client gets what the field
+/// must be instead, every allowed form listed.
+fn plain_reason(field: &str, message: &str) -> String {
+    if !(message.contains("anyOf") || message.contains("oneOf")) {
+        return message.to_string();
+    }
+    let leaf = field.rsplit('.').next().unwrap_or(field);
+    let must = match leaf {
+        "limitIncomingCalls" | "limitOutgoingCalls" => "must be true, false, 1 or 0",
+        "prefixEnabled" => "must be true, false, \"true\" or \"false\"",
+        "capacityExceededRerouteTrunkGroup"
+        | "unreachableDestinationRerouteTrunkGroup"
+        | "callForwardingAlwaysRerouteTrunkGroup" => {
+            "must be a trunk group name, a Trunk Group Key object ({\"name\"} with optional \
+             \"tenantId\" and \"groupId\") or null"
+        }
+        "trunk" => {
+            "must be a Trunk Group Key object ({\"name\"} with optional \"tenantId\" and \
+             \"groupId\") or null"
+        }
+        _ => "is not one of the forms the document allows for it",
+    };
+    must.to_string()
 }
 
 /// Renders an engine problem in the apio shape. A fault rule's numeric vendor code becomes a
@@ -173,8 +199,25 @@ fn fields_of(p: &Problem) -> Map<String, Value> {
 pub fn render_problem(p: &Problem) -> Reply {
     let body = match p.kind {
         ProblemKind::Validation => {
-            let mut body = details_body(&p.message);
-            body["fields"] = Value::Object(fields_of(p));
+            let fields = fields_of(p);
+            // The engine's sentence repeats each violation's own words: say it again in plain
+            // words when a reason was rewritten.
+            let message = if p.message.contains("anyOf") || p.message.contains("oneOf") {
+                let said: Vec<String> = p
+                    .violations
+                    .iter()
+                    .map(|v| {
+                        let name = v.field_name();
+                        let reason = plain_reason(&name, &v.message);
+                        format!("{name}: {reason}")
+                    })
+                    .collect();
+                format!("request validation failed: {}", said.join("; "))
+            } else {
+                p.message.clone()
+            };
+            let mut body = details_body(&message);
+            body["fields"] = Value::Object(fields);
             body
         }
         ProblemKind::UnsupportedMediaType => {
