@@ -208,3 +208,30 @@ async fn the_bulk_history_is_also_served_under_the_subscription_path() {
     r.expect(404);
     assert_eq!(r.json["code"], 2002);
 }
+
+#[tokio::test]
+async fn the_last_access_trunk_of_a_trunk_group_cannot_be_deleted() {
+    let srv = TestServer::start().await;
+    // Every seeded sip trunk group has at least one access trunk, as the document requires.
+    let list = srv.get(&format!("{SUB}/trunkgroups")).await;
+    for tg in list.json["trunkgroups"].as_array().unwrap() {
+        if tg["type"] == "sip" {
+            let ats = srv
+                .get(&format!("{SUB}/trunkgroups/{}/access_trunks", tg["id"]))
+                .await;
+            assert!(ats.json["results"].as_u64().unwrap() >= 1, "{tg}");
+        }
+    }
+    let r = srv
+        .delete(&format!("{SUB}/trunkgroups/81/access_trunks/5"))
+        .await;
+    r.expect(400);
+    assert_eq!(r.json["code"], 6008);
+    srv.get(&format!("{SUB}/trunkgroups/81/access_trunks/5"))
+        .await
+        .expect(200);
+    // With another one beside it, it goes.
+    srv.delete(&format!("{SUB}/trunkgroups/6/access_trunks/3"))
+        .await
+        .expect(204);
+}

@@ -5,6 +5,8 @@
 //!   (`detail` says which entry was refused; there is one error object per refused entry);
 //! - a `details` message for everything else: `{"details":"Trunk group X not found ..."}`,
 //!   plus `fields` (field → reason) when the request broke the contract.
+//!
+//! Over 400 lines: most of it is the tests that pin the vendor wording of every error shape.
 
 use hyper::StatusCode;
 use serde_json::{Map, Value, json};

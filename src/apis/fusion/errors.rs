@@ -60,6 +60,8 @@ pub enum Code {
     InvalidAddress = 6005,
     AccessTrunksNotAllowed = 6006,
     AccessTrunkLimitReached = 6007,
+    /// "A trunk group must have at least 1 ... access trunk": its last one cannot be deleted.
+    LastAccessTrunk = 6008,
     PeerTrunkNotFound = 7001,
     PeerTrunkPopMissing = 7002,
     PeerTrunkLimitReached = 7003,
@@ -108,6 +110,7 @@ impl Code {
         Code::InvalidAddress,
         Code::AccessTrunksNotAllowed,
         Code::AccessTrunkLimitReached,
+        Code::LastAccessTrunk,
         Code::PeerTrunkNotFound,
         Code::PeerTrunkPopMissing,
         Code::PeerTrunkLimitReached,
@@ -144,6 +147,7 @@ impl Code {
             | InvalidAddress
             | AccessTrunksNotAllowed
             | AccessTrunkLimitReached
+            | LastAccessTrunk
             | PeerTrunkPopMissing
             | PeerTrunkLimitReached => StatusCode::BAD_REQUEST,
             AccessTrunkNotFound | PeerTrunkNotFound | NoBulkHistory => StatusCode::NOT_FOUND,
@@ -220,6 +224,11 @@ pub enum FusionError {
         kind: String,
     },
     AccessTrunkLimitReached(usize),
+    /// Deleting the only access trunk of a sip trunk group.
+    LastAccessTrunk {
+        trunk_group: i64,
+        id: i64,
+    },
     PeerTrunkNotFound {
         trunk_group: i64,
         id: i64,
@@ -261,6 +270,7 @@ impl FusionError {
             E::InvalidAddress { .. } => Code::InvalidAddress,
             E::AccessTrunksNotAllowed { .. } => Code::AccessTrunksNotAllowed,
             E::AccessTrunkLimitReached(_) => Code::AccessTrunkLimitReached,
+            E::LastAccessTrunk { .. } => Code::LastAccessTrunk,
             E::PeerTrunkNotFound { .. } => Code::PeerTrunkNotFound,
             E::PeerTrunkPopMissing => Code::PeerTrunkPopMissing,
             E::PeerTrunkLimitReached(_) => Code::PeerTrunkLimitReached,
@@ -364,6 +374,9 @@ impl FusionError {
             E::AccessTrunkLimitReached(max) => {
                 format!("A trunk group holds at most {max} access trunks")
             }
+            E::LastAccessTrunk { trunk_group, id } => format!(
+                "Access trunk {id} is the last one of trunk group {trunk_group}: a trunk group must have at least 1 access trunk"
+            ),
             E::PeerTrunkNotFound { trunk_group, id } => {
                 format!("No peer trunk {id} found for trunk group {trunk_group}")
             }
