@@ -385,3 +385,19 @@ async fn sessions_hold_their_own_assignments() {
         .await;
     assert!(ranges(&in_a.json, "numbers").contains(&pair("+3225126999", "+3225126999")));
 }
+
+#[tokio::test]
+async fn an_entry_given_twice_in_one_call_says_so() {
+    let srv = TestServer::start().await;
+    let twice = json!({"prefixes": [{"prefix": "+32-01"}, {"prefix": "+32-01"}]});
+    let resp = srv.post(&at("prefixes"), twice).await;
+    resp.expect(400);
+    assert_eq!(
+        resp.json["errors"][0]["detail"],
+        "+32-01 is given twice in this request"
+    );
+    assert_eq!(resp.json["errors"].as_array().unwrap().len(), 1);
+    // All or nothing: the first one was not assigned either.
+    let available = srv.get(&at("available_prefixes")).await;
+    assert!(available.text().contains("+32-01"));
+}
