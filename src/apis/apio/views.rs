@@ -122,15 +122,17 @@ pub fn backup(tg: &TrunkGroup) -> Value {
         .and_then(Value::as_str)
         .unwrap_or("");
     o.insert("mode".into(), Value::String(mode.into()));
+    // Only what belongs to the mode: a Forward shows its destination, a Reroute its trunk,
+    // even when the trunk group still stores the other one.
     if let Some(d) = s
         .get("unreachableDestinationForwardAddress")
-        .filter(|v| v.is_string())
+        .filter(|v| v.is_string() && mode == "Forward")
     {
         o.insert("destination".into(), d.clone());
     }
     if let Some(k) = s
         .get("unreachableDestinationRerouteTrunkGroup")
-        .filter(|v| v.is_object())
+        .filter(|v| v.is_object() && mode == "Reroute")
     {
         o.insert("trunk".into(), k.clone());
     }
