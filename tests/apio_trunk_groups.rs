@@ -1099,3 +1099,32 @@ async fn a_field_with_several_allowed_forms_says_what_it_must_be() {
             .starts_with("must be a trunk group name")
     );
 }
+
+#[tokio::test]
+async fn identity_and_forward_addresses_keep_their_documented_formats() {
+    let srv = TestServer::start().await;
+    let resp = srv
+        .put(
+            &instance("trunkgroup"),
+            json!({"trunkGroupIdentity": "sip:tg@example.com",
+                   "callForwardingAlwaysForwardAddress": "not a number"}),
+        )
+        .await;
+    resp.expect(400);
+    assert_eq!(
+        resp.json["fields"]["trunkGroupIdentity"],
+        "must be a SIP URI without the sip: scheme (user@domain)"
+    );
+    assert_eq!(
+        resp.json["fields"]["callForwardingAlwaysForwardAddress"],
+        "must be a phone number (+ and digits) or a SIP URI (user@domain)"
+    );
+    assert!(!resp.text().contains("does not match"), "{}", resp.text());
+    srv.put(
+        &instance("trunkgroup"),
+        json!({"trunkGroupIdentity": "tg@example.com",
+               "callForwardingAlwaysForwardAddress": "sip:backup@example.com"}),
+    )
+    .await
+    .expect(200);
+}

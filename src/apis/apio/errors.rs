@@ -174,10 +174,18 @@ fn fields_of(p: &Problem) -> Map<String, Value> {
 /// keyword" for the fields the documents allow in several forms; a client gets what the field
 /// must be instead, every allowed form listed.
 fn plain_reason(field: &str, message: &str) -> String {
+    let leaf = field.rsplit('.').next().unwrap_or(field);
+    if message.contains("does not match") {
+        // A pattern, said as what the value must be.
+        return match leaf {
+            "trunkGroupIdentity" => "must be a SIP URI without the sip: scheme (user@domain)",
+            _ => "must be a phone number (+ and digits) or a SIP URI (user@domain)",
+        }
+        .to_string();
+    }
     if !(message.contains("anyOf") || message.contains("oneOf")) {
         return message.to_string();
     }
-    let leaf = field.rsplit('.').next().unwrap_or(field);
     let must = match leaf {
         "limitIncomingCalls" | "limitOutgoingCalls" => "must be true, false, 1 or 0",
         "prefixEnabled" => "must be true, false, \"true\" or \"false\"",
@@ -204,7 +212,8 @@ pub fn render_problem(p: &Problem) -> Reply {
             let fields = fields_of(p);
             // The engine's sentence repeats each violation's own words: say it again in plain
             // words when a reason was rewritten.
-            let message = if p.message.contains("anyOf") || p.message.contains("oneOf") {
+            let jargon = ["anyOf", "oneOf", "does not match"];
+            let message = if jargon.iter().any(|j| p.message.contains(j)) {
                 let said: Vec<String> = p
                     .violations
                     .iter()
