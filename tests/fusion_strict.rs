@@ -235,3 +235,38 @@ async fn the_last_access_trunk_of_a_trunk_group_cannot_be_deleted() {
         .await
         .expect(204);
 }
+
+#[tokio::test]
+async fn an_accept_header_that_rules_json_out_is_406_in_both_families() {
+    let srv = TestServer::start().await;
+    let fusion = format!("{SUB}/trunkgroups");
+    let apio = "/api/v1/tenants/foo/groups/foogroup/services/trunk_groups/";
+    for accept in ["text/html", "application/xml, application/json;q=0"] {
+        let r = srv
+            .req(Method::GET, &fusion)
+            .header("accept", accept)
+            .send()
+            .await;
+        r.expect(406);
+        assert_eq!(r.json["code"], 1003);
+        let r = srv
+            .req(Method::GET, apio)
+            .header("accept", accept)
+            .send()
+            .await;
+        r.expect(406);
+        assert!(r.json["details"].is_string());
+    }
+    for accept in ["application/json", "*/*", "text/html, application/*;q=0.5"] {
+        srv.req(Method::GET, &fusion)
+            .header("accept", accept)
+            .send()
+            .await
+            .expect(200);
+        srv.req(Method::GET, apio)
+            .header("accept", accept)
+            .send()
+            .await
+            .expect(200);
+    }
+}
