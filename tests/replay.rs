@@ -6,6 +6,9 @@
 //! fixed there). Where the document prints no concrete id, or an id the example before it just
 //! created, the replay uses the id the earlier answer gave, as a real client would; every such
 //! choice is written down in docs/fusion.md and docs/apio.md ("Replaying the document").
+//!
+//! Over 400 lines: it holds the three documents' example sequences side by side, each step
+//! with the shape its documented answer has, so one file reads as the documents do.
 
 mod common;
 
