@@ -270,3 +270,38 @@ async fn an_accept_header_that_rules_json_out_is_406_in_both_families() {
             .expect(200);
     }
 }
+
+#[tokio::test]
+async fn a_setting_makes_every_bulk_item_fail() {
+    let srv = TestServer::start().await;
+    srv.req(Method::POST, "/__admin/scenarios")
+        .json(&json!({"settings": {"fusion": {"bulk_items_fail": true}}}))
+        .send()
+        .await
+        .expect(200);
+    send(
+        &srv,
+        Method::PUT,
+        &format!("{SUB}/trunkgroups/bulk"),
+        json!({"name": "Doomed", "data": [{"name": "A"}, {"name": "B"}]}),
+    )
+    .await
+    .expect(200);
+    srv.post("/__admin/clock/advance", json!({"seconds": 1}))
+        .await
+        .expect(200);
+    let h = srv
+        .get(&format!("{TENANT}/trunkgroups/bulk_jobs?search=Doomed"))
+        .await;
+    let job = &h.json["bulks"][0];
+    assert_eq!(job["status"], "failure");
+    assert_eq!(job["success_count"], 0);
+    assert_eq!(job["total_count"], 2);
+    let names: Vec<Value> = srv.get(&format!("{SUB}/trunkgroups")).await.json["trunkgroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].clone())
+        .collect();
+    assert!(!names.contains(&json!("A")));
+}

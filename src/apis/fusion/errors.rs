@@ -237,6 +237,8 @@ pub enum FusionError {
     PeerTrunkLimitReached(usize),
     /// The bulk history of this kind (`trunk_groups`, ...) shows no job.
     NoBulkHistory(&'static str),
+    /// "Uncatched error on server side" (a bulk item under `fusion.bulk_items_fail`).
+    Uncaught,
 }
 
 impl FusionError {
@@ -275,6 +277,7 @@ impl FusionError {
             E::PeerTrunkPopMissing => Code::PeerTrunkPopMissing,
             E::PeerTrunkLimitReached(_) => Code::PeerTrunkLimitReached,
             E::NoBulkHistory(_) => Code::NoBulkHistory,
+            E::Uncaught => Code::Internal,
         }
     }
 
@@ -385,6 +388,7 @@ impl FusionError {
                 format!("A trunk group holds at most {max} peer trunks")
             }
             E::NoBulkHistory(kind) => format!("No {kind} bulk history found for this tenant"),
+            E::Uncaught => "Uncatched error on server side".into(),
         }
     }
 }

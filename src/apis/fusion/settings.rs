@@ -17,6 +17,9 @@ pub struct FusionSettings {
     pub bulk_duration_seconds: Seconds,
     /// An empty list answers 404 (3002), as the document's status table says.
     pub empty_list_404: bool,
+    /// Every bulk item fails when its job runs (500-style reason, code 1008), so a test can
+    /// see a job end in `failure` without a bad item; a partial failure is one bad item.
+    pub bulk_items_fail: bool,
     /// With `any_parent`: the most tenants a session creates on first use.
     pub max_tenants: usize,
     /// With `any_parent`: the most subscriptions a tenant gets on first use.
@@ -36,6 +39,7 @@ impl Default for FusionSettings {
             sync_delay_seconds: Seconds::new_const(2.0),
             bulk_duration_seconds: Seconds::new_const(1.0),
             empty_list_404: false,
+            bulk_items_fail: false,
             // These bounds keep one session's memory bounded; they are not the vendor's.
             max_tenants: 1_000,
             max_subscriptions_per_tenant: 1_000,
