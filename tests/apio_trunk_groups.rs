@@ -1128,3 +1128,20 @@ async fn identity_and_forward_addresses_keep_their_documented_formats() {
     .await
     .expect(200);
 }
+
+#[tokio::test]
+async fn read_only_members_copied_from_a_get_are_ignored_on_create_and_update_alike() {
+    let srv = TestServer::start().await;
+    let read_only = json!({"hostedUsers": [], "totalActiveIncomingCalls": 3,
+                           "totalActiveOutgoingCalls": 4});
+    let mut create = json!({"name": "Copied", "maxActiveCalls": 2});
+    for (k, v) in read_only.as_object().unwrap() {
+        create[k] = v.clone();
+    }
+    let created = srv.post(TG, create).await;
+    created.expect(201);
+    assert_eq!(created.json["totalActiveIncomingCalls"], 0);
+    let updated = srv.put(&instance("Copied"), read_only).await;
+    updated.expect(200);
+    assert_eq!(updated.json["totalActiveOutgoingCalls"], 0);
+}
