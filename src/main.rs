@@ -77,6 +77,12 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes (larger: 413).
     #[arg(long, env = "TRUNKMOCK_BODY_LIMIT", default_value_t = 1024 * 1024)]
     body_limit: usize,
+    /// Check every answer against its contract; a violation answers 500 and logs an error.
+    #[arg(long, env = "TRUNKMOCK_VERIFY_RESPONSES")]
+    verify_responses: bool,
+    /// Answer CORS preflights and add `Access-Control-Allow-Origin`, for browser clients.
+    #[arg(long, env = "TRUNKMOCK_CORS")]
+    cors: bool,
 }
 
 fn options(source: &SourceArgs, engine: EngineConfig) -> Options {
@@ -146,6 +152,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         max_sessions: args.max_sessions,
         admin_token: args.admin_token.clone(),
         seed: args.seed,
+        verify_responses: args.verify_responses,
+        cors: args.cors,
     };
     let engine = match trunkmock::build_engine(&options(&args.source, config)) {
         Ok(e) => e,

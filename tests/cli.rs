@@ -546,3 +546,43 @@ fn routes_lists_every_operation() {
         && l.contains("GET")
         && l.contains("/api/providers/export")));
 }
+
+/// `--verify-responses` and `--cors` reach the engine (tests/http.rs shows each one's effect
+/// against a server without it).
+#[tokio::test]
+async fn serve_verify_responses_and_cors_flags_take_effect() {
+    let dir = temp_dir("flags");
+    let scenario = dir.join("portless.json");
+    std::fs::write(
+        &scenario,
+        json!({"name": "portless", "state": {"pbx": {"providers": [
+            {"id": "cG9ydGxlc3M=", "name": "p", "transport": "UDP", "hostname": "h",
+             "port": null, "outbound_server": "o", "outbound_server_port": 1, "concurrency": 1}
+        ]}}})
+        .to_string(),
+    )
+    .unwrap();
+    let s = Served::start(
+        &[
+            "--verify-responses",
+            "--cors",
+            "--scenario",
+            scenario.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let (status, body) = get(&s.url("/api/providers/cG9ydGxlc3M=")).await;
+    assert_eq!(status, 500, "{body}");
+    let r = client()
+        .request(reqwest::Method::OPTIONS, s.url("/api/providers"))
+        .header("origin", "http://localhost:3000")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "http://localhost:3000"
+    );
+}

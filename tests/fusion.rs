@@ -747,7 +747,10 @@ async fn engine_problems_answer_in_the_fusion_shape() {
     insta::assert_json_snapshot!("problem_route_not_found", route.json);
     let method = srv.patch(&tg(4), json!({})).await;
     method.expect(405);
-    assert_eq!(method.header("allow"), Some("DELETE, GET, PUT"));
+    assert_eq!(
+        method.header("allow"),
+        Some("DELETE, GET, HEAD, OPTIONS, PUT")
+    );
     insta::assert_json_snapshot!("problem_method_not_allowed", method.json);
     let malformed = srv
         .req(Method::POST, &tgs())

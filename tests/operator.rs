@@ -975,7 +975,13 @@ async fn naming_customer_in_the_fieldset_shows_the_linkage_without_including_it(
     assert!(resp.json["data"].get("attributes").is_none());
     assert_eq!(
         resp.json["data"]["relationships"],
-        json!({"customer": {"data": {"type": "customers", "id": "123"}}})
+        json!({"customer": {
+            "links": {
+                "self": format!("{VENDOR_BASE}{TRUNKS}/{PATCHED_ID}/relationships/customer"),
+                "related": format!("{VENDOR_BASE}{TRUNKS}/{PATCHED_ID}/customer"),
+            },
+            "data": {"type": "customers", "id": "123"}
+        }})
     );
     assert!(resp.json.get("included").is_none());
 }
@@ -1492,7 +1498,10 @@ async fn unknown_paths_and_methods_answer_json_api_errors() {
     assert_eq!(errors(&path)[0].1, "route_not_found");
     assert_jsonapi(&method);
     method.expect(405);
-    assert_eq!(method.header("allow"), Some("DELETE, GET, PATCH"));
+    assert_eq!(
+        method.header("allow"),
+        Some("DELETE, GET, HEAD, OPTIONS, PATCH")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1641,4 +1650,131 @@ fn the_json_api_schema_checks_used_here_do_reject_broken_documents() {
         )
         .is_empty()
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// What stock JSON:API clients send and follow
+
+/// What a stock client (ember-data, devour, jsonapi-serializer) does: fetch with `include`,
+/// send the fetched resource back with one attribute changed, delete it. The document sent
+/// back keeps every member the client received: `links`, relationship links, `jsonapi`,
+/// `meta` and `included`.
+#[tokio::test]
+async fn a_client_can_fetch_include_update_what_it_fetched_and_delete() {
+    let srv = start().await;
+    let path = format!("{TRUNKS}/{PATCHED_ID}");
+    let fetched = get(&srv, &format!("{path}?include=customer")).await;
+    fetched.expect(200);
+    assert_eq!(fetched.json["included"][0]["type"], "customers");
+
+    let mut data = fetched.json["data"].clone();
+    data["attributes"]["name"] = json!("Renamed by a client");
+    // `domain` is read-only: a client that knows its schema leaves it out.
+    data["attributes"].as_object_mut().unwrap().remove("domain");
+    let doc = json!({
+        "jsonapi": {"version": "1.0"},
+        "meta": {"client": "stock"},
+        "links": {"self": format!("{VENDOR_BASE}{path}")},
+        "data": data,
+        "included": fetched.json["included"].clone(),
+    });
+    // The official request schema refuses `links` and `included` in a write; clients send
+    // them anyway, and the fake accepts and ignores them.
+    let updated = send_broken_document(&srv, Method::PATCH, &path, doc).await;
+    updated.expect(200);
+    assert_eq!(
+        updated.json["data"]["attributes"]["name"],
+        "Renamed by a client"
+    );
+
+    delete(&srv, &path).await.expect(204);
+    get(&srv, &path).await.expect(404);
+}
+
+#[tokio::test]
+async fn create_accepts_and_ignores_jsonapi_meta_and_included() {
+    let srv = start().await;
+    let mut doc = new_trunk("123", json!({"name": "with extras"}));
+    doc["jsonapi"] = json!({"version": "1.0"});
+    doc["meta"] = json!({"request": 1});
+    doc["included"] = json!([{"type": "customers", "id": "123"}]);
+    doc["data"]["links"] = json!({"self": "https://example.invalid/ignored"});
+    let resp = send_broken_document(&srv, Method::POST, TRUNKS, doc).await;
+    resp.expect(201);
+    assert_eq!(resp.json["data"]["attributes"]["name"], "with extras");
+    assert_eq!(
+        resp.header("location"),
+        resp.json["data"]["links"]["self"].as_str()
+    );
+}
+
+#[tokio::test]
+async fn the_customer_relationship_and_related_endpoints_answer_what_the_links_promise() {
+    let srv = start().await;
+    let shown = get(&srv, &format!("{TRUNKS}/{PATCHED_ID}?include=customer")).await;
+    let links = shown.json["data"]["relationships"]["customer"]["links"].clone();
+    let strip = |l: &Value| {
+        l.as_str()
+            .unwrap()
+            .trim_start_matches(VENDOR_BASE)
+            .to_string()
+    };
+
+    let linkage = get(&srv, &strip(&links["self"])).await;
+    linkage.expect(200);
+    insta::assert_json_snapshot!(linkage.json);
+
+    let related = get(&srv, &strip(&links["related"])).await;
+    related.expect(200);
+    let direct = get(&srv, &format!("{CUSTOMERS}/123")).await;
+    assert_eq!(related.json, direct.json);
+
+    let missing = get(&srv, &format!("{TRUNKS}/nope/relationships/customer")).await;
+    missing.expect(404);
+    get(&srv, &format!("{TRUNKS}/nope/customer"))
+        .await
+        .expect(404);
+}
+
+#[tokio::test]
+async fn a_repeated_query_parameter_is_400_naming_it() {
+    let srv = start().await;
+    let resp = get(&srv, &format!("{TRUNKS}?sort=name&sort=-id")).await;
+    resp.expect(400);
+    let errs = errors(&resp);
+    assert_eq!(errs.len(), 1, "{}", resp.text());
+    assert_eq!(errs[0].1, "repeated_param");
+    assert_eq!(errs[0].2, json!({"parameter": "sort"}));
+}
+
+/// Over HTTP/2 the host travels in `:authority`, not `Host`: links and `Location` keep the
+/// port the client used.
+#[tokio::test]
+async fn links_and_location_follow_the_http2_authority() {
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    let srv = TestServer::start().await;
+    let addr = srv.running.addr;
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .expect("HTTP/2 handshake");
+    tokio::spawn(conn);
+    let body = serde_json::to_vec(&new_trunk("123", json!({"name": "h2"}))).unwrap();
+    let req = hyper::Request::post(format!("http://{addr}{TRUNKS}"))
+        .header("content-type", MEDIA_TYPE)
+        .body(Full::new(bytes::Bytes::from(body)))
+        .unwrap();
+    assert!(req.headers().get("host").is_none());
+    let resp = sender.send_request(req).await.expect("HTTP/2 answer");
+    assert_eq!(resp.version(), hyper::Version::HTTP_2);
+    assert_eq!(resp.status(), 201);
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    let prefix = format!("http://{addr}{TRUNKS}/");
+    assert!(location.starts_with(&prefix), "{location}");
+    assert_eq!(doc["data"]["links"]["self"], location.as_str());
 }

@@ -383,7 +383,7 @@ async fn another_method_is_405_with_allow() {
     let srv = TestServer::start().await;
     let r = srv.delete(&format!("/api/providers/{EXAMPLE_ID}")).await;
     r.expect(405);
-    assert_eq!(r.header("allow"), Some("GET, POST"));
+    assert_eq!(r.header("allow"), Some("GET, HEAD, OPTIONS, POST"));
     assert_eq!(r.json["errors"][0]["code"], "METHOD_NOT_ALLOWED");
 }
 
@@ -490,7 +490,7 @@ async fn the_state_form_keeps_every_field_in_order_with_defaults_blanks_and_the_
     let id = create(&srv, body).await;
     srv.post(
         &format!("/api/providers/{id}"),
-        json!({"port": null, "enabled": null, "inlan": true, "brand": "ignored",
+        json!({"auth_id": null, "enabled": null, "inlan": true, "brand": "ignored",
                "auth_mode": "TEAMS", "keep_alive_interval": 30}),
     )
     .await

@@ -47,6 +47,11 @@ pub struct EngineConfig {
     pub admin_token: Option<String>,
     /// `None`: a fresh random seed per process.
     pub seed: Option<u64>,
+    /// `--verify-responses`: every answer a handler (or a `Prefer` code) gives is checked
+    /// against its operation's contract; a violation answers 500 and logs an error.
+    pub verify_responses: bool,
+    /// `--cors`: answer CORS preflights and add `Access-Control-Allow-Origin` to answers.
+    pub cors: bool,
 }
 
 impl Default for EngineConfig {
@@ -57,6 +62,8 @@ impl Default for EngineConfig {
             max_sessions: 1000,
             admin_token: None,
             seed: None,
+            verify_responses: false,
+            cors: false,
         }
     }
 }

@@ -9,8 +9,11 @@
 //!    delay, an injected answer or a broken connection; delays are awaited with no lock held;
 //! 5. [`Engine::validate`]: the family's preflight, then parameters and body against the
 //!    contract, converted to the typed [`Params`] and JSON body the handler reads;
-//! 6. the handler, through the family's slot (one lock per family per session);
-//! 7. [`Engine::record`]: the journal entry and one log line.
+//! 6. the handler, through the family's slot (one lock per family per session), then the
+//!    response self-check when `--verify-responses` is on;
+//! 7. [`Engine::record`]: the journal entry and one log line;
+//! 8. the HTTP edges: `HEAD` answers like `GET` without the body, `OPTIONS` answers `Allow`,
+//!    and `--cors` adds the CORS headers.
 //!
 //! `/__admin/*` never reaches this pipeline: the server sends it to [`crate::admin`].
 
@@ -20,7 +23,11 @@ use std::time::Instant;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Body;
-use hyper::header::CONTENT_TYPE;
+use hyper::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, ALLOW,
+    CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, VARY,
+};
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
 use serde_json::Value;
@@ -33,9 +40,14 @@ use super::faults::{self, Delivery, PlannedAction, Preference, RequestView, Wire
 use super::http::{read_body, session_name, to_response};
 use super::journal::{BODY_KEEP, CompactHeaders, JournalEntry};
 use super::problem::{Location, Problem, ProblemKind, Violation};
-use super::reply::Reply;
+use super::reply::{Reply, ReplyBody};
 use super::router::RouteLookup;
 use super::store::{Session, SessionError};
+
+/// The answer headers a browser script may read under `--cors` (beyond the CORS-safelisted
+/// ones): what the families' clients look at.
+const EXPOSED_HEADERS: &str =
+    "Location, Content-Disposition, Allow, Preference-Applied, X-Trunkmock-Session";
 
 /// Where a request went: its family (for the error shape) and operation, if routed.
 struct Routing<'a> {
@@ -94,7 +106,16 @@ impl Engine {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let started = Instant::now();
-        let (head, body) = req.into_parts();
+        let (mut head, body) = req.into_parts();
+        // HTTP/2 carries the host in `:authority`, which hyper puts in the URI and not in a
+        // `Host` header; an absolute-form HTTP/1.1 target does the same, and both outrank
+        // `Host` (RFC 9112 §3.2.2, RFC 9113 §8.3.1). One `Host` for everything downstream
+        // keeps links and `Location` on the port the client used.
+        if let Some(authority) = head.uri.authority()
+            && let Ok(v) = hyper::header::HeaderValue::from_str(authority.as_str())
+        {
+            head.headers.insert(hyper::header::HOST, v);
+        }
         let session_name = session_name(&head.headers);
         let session = self.session_for(session_name);
         let routing = self.route(&head);
@@ -120,7 +141,52 @@ impl Engine {
             &outcome,
             started,
         );
-        (to_response(outcome.reply), outcome.delivery)
+        let reply = self.http_edges(&head, outcome.reply);
+        (to_response(reply), outcome.delivery)
+    }
+
+    /// What HTTP asks of every answer whatever the family: a `HEAD` answer keeps the `GET`
+    /// answer's status and headers (`Content-Length` included) and drops the body, and with
+    /// `--cors` every answer says which origin may read it.
+    fn http_edges(&self, head: &Parts, mut reply: Reply) -> Reply {
+        if self.config.cors {
+            let origin = head
+                .headers
+                .get(ORIGIN)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("*")
+                .to_string();
+            reply = reply
+                .with_header(ACCESS_CONTROL_ALLOW_ORIGIN, origin)
+                .with_header(VARY, "Origin")
+                .with_header(ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED_HEADERS);
+        }
+        if head.method == hyper::Method::HEAD {
+            let len = reply.body_bytes().len();
+            reply = reply.with_header(CONTENT_LENGTH, len.to_string());
+            reply.body = ReplyBody::Empty;
+        }
+        reply
+    }
+
+    /// `OPTIONS` on a path that exists: 204 with `Allow`; with `--cors`, a CORS preflight
+    /// answer too, echoing the origin and the headers the browser asks for.
+    fn options_reply(&self, head: &Parts, allow: &[String]) -> Reply {
+        let allow = allow.join(", ");
+        let mut reply = Reply::empty(StatusCode::NO_CONTENT).with_header(ALLOW, &allow);
+        if self.config.cors {
+            reply = reply
+                .with_header(ACCESS_CONTROL_ALLOW_METHODS, &allow)
+                .with_header(ACCESS_CONTROL_MAX_AGE, "600");
+            if let Some(h) = head
+                .headers
+                .get(ACCESS_CONTROL_REQUEST_HEADERS)
+                .and_then(|v| v.to_str().ok())
+            {
+                reply = reply.with_header(ACCESS_CONTROL_ALLOW_HEADERS, h);
+            }
+        }
+        reply
     }
 
     /// Step 1: the session the request names, created on first use.
@@ -176,6 +242,9 @@ impl Engine {
                     now_ms,
                     Bytes::new(),
                 )
+            }
+            RouteLookup::Options { allow } => {
+                Outcome::plain(self.options_reply(head, allow), now_ms, Bytes::new())
             }
             RouteLookup::NotFound => {
                 self.unrouted_delay(session).await;
@@ -256,12 +325,12 @@ impl Engine {
         // Whether a `Prefer: code=N` was carried out (only then is it named as applied).
         let mut code_honoured = false;
         let mut reply = match &plan.action {
-            None => handle(),
+            None => self.self_check(operation, handle()),
             Some(PlannedAction::PreferCode(code)) => {
                 let (reply, honoured) =
                     preferred_answer(&shape, &self.contracts, op, *code, handle);
                 code_honoured = honoured;
-                reply
+                self.self_check(operation, reply)
             }
             Some(PlannedAction::Rule(action)) => {
                 if plan.apply_first {
@@ -286,6 +355,36 @@ impl Engine {
             fault,
             now_ms: request.now_ms,
             raw: Bytes::new(),
+        }
+    }
+
+    /// The response self-check (`--verify-responses`): an answer that breaks its own contract
+    /// becomes a loud 500 in the family's shape, naming the operation and the JSON pointers,
+    /// so a client (and a test) never silently receives a body the contract says is impossible.
+    /// Answers of users' fault rules are left alone: their bodies are whatever the rule says.
+    fn self_check(&self, operation: usize, reply: Reply) -> Reply {
+        if !self.config.verify_responses {
+            return reply;
+        }
+        let op = &self.contracts.operations[operation];
+        let content_type = reply
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let body = reply.body_bytes();
+        match op.check_response(reply.status.as_u16(), content_type, &body) {
+            Ok(()) => reply,
+            Err(message) => {
+                tracing::error!(
+                    target: "trunkmock::verify",
+                    operation = %op.operation_id,
+                    "answer breaks its contract: {message}"
+                );
+                let p = Problem::internal(format!(
+                    "response self-check failed: the answer of {message}"
+                ));
+                self.render_problem(Some(self.targets[operation].family), &p)
+            }
         }
     }
 

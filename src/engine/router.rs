@@ -2,6 +2,11 @@
 //! segments win over templates, so `GET /api/providers/export` never reaches
 //! `GET /api/providers/{id}`. A trailing slash is a segment of its own (`""`), which keeps
 //! `/x/` and `/x` apart as the apio API requires.
+//!
+//! HTTP asks more of every path than the contracts spell out: `HEAD` is answered by the
+//! `GET` operation (the pipeline drops the body), `OPTIONS` by the path's `Allow` list, and a
+//! path that a literal route names is that resource only, so `POST /api/providers/export` is
+//! a 405 rather than an update of a provider called "export".
 
 use hyper::Method;
 
@@ -39,6 +44,10 @@ pub enum RouteLookup<'a> {
         allow: Vec<String>,
     },
     NotFound,
+    /// `OPTIONS` on a path that exists: the methods it takes (with `HEAD` and `OPTIONS`).
+    Options {
+        allow: Vec<String>,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -97,11 +106,17 @@ impl RouteTable {
         &self.routes
     }
 
-    /// Finds the operation for `method path` (path without the query string).
+    /// Finds the operation for `method path` (path without the query string). `HEAD` finds
+    /// the `GET` operation unless a contract declares `HEAD` itself.
     pub fn lookup(&self, method: &Method, path: &str) -> RouteLookup<'_> {
         let segs: Vec<&str> = segments(path).collect();
         let mut first_match: Option<&Node> = None;
-        if let Some(route) = self.find(&self.root, &segs, method, &mut first_match) {
+        let mut found = self.find(&self.root, &segs, method, &mut first_match);
+        if found.is_none() && *method == Method::HEAD {
+            first_match = None;
+            found = self.find(&self.root, &segs, &Method::GET, &mut first_match);
+        }
+        if let Some(route) = found {
             let params = Pairs(
                 route
                     .params
@@ -118,8 +133,18 @@ impl RouteTable {
                     .iter()
                     .map(|&r| self.routes[r].method.to_string())
                     .collect();
+                if allow.iter().any(|m| m == "GET") && !allow.iter().any(|m| m == "HEAD") {
+                    allow.push("HEAD".into());
+                }
+                if !allow.iter().any(|m| m == "OPTIONS") {
+                    allow.push("OPTIONS".into());
+                }
                 allow.sort();
-                RouteLookup::MethodNotAllowed { allow }
+                if *method == Method::OPTIONS {
+                    RouteLookup::Options { allow }
+                } else {
+                    RouteLookup::MethodNotAllowed { allow }
+                }
             }
             None => RouteLookup::NotFound,
         }
@@ -145,10 +170,15 @@ impl RouteTable {
                 .map(|&r| &self.routes[r])
                 .find(|r| r.method == *method);
         };
-        if let Some((_, child)) = node.literal.iter().find(|(s, _)| s == head)
-            && let Some(r) = self.find(child, rest, method, first_match)
-        {
-            return Some(r);
+        if let Some((_, child)) = node.literal.iter().find(|(s, _)| s == head) {
+            if let Some(r) = self.find(child, rest, method, first_match) {
+                return Some(r);
+            }
+            // The literal route names this very path: another method is a 405, never a
+            // template route reading the literal as a parameter.
+            if rest.is_empty() && !child.routes.is_empty() {
+                return None;
+            }
         }
         // A template segment matches any non-empty value.
         if !head.is_empty()
@@ -186,8 +216,11 @@ mod tests {
         let t = table();
         assert_eq!(op(&t, Method::GET, "/api/providers/export"), Some(3));
         assert_eq!(op(&t, Method::GET, "/api/providers/abc"), Some(1));
-        // The literal node has no POST, so the template takes it.
-        assert_eq!(op(&t, Method::POST, "/api/providers/export"), Some(2));
+        // The literal route names the path: another method is a 405, not the template.
+        assert!(matches!(
+            t.lookup(&Method::POST, "/api/providers/export"),
+            RouteLookup::MethodNotAllowed { .. }
+        ));
     }
 
     #[test]
@@ -203,9 +236,25 @@ mod tests {
     fn another_method_is_405_with_allow() {
         let t = table();
         match t.lookup(&Method::DELETE, "/api/providers/abc") {
-            RouteLookup::MethodNotAllowed { allow } => assert_eq!(allow, vec!["GET", "POST"]),
+            RouteLookup::MethodNotAllowed { allow } => {
+                assert_eq!(allow, vec!["GET", "HEAD", "OPTIONS", "POST"])
+            }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn head_finds_get_and_options_lists_the_methods() {
+        let t = table();
+        assert_eq!(op(&t, Method::HEAD, "/api/providers/abc"), Some(1));
+        match t.lookup(&Method::OPTIONS, "/api/providers") {
+            RouteLookup::Options { allow } => assert_eq!(allow, vec!["GET", "HEAD", "OPTIONS"]),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            t.lookup(&Method::OPTIONS, "/nowhere"),
+            RouteLookup::NotFound
+        ));
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub fn options() -> Options {
         ..Options::default()
     };
     o.engine.seed = Some(42);
+    // Every server the tests start checks its own answers: a body that breaks its contract
+    // turns into a 500 that the test sees.
+    o.engine.verify_responses = true;
     o
 }
 
@@ -106,6 +109,10 @@ impl TestServer {
     /// answers in each operation's `default` entry, whose error shape is then checked).
     pub async fn check_contract(&self, method: &Method, path: &str, session: &str, resp: &Resp) {
         let path = path.split('?').next().unwrap_or(path);
+        // A HEAD answer has no body by definition; tests/http.rs compares it with the GET one.
+        if *method == Method::HEAD {
+            return;
+        }
         let hmethod = hyper::Method::from_bytes(method.as_str().as_bytes()).unwrap();
         let Some(op) = self.engine().contracts.operation_for(&hmethod, path) else {
             return;

@@ -232,6 +232,33 @@ pub fn delete_incoming_trunk(state: &mut OperatorState, call: &mut Call<'_>) -> 
     Ok(no_content())
 }
 
+/// `GET /incoming_trunks/{id}/relationships/customer`: the linkage and its links.
+pub fn get_incoming_trunk_customer_relationship(
+    state: &mut OperatorState,
+    call: &mut Call<'_>,
+) -> Result {
+    let q = Query::parse(call.raw_query, &NO_QUERY)?;
+    let trunk = state.trunk(call.param("id"))?;
+    let w = Writer::new(call, &q);
+    let doc = serde_json::json!({
+        "links": w.relationship_links(IncomingTrunk::TYPE, &trunk.id, "customer"),
+        "data": { "type": Customer::TYPE, "id": trunk.customer_id },
+    });
+    Ok(document(StatusCode::OK, doc))
+}
+
+/// `GET /incoming_trunks/{id}/customer`: the customer, as `GET /customers/{id}` answers it.
+pub fn get_incoming_trunk_customer(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
+    let q = Query::parse(call.raw_query, &CUSTOMER_ONE)?;
+    let trunk = state.trunk(call.param("id"))?;
+    let customer = state.customer(&trunk.customer_id)?;
+    let w = Writer::new(call, &q);
+    Ok(document(
+        StatusCode::OK,
+        w.single(w.resource(customer), Vec::new()),
+    ))
+}
+
 /// `GET /customers`
 pub fn list_customers(state: &mut OperatorState, call: &mut Call<'_>) -> Result {
     let q = Query::parse(call.raw_query, &CUSTOMER_LIST)?;

@@ -48,6 +48,14 @@ impl Family for Operator {
             ),
             ("operator_get_incoming_trunk", handlers::get_incoming_trunk),
             (
+                "operator_get_incoming_trunk_customer_relationship",
+                handlers::get_incoming_trunk_customer_relationship,
+            ),
+            (
+                "operator_get_incoming_trunk_customer",
+                handlers::get_incoming_trunk_customer,
+            ),
+            (
                 "operator_update_incoming_trunk",
                 handlers::update_incoming_trunk,
             ),

@@ -334,6 +334,21 @@ impl Filter {
         Ok(f)
     }
 
+    /// Every comparison and function call as `(field, literal)`, for a type check against
+    /// the fields' kinds: `port eq '5060'` would otherwise silently match nothing.
+    pub fn comparisons(&self) -> Vec<(&str, Literal)> {
+        match self {
+            Filter::Or(a, b) | Filter::And(a, b) => {
+                let mut v = a.comparisons();
+                v.extend(b.comparisons());
+                v
+            }
+            Filter::Not(a) => a.comparisons(),
+            Filter::Compare(f, _, l) => vec![(f.as_str(), l.clone())],
+            Filter::Func(_, f, arg) => vec![(f.as_str(), Literal::Text(arg.clone()))],
+        }
+    }
+
     pub fn matches(&self, item: &impl Record) -> bool {
         match self {
             Filter::Or(a, b) => a.matches(item) || b.matches(item),

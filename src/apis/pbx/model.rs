@@ -5,6 +5,7 @@
 //! object holding every documented field in the document's order (plus the write-only
 //! `password`), so what a client reads back is exactly what it wrote, defaults filled in.
 
+pub mod checks;
 pub mod provider;
 
 use std::collections::{HashMap, HashSet};
@@ -250,6 +251,7 @@ impl PbxState {
             }
             p.set(f, v).map_err(|want| wrong_type(f, want))?;
         }
+        checks::check_provider(&p)?;
         self.index.insert(p.id.clone(), self.providers.len());
         self.providers.push(p);
         Ok(id)
@@ -273,6 +275,7 @@ impl PbxState {
                 p.set(f, v).map_err(|want| wrong_type(f, want))?;
             }
         }
+        checks::check_provider(&p)?;
         self.providers[idx] = p;
         Ok(())
     }
@@ -303,7 +306,12 @@ impl PbxState {
     /// Filters, searches, sorts and pages; answers the total before paging and the page.
     pub fn list(&self, q: &ListQuery<'_>) -> Result<(usize, Vec<SummaryView<'_>>), PbxError> {
         let filter = match q.filter.filter(|f| !f.trim().is_empty()) {
-            Some(f) => Some(Filter::parse(f, QUERYABLE).map_err(|e| PbxError::field("filter", e))?),
+            Some(f) => {
+                let parsed =
+                    Filter::parse(f, QUERYABLE).map_err(|e| PbxError::field("filter", e))?;
+                checks::check_filter_types(&parsed)?;
+                Some(parsed)
+            }
             None => None,
         };
         let order = match q.orderby.filter(|o| !o.trim().is_empty()) {

@@ -54,6 +54,16 @@ impl<'a> Writer<'a> {
         )
     }
 
+    /// A relationship's `links`: `self` (the relationship endpoint) and `related` (the related
+    /// resource), which clients such as ember-data follow.
+    pub fn relationship_links(&self, ty: &str, id: &str, name: &str) -> Value {
+        let own = self.self_link(ty, id);
+        json!({
+            "self": format!("{own}/relationships/{name}"),
+            "related": format!("{own}/{name}"),
+        })
+    }
+
     /// One resource object, with only the fields the query asks for.
     pub fn resource<R: Resource>(&self, r: &R) -> Value {
         let mut obj = Map::new();
@@ -78,7 +88,10 @@ impl<'a> Writer<'a> {
                 let (ty, id) = r.relationship(name)?;
                 Some((
                     name.to_string(),
-                    json!({ "data": { "type": ty, "id": id } }),
+                    json!({
+                        "links": self.relationship_links(R::TYPE, r.id(), name),
+                        "data": { "type": ty, "id": id },
+                    }),
                 ))
             })
             .collect();

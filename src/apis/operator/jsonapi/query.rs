@@ -57,7 +57,25 @@ impl Query {
             ..Query::default()
         };
         let mut issues = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
         for (name, value) in &query.0 {
+            // A repeated parameter has no JSON:API meaning (lists are comma-separated);
+            // taking the first or the last would silently drop what the client meant.
+            if seen.contains(&name.as_str()) {
+                if !issues
+                    .iter()
+                    .any(|i: &QueryIssue| i.code == "repeated_param" && i.parameter == *name)
+                {
+                    issues.push(QueryIssue::new(
+                        name,
+                        "repeated_param",
+                        "Repeated parameter",
+                        format!("{name} is given more than once; send it once, with a comma-separated list"),
+                    ));
+                }
+                continue;
+            }
+            seen.push(name);
             if !spec.returns_document {
                 issues.push(QueryIssue::new(
                     name,

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::{Map, Value};
 
+use super::checks::{Parameters, merged_parameters};
 use crate::apis::pbx::filter::{FieldValue, Record};
 
 /// A string-valued enum of the document, kept as one byte and written as its text.
@@ -313,6 +314,17 @@ impl Provider {
 
     /// Sets a field from JSON; `null` blanks it. Answers what was expected on a wrong type.
     pub fn set(&mut self, f: Field, v: &Value) -> Result<(), &'static str> {
+        // The SIP parameter objects are stored whole: the document's defaults, with what was
+        // sent laid over them.
+        let which = match f {
+            Field::InboundParameters => Some(Parameters::Inbound),
+            Field::OutboundParameters => Some(Parameters::Outbound),
+            _ => None,
+        };
+        if let (Some(which), Some(sent)) = (which, v.as_object()) {
+            let merged = merged_parameters(which, sent);
+            return self.slot_mut(f).assign(&Value::Object(merged));
+        }
         self.slot_mut(f).assign(v)
     }
 
