@@ -170,23 +170,20 @@ fn fields_of(p: &Problem) -> Map<String, Value> {
     fields
 }
 
-/// A schema validator says "... is not valid under any of the schemas listed in the 'anyOf'
-/// keyword" for the fields the documents allow in several forms; a client gets what the field
-/// must be instead, every allowed form listed.
+/// The engine says what a field must be in schema terms ("must match the pattern ^...$",
+/// "must be true or false or an integer or one of: 0, 1"); for the fields the documents allow in
+/// several forms or give a format, a client gets the document's own terms instead, every
+/// allowed form listed. Other fields keep the engine's words.
 fn plain_reason(field: &str, message: &str) -> String {
+    // Schema violations of these fields are only ever about their form, so the document's
+    // terms replace the engine's whatever it said.
     let leaf = field.rsplit('.').next().unwrap_or(field);
-    if message.contains("does not match") {
-        // A pattern, said as what the value must be.
-        return match leaf {
-            "trunkGroupIdentity" => "must be a SIP URI without the sip: scheme (user@domain)",
-            _ => "must be a phone number (+ and digits) or a SIP URI (user@domain)",
-        }
-        .to_string();
-    }
-    if !(message.contains("anyOf") || message.contains("oneOf")) {
-        return message.to_string();
-    }
     let must = match leaf {
+        "trunkGroupIdentity" => "must be a SIP URI without the sip: scheme (user@domain)",
+        "capacityExceededForwardAddress"
+        | "unreachableDestinationForwardAddress"
+        | "callForwardingAlwaysForwardAddress"
+        | "destination" => "must be a phone number (+ and digits) or a SIP URI (user@domain)",
         "limitIncomingCalls" | "limitOutgoingCalls" => "must be true, false, 1 or 0",
         "prefixEnabled" => "must be true, false, \"true\" or \"false\"",
         "capacityExceededRerouteTrunkGroup"
@@ -199,7 +196,8 @@ fn plain_reason(field: &str, message: &str) -> String {
             "must be a Trunk Group Key object ({\"name\"} with optional \"tenantId\" and \
              \"groupId\") or null"
         }
-        _ => "is not one of the forms the document allows for it",
+        // Any other field keeps the engine's words (they list every allowed value).
+        _ => return message.to_string(),
     };
     must.to_string()
 }
@@ -212,8 +210,11 @@ pub fn render_problem(p: &Problem) -> Reply {
             let fields = fields_of(p);
             // The engine's sentence repeats each violation's own words: say it again in plain
             // words when a reason was rewritten.
-            let jargon = ["anyOf", "oneOf", "does not match"];
-            let message = if jargon.iter().any(|j| p.message.contains(j)) {
+            let rewritten = p
+                .violations
+                .iter()
+                .any(|v| plain_reason(&v.field_name(), &v.message) != v.message);
+            let message = if rewritten {
                 let said: Vec<String> = p
                     .violations
                     .iter()
