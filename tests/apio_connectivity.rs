@@ -205,9 +205,29 @@ async fn a_range_one_group_holds_is_not_available_to_another_group() {
 }
 
 #[tokio::test]
-async fn the_documents_prefix_examples_remove_and_assign_prefixes() {
+async fn the_documents_prefix_examples_assign_then_remove_prefixes() {
     let srv = TestServer::start().await;
-    // Both example prefixes are seeded as assigned, so the assignment waits for the removal.
+    // The seed keeps both example prefixes available, so the examples replay in the document's
+    // order: assign, then remove.
+    assert_eq!(
+        prefixes(&srv.get(&at("prefixes")).await.json, "prefixes"),
+        ["+32-05", "+32-06"]
+    );
+    let assigned = srv.post(&at("prefixes"), prefixes_example()).await;
+    assigned.expect(201);
+    assert_eq!(assigned.json, json!({}));
+    assert_eq!(
+        prefixes(&srv.get(&at("prefixes")).await.json, "prefixes"),
+        ["+32-01", "+32-02", "+32-05", "+32-06"]
+    );
+    assert_eq!(
+        prefixes(
+            &srv.get(&at("available_prefixes")).await.json,
+            "available_prefixes"
+        ),
+        ["+32-03", "+32-04"]
+    );
+    // Assigned twice: the second time they are no longer available.
     let refused = srv.post(&at("prefixes"), prefixes_example()).await;
     refused.expect(400);
     insta::assert_json_snapshot!("prefixes_already_assigned", refused.json);
@@ -217,7 +237,7 @@ async fn the_documents_prefix_examples_remove_and_assign_prefixes() {
         .expect(200);
     assert_eq!(
         prefixes(&srv.get(&at("prefixes")).await.json, "prefixes"),
-        Vec::<String>::new()
+        ["+32-05", "+32-06"]
     );
     assert_eq!(
         prefixes(
@@ -225,20 +245,6 @@ async fn the_documents_prefix_examples_remove_and_assign_prefixes() {
             "available_prefixes"
         ),
         ["+32-01", "+32-02", "+32-03", "+32-04"]
-    );
-    let assigned = srv.post(&at("prefixes"), prefixes_example()).await;
-    assigned.expect(201);
-    assert_eq!(assigned.json, json!({}));
-    assert_eq!(
-        prefixes(&srv.get(&at("prefixes")).await.json, "prefixes"),
-        ["+32-01", "+32-02"]
-    );
-    assert_eq!(
-        prefixes(
-            &srv.get(&at("available_prefixes")).await.json,
-            "available_prefixes"
-        ),
-        ["+32-03", "+32-04"]
     );
 }
 
@@ -378,4 +384,20 @@ async fn sessions_hold_their_own_assignments() {
         .send()
         .await;
     assert!(ranges(&in_a.json, "numbers").contains(&pair("+3225126999", "+3225126999")));
+}
+
+#[tokio::test]
+async fn an_entry_given_twice_in_one_call_says_so() {
+    let srv = TestServer::start().await;
+    let twice = json!({"prefixes": [{"prefix": "+32-01"}, {"prefix": "+32-01"}]});
+    let resp = srv.post(&at("prefixes"), twice).await;
+    resp.expect(400);
+    assert_eq!(
+        resp.json["errors"][0]["detail"],
+        "+32-01 is given twice in this request"
+    );
+    assert_eq!(resp.json["errors"].as_array().unwrap().len(), 1);
+    // All or nothing: the first one was not assigned either.
+    let available = srv.get(&at("available_prefixes")).await;
+    assert!(available.text().contains("+32-01"));
 }

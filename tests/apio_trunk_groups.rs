@@ -65,6 +65,12 @@ fn create_example() -> Value {
 }
 
 /// The document's update example, JSON as printed.
+/// The document's create example makes TrunkTest, the trunk group its update example reroutes
+/// to (the seed leaves it out so the examples replay in the document's order).
+async fn create_trunk_test(srv: &TestServer) {
+    srv.post(TG, create_example()).await.expect(201);
+}
+
 fn update_example() -> Value {
     json!({
        "pilotUserId": "TrunkTestPilot",
@@ -336,23 +342,7 @@ async fn create_fills_the_documented_defaults_and_answers_like_a_get() {
 #[tokio::test]
 async fn the_documents_create_example_creates_the_trunk_group_and_its_pilot_user() {
     let srv = TestServer::start().await;
-    // TrunkTest is seeded: the example is refused as a duplicate until it is gone.
-    let dup = srv.post(TG, create_example()).await;
-    dup.expect(400);
-    assert!(
-        dup.json["details"]
-            .as_str()
-            .unwrap()
-            .contains("already exists")
-    );
-    srv.req(
-        Method::DELETE,
-        &format!("{}?on_cascade=true&keep_device=true", instance("TrunkTest")),
-    )
-    .send()
-    .await
-    .expect(200);
-
+    // The seed leaves TrunkTest and its pilot out: the example creates both on a fresh start.
     let created = srv.post(TG, create_example()).await;
     created.expect(201);
     insta::assert_json_snapshot!(created.json);
@@ -521,6 +511,7 @@ async fn a_pilot_user_id_or_number_already_in_use_is_refused() {
 #[tokio::test]
 async fn conditional_fields_are_required_when_their_condition_holds() {
     let srv = TestServer::start().await;
+    create_trunk_test(&srv).await;
     let base = |extra: Value| {
         let mut b = json!({"name": "Cond", "maxActiveCalls": 1});
         b.as_object_mut()
@@ -666,6 +657,7 @@ async fn a_group_at_its_scenario_limits_refuses_what_would_pass_them() {
 #[tokio::test]
 async fn the_documents_update_example_is_applied() {
     let srv = TestServer::start().await;
+    create_trunk_test(&srv).await;
     let resp = srv.put(&instance("trunkgroup"), update_example()).await;
     resp.expect(200);
     insta::assert_json_snapshot!(resp.json);
@@ -731,6 +723,7 @@ async fn a_rename_keeps_the_trunk_users() {
 #[tokio::test]
 async fn a_rename_to_a_taken_name_is_refused() {
     let srv = TestServer::start().await;
+    create_trunk_test(&srv).await;
     let resp = srv
         .put(&instance("trunkgroup"), json!({"name": "TrunkTest"}))
         .await;
@@ -760,6 +753,7 @@ async fn the_pilot_must_be_one_of_the_trunk_groups_users() {
 #[tokio::test]
 async fn null_removes_a_reroute_trunk_group() {
     let srv = TestServer::start().await;
+    create_trunk_test(&srv).await;
     srv.put(
         &instance("trunkgroup"),
         json!({"capacityExceededAction": "Reroute",
@@ -826,7 +820,6 @@ async fn delete_by_default_keeps_the_device_users_and_numbers() {
 #[tokio::test]
 async fn delete_on_cascade_removes_the_users_their_numbers_and_the_device() {
     let srv = TestServer::start().await;
-    srv.delete(&instance("TrunkTest")).await.expect(200); // the other user of TrunkTest_device
     let resp = srv
         .req(Method::DELETE, &instance("trunkgroup"))
         .json(&json!({"on_cascade": true}))
@@ -869,8 +862,10 @@ async fn delete_on_cascade_can_keep_the_device_and_the_numbers() {
     assert_eq!(foogroup(&after)["numbers"], foogroup(&before)["numbers"]);
     let users = user_ids(&after);
     assert!(!users.contains(&"TrunkTestPilot".into()) && !users.contains(&"TrunkTestUser2".into()));
-    // Trunk_Group_Device_1 was kept; TrunkTest_device stays because TrunkTest still uses it.
-    assert_eq!(device_names(&after), device_names(&before));
+    // Trunk_Group_Device_1 was kept; TrunkTest_device went with trunkgroup, its only user.
+    let mut kept = device_names(&before);
+    kept.retain(|d| d != "TrunkTest_device");
+    assert_eq!(device_names(&after), kept);
 }
 
 #[tokio::test]
@@ -895,6 +890,7 @@ async fn a_trunk_group_another_one_reroutes_to_cannot_be_deleted() {
 #[tokio::test]
 async fn backup_shows_the_unreachable_destination_settings() {
     let srv = TestServer::start().await;
+    create_trunk_test(&srv).await;
     let resp = srv.get(&backup("trunkgroup")).await;
     resp.expect(200);
     assert_eq!(
@@ -935,6 +931,7 @@ async fn the_documents_backup_update_shows_in_the_trunk_group_and_back() {
 #[tokio::test]
 async fn a_backup_mode_without_its_destination_or_trunk_is_refused() {
     let srv = TestServer::start().await;
+    create_trunk_test(&srv).await;
     let no_trunk = srv
         .put(&backup("TrunkTest"), json!({"mode": "Reroute"}))
         .await;
@@ -1069,4 +1066,82 @@ async fn the_admin_state_round_trips_and_a_broken_one_is_refused_with_its_pointe
         resp.text()
     );
     assert_eq!(srv.get("/__admin/state").await.json, dumped);
+}
+
+#[tokio::test]
+async fn a_field_with_several_allowed_forms_says_what_it_must_be() {
+    let srv = TestServer::start().await;
+    let resp = srv
+        .put(
+            &instance("trunkgroup"),
+            json!({"limitIncomingCalls": "yes", "prefixEnabled": 3,
+                   "callForwardingAlwaysRerouteTrunkGroup": 7}),
+        )
+        .await;
+    resp.expect(400);
+    let text = resp.text();
+    assert!(
+        !text.contains("anyOf") && !text.contains("schemas"),
+        "{text}"
+    );
+    assert_eq!(
+        resp.json["fields"]["limitIncomingCalls"],
+        "must be true, false, 1 or 0"
+    );
+    assert_eq!(
+        resp.json["fields"]["prefixEnabled"],
+        "must be true, false, \"true\" or \"false\""
+    );
+    assert!(
+        resp.json["fields"]["callForwardingAlwaysRerouteTrunkGroup"]
+            .as_str()
+            .unwrap()
+            .starts_with("must be a trunk group name")
+    );
+}
+
+#[tokio::test]
+async fn identity_and_forward_addresses_keep_their_documented_formats() {
+    let srv = TestServer::start().await;
+    let resp = srv
+        .put(
+            &instance("trunkgroup"),
+            json!({"trunkGroupIdentity": "sip:tg@example.com",
+                   "callForwardingAlwaysForwardAddress": "not a number"}),
+        )
+        .await;
+    resp.expect(400);
+    assert_eq!(
+        resp.json["fields"]["trunkGroupIdentity"],
+        "must be a SIP URI without the sip: scheme (user@domain)"
+    );
+    assert_eq!(
+        resp.json["fields"]["callForwardingAlwaysForwardAddress"],
+        "must be a phone number (+ and digits) or a SIP URI (user@domain)"
+    );
+    assert!(!resp.text().contains("pattern"), "{}", resp.text());
+    srv.put(
+        &instance("trunkgroup"),
+        json!({"trunkGroupIdentity": "tg@example.com",
+               "callForwardingAlwaysForwardAddress": "sip:backup@example.com"}),
+    )
+    .await
+    .expect(200);
+}
+
+#[tokio::test]
+async fn read_only_members_copied_from_a_get_are_ignored_on_create_and_update_alike() {
+    let srv = TestServer::start().await;
+    let read_only = json!({"hostedUsers": [], "totalActiveIncomingCalls": 3,
+                           "totalActiveOutgoingCalls": 4});
+    let mut create = json!({"name": "Copied", "maxActiveCalls": 2});
+    for (k, v) in read_only.as_object().unwrap() {
+        create[k] = v.clone();
+    }
+    let created = srv.post(TG, create).await;
+    created.expect(201);
+    assert_eq!(created.json["totalActiveIncomingCalls"], 0);
+    let updated = srv.put(&instance("Copied"), read_only).await;
+    updated.expect(200);
+    assert_eq!(updated.json["totalActiveOutgoingCalls"], 0);
 }

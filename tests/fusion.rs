@@ -66,15 +66,16 @@ async fn list_with_status_adds_each_sync_status_and_false_leaves_it_out() {
     let with = srv.get(&format!("{}?withStatus", tgs())).await;
     with.expect(200);
     let items = with.json["trunkgroups"].as_array().unwrap();
-    assert_eq!(items.len(), 6);
+    assert_eq!(items.len(), 8);
     assert!(items.iter().all(|t| t["status"] == "ok"));
     let without = srv.get(&format!("{}?withStatus=false", tgs())).await;
     assert!(without.json["trunkgroups"][0].get("status").is_none());
 }
 
 #[tokio::test]
-async fn list_of_an_unknown_subscription_is_empty_by_default() {
+async fn list_of_an_unknown_subscription_is_empty_with_any_parent() {
     let srv = TestServer::start().await;
+    settings(&srv, json!({ "any_parent": true })).await;
     let resp = srv
         .get("/api/v01/draas/draas_v1/tenants/22222222-2222-4222-8222-222222222222/subscriptions/9/trunkgroups")
         .await;
@@ -83,9 +84,8 @@ async fn list_of_an_unknown_subscription_is_empty_by_default() {
 }
 
 #[tokio::test]
-async fn strict_parents_refuse_an_unknown_tenant_and_subscription_with_404() {
+async fn unknown_tenants_and_subscriptions_answer_404_by_default() {
     let srv = TestServer::start().await;
-    settings(&srv, json!({ "strict_parents": true })).await;
     let tenant = srv
         .get("/api/v01/draas/draas_v1/tenants/22222222-2222-4222-8222-222222222222/subscriptions/1/trunkgroups")
         .await;
@@ -103,8 +103,9 @@ async fn strict_parents_refuse_an_unknown_tenant_and_subscription_with_404() {
 }
 
 #[tokio::test]
-async fn lenient_parents_start_empty_and_keep_what_is_created() {
+async fn any_parent_makes_unknown_parents_start_empty_and_keep_what_is_created() {
     let srv = TestServer::start().await;
+    settings(&srv, json!({ "any_parent": true })).await;
     let other = "/api/v01/draas/draas_v2/tenants/33333333-3333-4333-8333-333333333333/subscriptions/7/trunkgroups";
     srv.post(other, json!({ "name": "elsewhere" }))
         .await
@@ -116,14 +117,14 @@ async fn lenient_parents_start_empty_and_keep_what_is_created() {
             .as_array()
             .unwrap()
             .len(),
-        6
+        8
     );
 }
 
 #[tokio::test]
 async fn empty_list_404_setting_answers_404_for_a_subscription_without_trunk_groups() {
     let srv = TestServer::start().await;
-    settings(&srv, json!({ "empty_list_404": true })).await;
+    settings(&srv, json!({ "empty_list_404": true, "any_parent": true })).await;
     let resp = srv
         .get("/api/v01/draas/draas_v1/tenants/11111111-1111-4111-8111-111111111111/subscriptions/5/trunkgroups")
         .await;
@@ -287,7 +288,7 @@ async fn create_refusals_answer_400_with_their_codes() {
             .as_array()
             .unwrap()
             .len(),
-        6
+        8
     );
 }
 
@@ -465,7 +466,7 @@ async fn modify_without_peer_trunks_keeps_them() {
         .await;
     resp.expect(200);
     assert_eq!(resp.json["billingId"], "b-4");
-    assert_eq!(resp.json["peerTrunks"].as_array().unwrap().len(), 2);
+    assert_eq!(resp.json["peerTrunks"].as_array().unwrap().len(), 3);
     assert_eq!(resp.json["pilot"]["connectionId"], 6);
 }
 
@@ -556,6 +557,7 @@ async fn adding_only_refused_numbers_answers_400_and_adds_nothing() {
 #[tokio::test]
 async fn a_number_of_another_tenant_may_be_attached_here() {
     let srv = TestServer::start().await;
+    settings(&srv, json!({ "any_parent": true })).await;
     let other =
         "/api/v01/draas/draas_v1/tenants/44444444-4444-4444-8444-444444444444/subscriptions/1";
     let id = srv
@@ -622,7 +624,7 @@ async fn removing_only_unknown_connection_ids_answers_400() {
             .as_array()
             .unwrap()
             .len(),
-        3
+        4
     );
 }
 
@@ -954,7 +956,7 @@ async fn every_example_request_body_of_the_document_is_accepted_by_the_contract(
 async fn admin_state_round_trips_and_a_broken_reference_is_refused_with_its_pointer() {
     let srv = TestServer::start().await;
     let dumped = srv.get("/__admin/state").await.json["fusion"].clone();
-    assert_eq!(dumped["nextIds"]["trunkGroup"], 23);
+    assert_eq!(dumped["nextIds"]["trunkGroup"], 82);
     let put = srv
         .put("/__admin/state", json!({ "fusion": dumped.clone() }))
         .await;
@@ -980,7 +982,8 @@ async fn a_scenario_may_add_pops_for_peer_trunks() {
     let srv = TestServer::start().await;
     let state = json!({ "fusion": {
         "pops": [{ "id": 1, "name": "Wakefield" }, { "id": 7, "name": "Dublin" }],
-        "tenants": [] } });
+        "tenants": [{ "draasInstance": "draas_v1", "uuid": "11111111-1111-4111-8111-111111111111",
+            "subscriptions": [{ "id": 1 }] }] } });
     let put = srv.put("/__admin/state", state).await;
     assert!(put.status < 300, "{}", put.text());
     let created = create(

@@ -334,7 +334,10 @@ async fn create_without_an_address_and_without_auth_is_refused() {
     r.expect(400);
     assert_eq!(r.json["code"], 6003);
     let list = srv.get(&at_path(22)).await;
-    assert_eq!(list.json["results"], 0, "nothing was created");
+    assert_eq!(
+        list.json["results"], 1,
+        "nothing was created beside the seeded one"
+    );
 }
 
 #[tokio::test]
@@ -520,7 +523,8 @@ async fn a_created_access_trunk_is_pending_until_the_sync_delay_has_passed() {
 #[tokio::test]
 async fn a_trunk_group_holds_at_most_a_hundred_access_trunks() {
     let srv = TestServer::start().await;
-    let pops: Vec<Value> = (0..100).map(|_| json!({"id": 1})).collect();
+    // Trunk group 22 holds one seeded access trunk: 99 more fill it.
+    let pops: Vec<Value> = (0..99).map(|_| json!({"id": 1})).collect();
     let full = json!({"name": "Many", "pops": pops, "ipWhitelist": "127.0.0.1"});
     srv.post(&at_path(22), full).await.expect(200);
     let one_more = json!({"name": "One more", "trunkingPopId": 1, "ipWhitelist": "127.0.0.1"});
@@ -530,9 +534,8 @@ async fn a_trunk_group_holds_at_most_a_hundred_access_trunks() {
 }
 
 #[tokio::test]
-async fn access_trunks_of_an_unknown_subscription_are_404_with_strict_parents() {
+async fn access_trunks_of_an_unknown_subscription_are_404() {
     let srv = TestServer::start().await;
-    apply_settings(&srv, json!({"strict_parents": true})).await;
     let other_sub = at_path(SIP_TG).replace("/subscriptions/1/", "/subscriptions/2/");
     let r = srv.get(&other_sub).await;
     r.expect(404);
@@ -917,16 +920,24 @@ async fn access_trunk_bulk_creates_one_per_pop_and_updates_by_uuid() {
     srv.put(&format!("{SUB}/accesstrunks/bulk"), body)
         .await
         .expect(200);
-    assert_eq!(srv.get(&at_path(22)).await.json["results"], 0);
+    // Nothing yet beside the seeded access trunk 6.
+    assert_eq!(srv.get(&at_path(22)).await.json["results"], 1);
     advance(&srv, 1.0).await;
     let list = srv.get(&at_path(22)).await;
-    assert_eq!(list.json["results"], 2);
-    let tcp = &list.json["accessTrunks"][1];
+    assert_eq!(list.json["results"], 3);
+    let list = json!({"accessTrunks": list.json["accessTrunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["id"] != 6)
+        .cloned()
+        .collect::<Vec<Value>>()});
+    let tcp = &list["accessTrunks"][1];
     assert_eq!(
         (tcp["pop"]["transport"].clone(), tcp["pop"]["realm"].clone()),
         (json!("TCP"), json!("public"))
     );
-    let uuid = list.json["accessTrunks"][0]["uuid"]
+    let uuid = list["accessTrunks"][0]["uuid"]
         .as_str()
         .unwrap()
         .to_string();
@@ -956,7 +967,7 @@ async fn access_trunk_bulk_items_follow_the_business_rule_and_need_a_trunk_group
     let body = json!({"name": "Rules", "data": [
         {"trunkgroup": 22, "name": "No address", "pops": [{"id": 1}]},
         {"name": "No trunk group", "primaryPeerIp": "10.0.0.9", "pops": [{"id": 1}]},
-        {"trunkgroup": 81, "name": "Unknown trunk group", "primaryPeerIp": "10.0.0.9", "pops": [{"id": 1}]},
+        {"trunkgroup": 8100, "name": "Unknown trunk group", "primaryPeerIp": "10.0.0.9", "pops": [{"id": 1}]},
         {"trunkgroup": 22, "name": "Bad transport", "primaryPeerIp": "10.0.0.9",
          "pops": [{"id": 1, "transport": "SCTP"}]},
         {"trunkgroup": "1d25d663-24c8-4cec-9b72-49cfd8442008", "name": "By uuid",
@@ -972,7 +983,13 @@ async fn access_trunk_bulk_items_follow_the_business_rule_and_need_a_trunk_group
         (json!("failure"), json!(1))
     );
     let list = srv.get(&at_path(22)).await;
-    assert_eq!(list.json["accessTrunks"][0]["name"], "By uuid");
+    let names: Vec<&str> = list.json["accessTrunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Access trunk 6", "By uuid"]);
 }
 
 #[tokio::test]
@@ -1088,7 +1105,7 @@ async fn bulk_history_shows_the_document_examples_newest_first() {
 async fn bulk_history_pages_searches_and_filters() {
     let srv = TestServer::start().await;
     for i in 0..3 {
-        let body = json!({"name": format!("Nightly import {i}"), "data": []});
+        let body = json!({"name": format!("Nightly import {i}"), "data": [{"name": format!("Nightly {i}")}]});
         srv.put(&format!("{SUB}/trunkgroups/bulk"), body)
             .await
             .expect(200);
@@ -1136,26 +1153,26 @@ async fn bulk_history_refuses_filters_it_cannot_read() {
 }
 
 #[tokio::test]
-async fn bulk_history_of_an_unknown_tenant_is_empty_or_404_with_strict_parents() {
+async fn bulk_history_of_an_unknown_tenant_is_404_or_empty_with_any_parent() {
     let srv = TestServer::start().await;
     let other = "/api/v01/draas/draas_v1/tenants/22222222-2222-4222-8222-222222222222";
-    let r = srv.get(&format!("{other}/peertrunks/bulk_jobs")).await;
-    r.expect(200);
-    assert_eq!(
-        r.json,
-        json!({"results": 0, "pages": 1, "page": 1, "bulks": []})
-    );
-    apply_settings(&srv, json!({"strict_parents": true})).await;
     let strict = srv.get(&format!("{other}/peertrunks/bulk_jobs")).await;
     strict.expect(404);
     assert_eq!(strict.json["code"], 2001);
     let put = srv
         .put(
             "/api/v01/draas/draas_v1/tenants/22222222-2222-4222-8222-222222222222/subscriptions/1/trunkgroups/bulk",
-            json!({"name": "x", "data": []}),
+            json!({"name": "x", "data": [{"name": "x"}]}),
         )
         .await;
     put.expect(404);
+    apply_settings(&srv, json!({"any_parent": true})).await;
+    let r = srv.get(&format!("{other}/peertrunks/bulk_jobs")).await;
+    r.expect(200);
+    assert_eq!(
+        r.json,
+        json!({"results": 0, "pages": 1, "page": 1, "bulks": []})
+    );
 }
 
 #[tokio::test]
@@ -1283,5 +1300,6 @@ async fn the_routes_list_every_fusion_operation_of_the_document() {
         .collect();
     pairs.sort();
     pairs.dedup();
-    assert_eq!(pairs.len(), 27, "{pairs:#?}");
+    // The 27 of the document plus the three bulk histories under the subscription path.
+    assert_eq!(pairs.len(), 30, "{pairs:#?}");
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
-use hyper::{HeaderMap, Method};
+use hyper::{HeaderMap, Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -129,6 +129,27 @@ pub trait Family: Send + Sync + 'static {
     /// Lets time-driven work (sync status, bulk jobs) catch up with the virtual clock before a
     /// handler runs or the state is dumped.
     fn tick(&self, _state: &mut Self::State, _now_ms: i64, _settings: &Self::Settings) {}
+
+    /// The vendor's code and wording for an error of `status` on `operation_id` that a fault
+    /// rule or `Prefer: code=N` injects, given the code the rule names (`None`: the rule names
+    /// none). `None` keeps the generic rendering. See [`VendorError`].
+    fn vendor_error(
+        &self,
+        _operation_id: &str,
+        _status: StatusCode,
+        _code: Option<&Value>,
+    ) -> Option<VendorError> {
+        None
+    }
+}
+
+/// What a family says an injected error of one status on one operation looks like at the
+/// vendor: its code (`None`: the vendor's body has none, e.g. an apio `details` message) and
+/// its wording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VendorError {
+    pub code: Option<Value>,
+    pub message: String,
 }
 
 /// Builds a family's starting state from a scenario's `state.<name>` (`None`: nothing given):
@@ -160,6 +181,12 @@ pub trait DynFamily: Send + Sync {
     fn operation_ids(&self) -> Vec<&'static str>;
     fn render_problem(&self, problem: &Problem) -> Reply;
     fn preflight(&self, method: &Method, headers: &HeaderMap) -> Result<(), Reply>;
+    fn vendor_error(
+        &self,
+        operation_id: &str,
+        status: StatusCode,
+        code: Option<&Value>,
+    ) -> Option<VendorError>;
     /// Checks the family's entry of a scenario's `settings`.
     fn check_settings(&self, value: &Value) -> Result<(), StateError>;
     /// A fresh state slot for one session.
@@ -234,6 +261,15 @@ impl<F: Family> DynFamily for FamilyAdapter<F> {
 
     fn preflight(&self, method: &Method, headers: &HeaderMap) -> Result<(), Reply> {
         self.family.preflight(method, headers)
+    }
+
+    fn vendor_error(
+        &self,
+        operation_id: &str,
+        status: StatusCode,
+        code: Option<&Value>,
+    ) -> Option<VendorError> {
+        self.family.vendor_error(operation_id, status, code)
     }
 
     fn check_settings(&self, value: &Value) -> Result<(), StateError> {

@@ -85,6 +85,16 @@ impl Shape for FamilyShape<'_> {
     fn render(&self, problem: &Problem) -> Reply {
         self.engine.render_problem(self.family, problem)
     }
+
+    fn vendor_error(
+        &self,
+        operation_id: &str,
+        status: hyper::StatusCode,
+        code: Option<&serde_json::Value>,
+    ) -> Option<super::family::VendorError> {
+        let family = self.family?;
+        self.engine.families[family].vendor_error(operation_id, status, code)
+    }
 }
 
 impl Engine {
@@ -312,18 +322,23 @@ impl Engine {
             wire: None,
             dribble: plan.dribble,
         };
+        // Whether a `Prefer: code=N` was carried out (only then is it named as applied).
+        let mut code_honoured = false;
         let mut reply = match &plan.action {
             None => self.self_check(operation, handle()),
-            Some(PlannedAction::PreferCode(code)) => self.self_check(
-                operation,
-                preferred_answer(&shape, &self.contracts, op, *code, handle),
-            ),
+            Some(PlannedAction::PreferCode(code)) => {
+                let (reply, honoured) =
+                    preferred_answer(&shape, &self.contracts, op, *code, handle);
+                code_honoured = honoured;
+                self.self_check(operation, reply)
+            }
             Some(PlannedAction::Rule(action)) => {
                 if plan.apply_first {
                     // The state change happens; its answer is lost.
                     let _ = handle();
                 }
-                let (reply, wire) = rule_answer(&shape, action, &session.faults.rng);
+                let (reply, wire) =
+                    rule_answer(&shape, &op.operation_id, action, &session.faults.rng);
                 delivery.wire = wire;
                 reply
             }
@@ -331,11 +346,8 @@ impl Engine {
         if plan.apply_first && !plan.delay.is_zero() {
             tokio::time::sleep(plan.delay).await;
         }
-        if let Some(p) = plan.preference {
-            let honoured = p.code.is_none_or(|c| reply.status.as_u16() == c);
-            if let Some(v) = p.applied(honoured) {
-                reply = reply.with_header(faults::prefer::PREFERENCE_APPLIED.clone(), v);
-            }
+        if let Some(v) = plan.preference.and_then(|p| p.applied(code_honoured)) {
+            reply = reply.with_header(faults::prefer::PREFERENCE_APPLIED.clone(), v);
         }
         Outcome {
             reply,

@@ -5,6 +5,8 @@
 //!   (`detail` says which entry was refused; there is one error object per refused entry);
 //! - a `details` message for everything else: `{"details":"Trunk group X not found ..."}`,
 //!   plus `fields` (field → reason) when the request broke the contract.
+//!
+//! Over 400 lines: most of it is the tests that pin the vendor wording of every error shape.
 
 use hyper::StatusCode;
 use serde_json::{Map, Value, json};
@@ -161,11 +163,43 @@ impl From<Problem> for ApioError {
 fn fields_of(p: &Problem) -> Map<String, Value> {
     let mut fields = Map::new();
     for v in &p.violations {
-        fields
-            .entry(v.field_name())
-            .or_insert_with(|| Value::String(v.message.clone()));
+        let name = v.field_name();
+        let reason = plain_reason(&name, &v.message);
+        fields.entry(name).or_insert(Value::String(reason));
     }
     fields
+}
+
+/// The engine says what a field must be in schema terms ("must match the pattern ^...$",
+/// "must be true or false or an integer or one of: 0, 1"); for the fields the documents allow in
+/// several forms or give a format, a client gets the document's own terms instead, every
+/// allowed form listed. Other fields keep the engine's words.
+fn plain_reason(field: &str, message: &str) -> String {
+    // Schema violations of these fields are only ever about their form, so the document's
+    // terms replace the engine's whatever it said.
+    let leaf = field.rsplit('.').next().unwrap_or(field);
+    let must = match leaf {
+        "trunkGroupIdentity" => "must be a SIP URI without the sip: scheme (user@domain)",
+        "capacityExceededForwardAddress"
+        | "unreachableDestinationForwardAddress"
+        | "callForwardingAlwaysForwardAddress"
+        | "destination" => "must be a phone number (+ and digits) or a SIP URI (user@domain)",
+        "limitIncomingCalls" | "limitOutgoingCalls" => "must be true, false, 1 or 0",
+        "prefixEnabled" => "must be true, false, \"true\" or \"false\"",
+        "capacityExceededRerouteTrunkGroup"
+        | "unreachableDestinationRerouteTrunkGroup"
+        | "callForwardingAlwaysRerouteTrunkGroup" => {
+            "must be a trunk group name, a Trunk Group Key object ({\"name\"} with optional \
+             \"tenantId\" and \"groupId\") or null"
+        }
+        "trunk" => {
+            "must be a Trunk Group Key object ({\"name\"} with optional \"tenantId\" and \
+             \"groupId\") or null"
+        }
+        // Any other field keeps the engine's words (they list every allowed value).
+        _ => return message.to_string(),
+    };
+    must.to_string()
 }
 
 /// Renders an engine problem in the apio shape. A fault rule's numeric vendor code becomes a
@@ -173,8 +207,29 @@ fn fields_of(p: &Problem) -> Map<String, Value> {
 pub fn render_problem(p: &Problem) -> Reply {
     let body = match p.kind {
         ProblemKind::Validation => {
-            let mut body = details_body(&p.message);
-            body["fields"] = Value::Object(fields_of(p));
+            let fields = fields_of(p);
+            // The engine's sentence repeats each violation's own words: say it again in plain
+            // words when a reason was rewritten.
+            let rewritten = p
+                .violations
+                .iter()
+                .any(|v| plain_reason(&v.field_name(), &v.message) != v.message);
+            let message = if rewritten {
+                let said: Vec<String> = p
+                    .violations
+                    .iter()
+                    .map(|v| {
+                        let name = v.field_name();
+                        let reason = plain_reason(&name, &v.message);
+                        format!("{name}: {reason}")
+                    })
+                    .collect();
+                format!("request validation failed: {}", said.join("; "))
+            } else {
+                p.message.clone()
+            };
+            let mut body = details_body(&message);
+            body["fields"] = Value::Object(fields);
             body
         }
         ProblemKind::UnsupportedMediaType => {

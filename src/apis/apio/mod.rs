@@ -5,11 +5,12 @@
 
 pub mod errors;
 pub mod handlers;
+pub mod injected;
 pub mod model;
 pub mod settings;
 pub mod views;
 
-use crate::engine::family::{Family, HandlerTable, StateError};
+use crate::engine::family::{Family, HandlerTable, StateError, VendorError};
 use crate::engine::problem::Problem;
 use crate::engine::reply::Reply;
 use errors::ApioError;
@@ -74,4 +75,49 @@ impl Family for Apio {
     fn render_problem(&self, problem: &Problem) -> Reply {
         errors::render_problem(problem)
     }
+
+    /// The API answers JSON only: an `Accept` that rules JSON out is refused with 406.
+    fn preflight(&self, _method: &hyper::Method, headers: &hyper::HeaderMap) -> Result<(), Reply> {
+        if accepts_json(headers) {
+            return Ok(());
+        }
+        let problem = Problem::new(
+            hyper::StatusCode::NOT_ACCEPTABLE,
+            crate::engine::problem::ProblemKind::NotAcceptable,
+            "this API answers application/json only; the Accept header rules it out",
+        );
+        Err(errors::render_problem(&problem))
+    }
+
+    fn vendor_error(
+        &self,
+        operation_id: &str,
+        status: hyper::StatusCode,
+        code: Option<&serde_json::Value>,
+    ) -> Option<VendorError> {
+        injected::vendor_error(operation_id, status, code)
+    }
+}
+
+/// Whether a request's `Accept` lets the family answer JSON: no header, `*/*`,
+/// `application/*` or `application/json` (a range with `q=0` refuses).
+fn accepts_json(headers: &hyper::HeaderMap) -> bool {
+    let mut any = false;
+    for value in headers.get_all(hyper::header::ACCEPT) {
+        any = true;
+        let text = String::from_utf8_lossy(value.as_bytes()).to_ascii_lowercase();
+        for range in text.split(',') {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            if !refused && matches!(media, "*/*" | "application/*" | "application/json") {
+                return true;
+            }
+        }
+    }
+    !any
 }

@@ -10,16 +10,22 @@ use super::model::trunk_fields::{self, Field};
 use super::model::trunk_groups::TrunkGroup;
 use super::model::{Group, User};
 
-/// `GET .../trunk_groups/`: one summary per trunk group, with the group it lives in.
-pub fn trunk_group_list<'a>(trunks: impl IntoIterator<Item = (&'a str, &'a TrunkGroup)>) -> Value {
+/// `GET .../trunk_groups/`: one summary per trunk group, with the group it lives in. The
+/// document's Trunk Group table marks `department` as always present: a trunk group in no
+/// department shows its own tenant and group with an empty `departmentName`.
+pub fn trunk_group_list<'a>(
+    tenant_id: &str,
+    trunks: impl IntoIterator<Item = (&'a str, &'a TrunkGroup)>,
+) -> Value {
     let trunks: Vec<Value> = trunks
         .into_iter()
         .map(|(group_id, tg)| {
             let mut o = Map::new();
             o.insert("name".into(), Value::String(tg.name.clone()));
-            if let Some(d) = &tg.department {
-                o.insert("department".into(), d.clone());
-            }
+            let department = tg.department.clone().unwrap_or_else(
+                || json!({"tenantId": tenant_id, "groupId": group_id, "departmentName": ""}),
+            );
+            o.insert("department".into(), department);
             // APIO shows an unset value as "", so a trunk group without a device says so.
             let (device, level) = tg
                 .access_device
@@ -116,15 +122,17 @@ pub fn backup(tg: &TrunkGroup) -> Value {
         .and_then(Value::as_str)
         .unwrap_or("");
     o.insert("mode".into(), Value::String(mode.into()));
+    // Only what belongs to the mode: a Forward shows its destination, a Reroute its trunk,
+    // even when the trunk group still stores the other one.
     if let Some(d) = s
         .get("unreachableDestinationForwardAddress")
-        .filter(|v| v.is_string())
+        .filter(|v| v.is_string() && mode == "Forward")
     {
         o.insert("destination".into(), d.clone());
     }
     if let Some(k) = s
         .get("unreachableDestinationRerouteTrunkGroup")
-        .filter(|v| v.is_object())
+        .filter(|v| v.is_object() && mode == "Reroute")
     {
         o.insert("trunk".into(), k.clone());
     }

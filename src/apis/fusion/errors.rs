@@ -30,9 +30,12 @@ pub enum Code {
     Internal = 1008,
     /// A fault rule whose vendor code is not a number.
     InjectedFault = 1009,
+    /// "The API consumer doesn't have sufficient rights to perform this action" (only injected:
+    /// the fake checks no roles).
+    Forbidden = 1010,
     TenantNotFound = 2001,
     SubscriptionNotFound = 2002,
-    /// Lenient parents: a session holds at most so many tenants / subscriptions.
+    /// With `any_parent`: a session holds at most so many tenants / subscriptions.
     ParentLimitReached = 2003,
     TrunkGroupNotFound = 3001,
     NoTrunkGroups = 3002,
@@ -57,6 +60,8 @@ pub enum Code {
     InvalidAddress = 6005,
     AccessTrunksNotAllowed = 6006,
     AccessTrunkLimitReached = 6007,
+    /// "A trunk group must have at least 1 ... access trunk": its last one cannot be deleted.
+    LastAccessTrunk = 6008,
     PeerTrunkNotFound = 7001,
     PeerTrunkPopMissing = 7002,
     PeerTrunkLimitReached = 7003,
@@ -78,6 +83,7 @@ impl Code {
         Code::TooManySessions,
         Code::Internal,
         Code::InjectedFault,
+        Code::Forbidden,
         Code::TenantNotFound,
         Code::SubscriptionNotFound,
         Code::ParentLimitReached,
@@ -104,6 +110,7 @@ impl Code {
         Code::InvalidAddress,
         Code::AccessTrunksNotAllowed,
         Code::AccessTrunkLimitReached,
+        Code::LastAccessTrunk,
         Code::PeerTrunkNotFound,
         Code::PeerTrunkPopMissing,
         Code::PeerTrunkLimitReached,
@@ -140,6 +147,7 @@ impl Code {
             | InvalidAddress
             | AccessTrunksNotAllowed
             | AccessTrunkLimitReached
+            | LastAccessTrunk
             | PeerTrunkPopMissing
             | PeerTrunkLimitReached => StatusCode::BAD_REQUEST,
             AccessTrunkNotFound | PeerTrunkNotFound | NoBulkHistory => StatusCode::NOT_FOUND,
@@ -151,6 +159,7 @@ impl Code {
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             TooManySessions => StatusCode::TOO_MANY_REQUESTS,
             Internal | InjectedFault => StatusCode::INTERNAL_SERVER_ERROR,
+            Forbidden => StatusCode::FORBIDDEN,
         }
     }
 }
@@ -215,6 +224,11 @@ pub enum FusionError {
         kind: String,
     },
     AccessTrunkLimitReached(usize),
+    /// Deleting the only access trunk of a sip trunk group.
+    LastAccessTrunk {
+        trunk_group: i64,
+        id: i64,
+    },
     PeerTrunkNotFound {
         trunk_group: i64,
         id: i64,
@@ -223,6 +237,8 @@ pub enum FusionError {
     PeerTrunkLimitReached(usize),
     /// The bulk history of this kind (`trunk_groups`, ...) shows no job.
     NoBulkHistory(&'static str),
+    /// "Uncatched error on server side" (a bulk item under `fusion.bulk_items_fail`).
+    Uncaught,
 }
 
 impl FusionError {
@@ -256,10 +272,12 @@ impl FusionError {
             E::InvalidAddress { .. } => Code::InvalidAddress,
             E::AccessTrunksNotAllowed { .. } => Code::AccessTrunksNotAllowed,
             E::AccessTrunkLimitReached(_) => Code::AccessTrunkLimitReached,
+            E::LastAccessTrunk { .. } => Code::LastAccessTrunk,
             E::PeerTrunkNotFound { .. } => Code::PeerTrunkNotFound,
             E::PeerTrunkPopMissing => Code::PeerTrunkPopMissing,
             E::PeerTrunkLimitReached(_) => Code::PeerTrunkLimitReached,
             E::NoBulkHistory(_) => Code::NoBulkHistory,
+            E::Uncaught => Code::Internal,
         }
     }
 
@@ -359,6 +377,9 @@ impl FusionError {
             E::AccessTrunkLimitReached(max) => {
                 format!("A trunk group holds at most {max} access trunks")
             }
+            E::LastAccessTrunk { trunk_group, id } => format!(
+                "Access trunk {id} is the last one of trunk group {trunk_group}: a trunk group must have at least 1 access trunk"
+            ),
             E::PeerTrunkNotFound { trunk_group, id } => {
                 format!("No peer trunk {id} found for trunk group {trunk_group}")
             }
@@ -367,6 +388,7 @@ impl FusionError {
                 format!("A trunk group holds at most {max} peer trunks")
             }
             E::NoBulkHistory(kind) => format!("No {kind} bulk history found for this tenant"),
+            E::Uncaught => "Uncatched error on server side".into(),
         }
     }
 }

@@ -7,17 +7,22 @@ use crate::engine::settings::Seconds;
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FusionSettings {
-    /// Only the scenario's tenants and subscriptions exist; others answer 404.
-    pub strict_parents: bool,
+    /// Opt-in convenience: any tenant and subscription exists, created empty on first use. Off
+    /// (the default), only the scenario's tenants and subscriptions exist and others answer the
+    /// document's 404 (2001 / 2002), so a client with a wrong tenant uuid finds out.
+    pub any_parent: bool,
     /// Virtual seconds a created or changed trunk group stays `pending`.
     pub sync_delay_seconds: Seconds,
     /// Virtual seconds a bulk job stays `ongoing` before it runs.
     pub bulk_duration_seconds: Seconds,
     /// An empty list answers 404 (3002), as the document's status table says.
     pub empty_list_404: bool,
-    /// Lenient parents: the most tenants a session creates on first use.
+    /// Every bulk item fails when its job runs (500-style reason, code 1008), so a test can
+    /// see a job end in `failure` without a bad item; a partial failure is one bad item.
+    pub bulk_items_fail: bool,
+    /// With `any_parent`: the most tenants a session creates on first use.
     pub max_tenants: usize,
-    /// Lenient parents: the most subscriptions a tenant gets on first use.
+    /// With `any_parent`: the most subscriptions a tenant gets on first use.
     pub max_subscriptions_per_tenant: usize,
     pub max_trunk_groups_per_subscription: usize,
     pub max_numbers_per_trunk_group: usize,
@@ -30,10 +35,11 @@ pub struct FusionSettings {
 impl Default for FusionSettings {
     fn default() -> Self {
         Self {
-            strict_parents: false,
+            any_parent: false,
             sync_delay_seconds: Seconds::new_const(2.0),
             bulk_duration_seconds: Seconds::new_const(1.0),
             empty_list_404: false,
+            bulk_items_fail: false,
             // These bounds keep one session's memory bounded; they are not the vendor's.
             max_tenants: 1_000,
             max_subscriptions_per_tenant: 1_000,

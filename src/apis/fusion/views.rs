@@ -98,7 +98,7 @@ pub fn trunk_group_detail(tg: &TrunkGroup, pops: &[Pop], with_status: bool) -> V
         let peers: Vec<Value> = tg
             .peer_trunks
             .iter()
-            .map(|p| trunk_group_peer_entry(p, pops, with_status))
+            .map(|p| trunk_group_peer_entry(p, tg, pops))
             .collect();
         o.insert("peerTrunks".into(), Value::Array(peers));
     }
@@ -108,21 +108,25 @@ pub fn trunk_group_detail(tg: &TrunkGroup, pops: &[Pop], with_status: bool) -> V
     v
 }
 
-/// The entry of a trunk group's `peerTrunks` (flat `popId`/`popName`), as the trunk group
-/// detail examples print it; `status` only when asked for.
-pub fn trunk_group_peer_entry(p: &PeerTrunk, pops: &[Pop], with_status: bool) -> Value {
+/// The entry of a trunk group's `peerTrunks` (flat `popId`/`popName`), with every member the
+/// Peer Trunk Group Object table marks as always present (`domain`, `status`, `type`; `region`
+/// when the trunk group or peer trunk has one), whether or not `withStatus` was asked.
+pub fn trunk_group_peer_entry(p: &PeerTrunk, tg: &TrunkGroup, pops: &[Pop]) -> Value {
     let mut v = json!({
         "billingId": p.billing_id,
+        "domain": p.domain,
         "extra": p.extra,
         "id": p.id,
         "inboundCalls": p.inbound_calls.to_json(),
         "outboundCalls": p.outbound_calls.to_json(),
         "popId": p.pop_id,
         "popName": p.pop_name(pops),
+        "status": p.status.as_str(),
+        "type": tg.kind.as_str(),
         "uuid": p.uuid,
     });
-    if with_status {
-        v["status"] = json!(p.status.as_str());
+    if let Some(r) = p.region.as_ref().or(tg.region.as_ref()) {
+        v["region"] = json!(r);
     }
     v
 }

@@ -31,6 +31,7 @@ fn wanted<K: ItcView>(call: &Call<'_>) -> std::result::Result<Vec<K::Wanted>, Ap
 
 /// `GET .../numbers/` or `.../prefixes/`: what the group holds.
 pub fn list<K: ItcView>(state: &mut ApioState, call: &mut Call<'_>) -> Result {
+    super::known_query(call)?;
     let (t, g) = ids(call);
     let held = state.itc_held::<K>(t, g)?;
     Ok(Reply::json(StatusCode::OK, views::itc_held::<K>(g, held)))
@@ -38,6 +39,7 @@ pub fn list<K: ItcView>(state: &mut ApioState, call: &mut Call<'_>) -> Result {
 
 /// `GET .../available_numbers/` or `.../available_prefixes/`: what the tenant still offers.
 pub fn available<K: ItcView>(state: &mut ApioState, call: &mut Call<'_>) -> Result {
+    super::known_query(call)?;
     let (t, g) = ids(call);
     let free = state.itc_available::<K>(t, g)?;
     Ok(Reply::json(StatusCode::OK, views::itc_available::<K>(free)))

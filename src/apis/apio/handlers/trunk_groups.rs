@@ -32,6 +32,7 @@ fn instance<'a>(call: &'a Call<'_>) -> (&'a str, &'a str, &'a str) {
 
 /// `GET .../trunk_groups/`
 pub fn list(state: &mut ApioState, call: &mut Call<'_>) -> Result {
+    super::known_query(call)?;
     let trunks = state.list_trunk_groups(
         call.param("tenant_id"),
         call.param("group_id"),
@@ -39,7 +40,11 @@ pub fn list(state: &mut ApioState, call: &mut Call<'_>) -> Result {
         call.query_bool("includeEnterpriseTrunkGroups")
             .unwrap_or(false),
     )?;
-    Ok(Reply::json(StatusCode::OK, views::trunk_group_list(trunks)))
+    let tenant = call.param("tenant_id");
+    Ok(Reply::json(
+        StatusCode::OK,
+        views::trunk_group_list(tenant, trunks),
+    ))
 }
 
 /// `POST .../trunk_groups/`: 201 with the trunk group as GET shows it.

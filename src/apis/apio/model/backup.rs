@@ -39,7 +39,21 @@ impl ApioState {
             backward_limit_calls: false,
             ..rules
         };
-        self.update_trunk_group(t, g, name, &update, rules)?;
+        self.update_trunk_group(t, g, name, &update, rules)
+            .map_err(in_view_terms)?;
         self.backup(t, g, name)
+    }
+}
+
+/// A refusal of the underlying update, worded with the view's own field names (`mode`,
+/// `destination`, `trunk`): a client of this view never sent the trunk group's names.
+fn in_view_terms(e: ApioError) -> ApioError {
+    match e {
+        ApioError::BadRequest(m) => ApioError::BadRequest(
+            m.replace("unreachableDestinationForwardAddress", "destination")
+                .replace("unreachableDestinationRerouteTrunkGroup", "trunk")
+                .replace("unreachableDestinationAction", "mode"),
+        ),
+        other => other,
     }
 }

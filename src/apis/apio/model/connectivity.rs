@@ -209,8 +209,12 @@ fn pick_whole<K: ItcKind, E>(
     whence: &str,
 ) -> Result<Vec<usize>, ApioError> {
     pick(wanted, entries.len(), |w, i| K::names(w, ends(&entries[i]))).map_err(|bad| {
-        refused(K::REFUSED, bad, |w| {
-            format!("{} is not one of the {} {whence}", K::describe(w), K::NOUN)
+        refused(K::REFUSED, bad, |&(w, twice)| {
+            if twice {
+                format!("{} is given twice in this request", K::describe(w))
+            } else {
+                format!("{} is not one of the {} {whence}", K::describe(w), K::NOUN)
+            }
         })
     })
 }
@@ -229,18 +233,19 @@ fn shift<K: ItcKind, A, B: From<A>>(
 
 /// Finds, for every wanted entry, a distinct candidate index (`matches(entry, index)`).
 /// Answers the indexes in descending order (safe to remove one by one), or every entry that
-/// found none, in request order.
+/// found none, in request order, each flagged when it did match a candidate an earlier entry
+/// of the same request took (the entry is given twice, not unavailable).
 fn pick<W>(
     wanted: &[W],
     candidates: usize,
     matches: impl Fn(&W, usize) -> bool,
-) -> Result<Vec<usize>, Vec<&W>> {
+) -> Result<Vec<usize>, Vec<(&W, bool)>> {
     let mut picked = Vec::new();
     let mut bad = Vec::new();
     for w in wanted {
         match (0..candidates).find(|&i| !picked.contains(&i) && matches(w, i)) {
             Some(i) => picked.push(i),
-            None => bad.push(w),
+            None => bad.push((w, (0..candidates).any(|i| matches(w, i)))),
         }
     }
     if !bad.is_empty() {
@@ -250,12 +255,12 @@ fn pick<W>(
     Ok(picked)
 }
 
-fn refused<W>(code: SubCode, bad: Vec<&W>, detail: impl Fn(&W) -> String) -> ApioError {
+fn refused<W>(code: SubCode, bad: Vec<W>, detail: impl Fn(&W) -> String) -> ApioError {
     ApioError::Sub(
         bad.into_iter()
             .map(|w| SubError {
                 code,
-                detail: Some(detail(w)),
+                detail: Some(detail(&w)),
             })
             .collect(),
     )
@@ -270,7 +275,7 @@ mod tests {
         let pool = ["a", "b"];
         let wanted = ["b".to_string(), "b".to_string(), "c".to_string()];
         let bad = pick(&wanted, pool.len(), |w, i| pool[i] == w).unwrap_err();
-        assert_eq!(bad, vec![&wanted[1], &wanted[2]]);
+        assert_eq!(bad, vec![(&wanted[1], true), (&wanted[2], false)]);
         assert_eq!(pick(&wanted[..1], 2, |w, i| pool[i] == w).unwrap(), vec![1]);
     }
 }

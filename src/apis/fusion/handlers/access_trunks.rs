@@ -42,6 +42,7 @@ impl ChildResource for AccessTrunk {
 
 /// `GET .../access_trunks`: searched, sorted and paged.
 pub fn list(state: &mut FusionState, call: &mut Call<'_>) -> Result {
+    super::known_query(call)?;
     let tg_id = call.param_int("trunkgroup_id");
     let tg = state.trunk_group(parent_key(call.params), parents(call), tg_id)?;
     let page = page_request(call)?;

@@ -4,7 +4,7 @@
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Result, page_request, parent_key, parents};
+use super::{Result, known_query, page_request, parent_key, parents};
 use crate::apis::fusion::Call;
 use crate::apis::fusion::errors::FusionError;
 use crate::apis::fusion::model::bulk_filters::Filters;
@@ -15,8 +15,17 @@ use crate::apis::fusion::model::{FusionState, Parents};
 use crate::apis::fusion::views;
 use crate::engine::reply::Reply;
 
+/// Seeded `ongoing` jobs start their run the first time a client reaches the bulk API.
+fn start_seeded(state: &mut FusionState, call: &Call<'_>) {
+    let duration = call.settings.bulk_duration_seconds.as_ms();
+    for tenant in &mut state.tenants {
+        bulk_jobs::start_seeded(&mut tenant.bulk_jobs, call.now_ms, duration);
+    }
+}
+
 /// Records the job and answers its "process is started" code at once.
 fn submit(state: &mut FusionState, call: &mut Call<'_>, kind: BulkKind) -> Result {
+    start_seeded(state, call);
     // The contract requires `name` (a string) and `data` (an array of objects).
     let title = call
         .body
@@ -56,6 +65,8 @@ pub fn bulk_peer_trunks(state: &mut FusionState, call: &mut Call<'_>) -> Result 
 
 /// One kind's history for the path's tenant: newest first, searched, filtered, paged.
 fn history(state: &mut FusionState, call: &mut Call<'_>, kind: BulkKind) -> Result {
+    known_query(call)?;
+    start_seeded(state, call);
     let instance = call.param("draas_instance");
     let tenant = call.param("uuid");
     let page = page_request(call)?;
@@ -68,8 +79,19 @@ fn history(state: &mut FusionState, call: &mut Call<'_>, kind: BulkKind) -> Resu
             uuid: tenant.to_string(),
         });
     }
+    // Under `.../subscriptions/{subscription_id}/...` the history is that subscription's.
+    let subscription = call
+        .params
+        .path_value("subscription_id")
+        .map(|_| call.params.path_int("subscription_id"));
+    if subscription.is_some() {
+        state.subscription(parent_key(call.params), parents(call))?;
+    }
     let jobs = known.map(|t| t.bulk_jobs.as_slice()).unwrap_or_default();
-    let found = bulk_jobs::history(jobs, kind, call.query_str("search"), &filters);
+    let mut found = bulk_jobs::history(jobs, kind, call.query_str("search"), &filters);
+    if let Some(id) = subscription {
+        found.retain(|j| j.subscription_id == id);
+    }
     if found.is_empty() && call.settings.empty_list_404 {
         return Err(FusionError::NoBulkHistory(kind.as_str()));
     }

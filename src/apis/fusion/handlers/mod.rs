@@ -10,7 +10,7 @@ pub mod trunk_children;
 pub mod trunk_groups;
 
 use super::errors::FusionError;
-use super::model::paging::PageRequest;
+use super::model::paging::{PageRequest, query_fingerprint};
 use super::model::{ParentKey, Parents};
 use crate::apis::fusion::Call;
 use crate::engine::call::Params;
@@ -27,12 +27,29 @@ pub fn parent_key(params: &Params) -> ParentKey<'_> {
     }
 }
 
-/// Strict or lenient parents, from the session's settings.
+/// Strict parents unless the session's settings opt in to `any_parent`.
 pub fn parents(call: &Call<'_>) -> Parents {
-    if call.settings.strict_parents {
-        Parents::Strict
-    } else {
+    if call.settings.any_parent {
         Parents::Lenient
+    } else {
+        Parents::Strict
+    }
+}
+
+/// A list refuses a query parameter its contract does not declare (400, code 1000), so a typo
+/// such as `?pagesize=5` is not silently ignored.
+pub fn known_query(call: &Call<'_>) -> std::result::Result<(), FusionError> {
+    let unknown = call
+        .raw_query
+        .0
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .find(|name| call.params.query_value(name).is_none());
+    match unknown {
+        Some(name) => Err(FusionError::Invalid(format!(
+            "unknown query parameter '{name}'"
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -51,5 +68,11 @@ pub fn page_request(call: &Call<'_>) -> std::result::Result<PageRequest, FusionE
         .then(|| call.query_int("page_size"))
         .flatten()
         .map(|n| n as usize);
-    PageRequest::new(explicit, call.query_str("next")).map_err(FusionError::Invalid)
+    let query = query_fingerprint(
+        call.raw_query
+            .0
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    PageRequest::new(explicit, call.query_str("next"), query).map_err(FusionError::Invalid)
 }

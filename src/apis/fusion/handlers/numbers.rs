@@ -13,6 +13,7 @@ use crate::engine::reply::Reply;
 
 /// `GET .../numbers`
 pub fn list(state: &mut FusionState, call: &mut Call<'_>) -> Result {
+    super::known_query(call)?;
     let id = call.param_int("trunkgroup_id");
     let tg = state.trunk_group(parent_key(call.params), parents(call), id)?;
     let numbers: Vec<Value> = tg.numbers.iter().map(views::number).collect();

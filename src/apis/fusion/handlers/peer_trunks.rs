@@ -43,6 +43,7 @@ impl ChildResource for PeerTrunk {
 
 /// `GET .../peer_trunks`: by id, paged like the other lists.
 pub fn list(state: &mut FusionState, call: &mut Call<'_>) -> Result {
+    super::known_query(call)?;
     let tg_id = call.param_int("trunkgroup_id");
     let tg = state.trunk_group(parent_key(call.params), parents(call), tg_id)?;
     let page = page_request(call)?;

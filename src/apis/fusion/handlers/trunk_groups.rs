@@ -14,6 +14,7 @@ use crate::engine::reply::Reply;
 
 /// `GET .../trunkgroups`
 pub fn list(state: &mut FusionState, call: &mut Call<'_>) -> Result {
+    super::known_query(call)?;
     let key = parent_key(call.params);
     let sub = state.subscription(key, parents(call))?;
     let status = with_status(call);

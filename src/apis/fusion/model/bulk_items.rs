@@ -13,6 +13,14 @@ use super::trunk_groups::{TrunkGroupWrite, TrunkType};
 use super::{FusionState, ParentKey, Parents};
 use crate::apis::fusion::errors::FusionError;
 
+/// `fusion.bulk_items_fail`: the item fails as the platform's own error would.
+fn fail_if_asked(cx: &WriteContext<'_>) -> Result<(), FusionError> {
+    if cx.settings.bulk_items_fail {
+        return Err(FusionError::Uncaught);
+    }
+    Ok(())
+}
+
 fn object(item: &Value) -> Result<&Map<String, Value>, FusionError> {
     item.as_object()
         .ok_or_else(|| FusionError::Invalid("a bulk data entry must be an object".into()))
@@ -73,6 +81,7 @@ pub(super) fn trunk_group_item(
     item: &Value,
     cx: WriteContext<'_>,
 ) -> Result<(), FusionError> {
+    fail_if_asked(&cx)?;
     let o = object(item)?;
     let numbers: Vec<String> = o
         .get("numbers")
@@ -188,6 +197,7 @@ pub(super) fn access_trunk_item(
     item: &Value,
     cx: WriteContext<'_>,
 ) -> Result<(), FusionError> {
+    fail_if_asked(&cx)?;
     let o = object(item)?;
     let input = AccessTrunkInput::from_json(item)?;
     let uuid = text(o, "uuid");
@@ -274,6 +284,7 @@ pub(super) fn peer_trunk_group_item(
     item: &Value,
     mut cx: WriteContext<'_>,
 ) -> Result<(), FusionError> {
+    fail_if_asked(&cx)?;
     let o = object(item)?;
     let peers = match o.get("peers") {
         Some(Value::Array(a)) => a.iter().map(peer_entry).collect::<Result<Vec<_>, _>>()?,

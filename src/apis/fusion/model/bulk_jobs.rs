@@ -171,6 +171,19 @@ impl BulkJob {
     }
 }
 
+/// Gives every seeded `ongoing` job (it has no instant yet) the instant it finishes:
+/// `duration_ms` after now. Called when a client first looks at or adds to the bulk jobs, so the
+/// history first shows the job `ongoing`, as the document's example does, and a client polling it
+/// sees it end `success` on the virtual clock like any job.
+pub fn start_seeded(jobs: &mut [BulkJob], now_ms: i64, duration_ms: i64) {
+    for job in jobs
+        .iter_mut()
+        .filter(|j| j.status == BulkStatus::Ongoing && j.due_ms.is_none())
+    {
+        job.due_ms = Some(now_ms + duration_ms.max(0));
+    }
+}
+
 /// The history of one kind among a tenant's jobs, newest first, searched and filtered.
 pub fn history<'a>(
     jobs: &'a [BulkJob],

@@ -158,7 +158,7 @@ pub struct TrunkGroupParts<'a> {
     pub next_ids: &'a mut IdCounters,
 }
 
-/// How unknown parents are treated (`fusion.strict_parents`).
+/// How unknown parents are treated: strict by default, lenient with `fusion.any_parent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parents {
     /// Any parent exists and starts empty (the default).

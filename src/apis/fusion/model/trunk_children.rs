@@ -19,6 +19,10 @@ pub trait TrunkGroupChild: Sized {
     fn id(&self) -> i64;
     /// The refusal for an id the trunk group does not hold.
     fn not_found(trunk_group: i64, id: i64) -> FusionError;
+    /// The refusal for deleting the last one, when the trunk group must keep at least one.
+    fn last_one(_trunk_group: i64, _id: i64) -> Option<FusionError> {
+        None
+    }
 }
 
 impl TrunkGroupChild for AccessTrunk {
@@ -33,6 +37,10 @@ impl TrunkGroupChild for AccessTrunk {
     }
     fn not_found(trunk_group: i64, id: i64) -> FusionError {
         FusionError::AccessTrunkNotFound { trunk_group, id }
+    }
+    /// "A trunk group must have at least 1 but can have multiple access trunk".
+    fn last_one(trunk_group: i64, id: i64) -> Option<FusionError> {
+        Some(FusionError::LastAccessTrunk { trunk_group, id })
     }
 }
 
@@ -83,11 +91,15 @@ impl FusionState {
         let (t, s) = self.locate_trunk_group(key, parents, tg_id)?;
         let tg = self.tenants[t].subscriptions[s].trunk_group_mut(tg_id)?;
         let list = C::list_mut(tg);
-        let before = list.len();
-        list.retain(|c| c.id() != id);
-        if list.len() == before {
+        if !list.iter().any(|c| c.id() == id) {
             return Err(C::not_found(tg_id, id));
         }
+        if list.len() == 1
+            && let Some(refusal) = C::last_one(tg_id, id)
+        {
+            return Err(refusal);
+        }
+        list.retain(|c| c.id() != id);
         tg.mark_changed(cx.now_ms, cx.settings);
         Ok(())
     }
