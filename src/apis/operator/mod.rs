@@ -8,6 +8,7 @@ pub mod jsonapi;
 pub mod model;
 pub mod negotiation;
 pub mod settings;
+pub mod views;
 
 use hyper::{HeaderMap, Method};
 

@@ -7,6 +7,7 @@ use serde_json::{Map, json};
 use super::Call;
 use super::errors::PbxError;
 use super::model::{ListQuery, PbxState};
+use super::views::{Page, PublicView, SummaryView};
 use crate::engine::reply::Reply;
 
 type Result = std::result::Result<Reply, PbxError>;
@@ -54,12 +55,8 @@ pub fn list_providers(state: &mut PbxState, call: &mut Call<'_>) -> Result {
         skip: count("skip"),
         top: count("top"),
     };
-    let (count, items) = state.list(&q)?;
-    #[derive(serde::Serialize)]
-    struct Page<'a> {
-        count: usize,
-        items: Vec<super::model::SummaryView<'a>>,
-    }
+    let (count, found) = state.list(&q)?;
+    let items = found.into_iter().map(SummaryView).collect();
     Ok(Reply::json_of(StatusCode::OK, &Page { count, items }))
 }
 
@@ -78,7 +75,7 @@ pub fn get_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
     only_query(call, &[])?;
     Ok(Reply::json_of(
         StatusCode::OK,
-        &state.view(call.param("id"))?,
+        &PublicView(state.view(call.param("id"))?),
     ))
 }
 
@@ -106,7 +103,8 @@ pub fn destroy_provider(state: &mut PbxState, call: &mut Call<'_>) -> Result {
 /// `GET /api/providers/export`: every provider as a JSON file download.
 pub fn export_providers(state: &mut PbxState, call: &mut Call<'_>) -> Result {
     only_query(call, &[])?;
-    let body = serde_json::to_vec_pretty(&state.export()).unwrap_or_default();
+    let all: Vec<PublicView> = state.export().into_iter().map(PublicView).collect();
+    let body = serde_json::to_vec_pretty(&all).unwrap_or_default();
     Ok(
         Reply::bytes(StatusCode::OK, "application/octet-stream", body).with_header(
             CONTENT_DISPOSITION,

@@ -5,6 +5,7 @@ pub mod filter;
 pub mod handlers;
 pub mod model;
 pub mod settings;
+pub mod views;
 
 use crate::engine::family::{Family, HandlerTable, StateError};
 use crate::engine::problem::Problem;

@@ -24,7 +24,7 @@ pub use provider::{Field, Provider};
 /// Fields the document's update table does not list: accepted, ignored.
 const NOT_UPDATABLE: &[Field] = &[Field::Id, Field::Brand, Field::AuthMode, Field::Shared];
 /// Fields of the list's summary items.
-const SUMMARY: &[Field] = &[
+pub const SUMMARY: &[Field] = &[
     Field::Id,
     Field::Name,
     Field::Enabled,
@@ -356,13 +356,13 @@ impl PbxState {
     }
 
     /// Every field but the password, borrowed for serialisation.
-    pub fn view(&self, id: &str) -> Result<PublicView<'_>, PbxError> {
+    pub fn view(&self, id: &str) -> Result<&Provider, PbxError> {
         let idx = self.find(id).ok_or_else(|| PbxError::NotFound(id.into()))?;
-        Ok(PublicView(self.at(idx)))
+        Ok(self.at(idx))
     }
 
     /// Filters, searches, sorts and pages; answers the total before paging and the page.
-    pub fn list(&self, q: &ListQuery<'_>) -> Result<(usize, Vec<SummaryView<'_>>), PbxError> {
+    pub fn list(&self, q: &ListQuery<'_>) -> Result<(usize, Vec<&Provider>), PbxError> {
         let filter = match q.filter.filter(|f| !f.trim().is_empty()) {
             Some(f) => {
                 let parsed =
@@ -385,12 +385,7 @@ impl PbxState {
         let needle = q.search.map(str::to_lowercase).filter(|s| !s.is_empty());
         if filter.is_none() && needle.is_none() && order.is_empty() {
             // The common case pages straight off the providers: nothing collected.
-            let page = self
-                .providers()
-                .skip(q.skip)
-                .take(q.top)
-                .map(SummaryView)
-                .collect();
+            let page = self.providers().skip(q.skip).take(q.top).collect();
             return Ok((self.live, page));
         }
         let mut hits: Vec<&Provider> = self
@@ -413,18 +408,13 @@ impl PbxState {
             });
         }
         let total = hits.len();
-        let page = hits
-            .into_iter()
-            .skip(q.skip)
-            .take(q.top)
-            .map(SummaryView)
-            .collect();
+        let page = hits.into_iter().skip(q.skip).take(q.top).collect();
         Ok((total, page))
     }
 
     /// Every provider as retrieve shows it.
-    pub fn export(&self) -> Vec<PublicView<'_>> {
-        self.providers().map(PublicView).collect()
+    pub fn export(&self) -> Vec<&Provider> {
+        self.providers().collect()
     }
 
     /// Types the providers read from a scenario, fills their defaults and checks ids and
@@ -495,26 +485,6 @@ fn seeded_provider(raw: &Map<String, Value>) -> Result<Provider, (String, String
         }
     }
     Ok(p)
-}
-
-/// A provider as retrieve shows it (no password), serialised without copying.
-pub struct PublicView<'a>(&'a Provider);
-
-impl Serialize for PublicView<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let fields = Field::ALL.iter().copied().filter(|f| *f != Field::Password);
-        self.0.serialize_fields(s, fields, Field::ALL.len() - 1)
-    }
-}
-
-/// A provider as the list shows it: the summary fields only.
-pub struct SummaryView<'a>(&'a Provider);
-
-impl Serialize for SummaryView<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0
-            .serialize_fields(s, SUMMARY.iter().copied(), SUMMARY.len())
-    }
 }
 
 #[cfg(test)]

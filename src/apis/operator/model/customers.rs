@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::OperatorState;
 use crate::apis::operator::errors::OperatorError;
-use crate::apis::operator::jsonapi::{Identifier, Resource};
+
 use crate::apis::operator::settings::OperatorSettings;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,47 +70,6 @@ impl CustomerChanges {
         }
         if let Some(limit) = self.sip_account_limit {
             c.sip_account_limit = limit;
-        }
-    }
-}
-
-impl Resource for Customer {
-    const TYPE: &'static str = "customers";
-    const ATTRIBUTES: &'static [&'static str] =
-        &["name", "language", "capacity_limit", "sip_account_limit"];
-    const RELATIONSHIPS: &'static [&'static str] = &[];
-    const SORTABLE: &'static [&'static str] = &[
-        "id",
-        "name",
-        "language",
-        "capacity_limit",
-        "sip_account_limit",
-    ];
-
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn attribute(&self, name: &str) -> Value {
-        match name {
-            "name" => Value::String(self.name.clone()),
-            "language" => serde_json::to_value(self.language).unwrap_or(Value::Null),
-            "capacity_limit" => self.capacity_limit.map_or(Value::Null, Value::from),
-            "sip_account_limit" => self.sip_account_limit.map_or(Value::Null, Value::from),
-            _ => Value::Null,
-        }
-    }
-
-    fn relationship(&self, _name: &str) -> Option<Identifier> {
-        None
-    }
-
-    fn filter_key(&self, filter: &str) -> Option<String> {
-        match filter {
-            "id" => Some(self.id.clone()),
-            "name" => Some(self.name.clone()),
-            "language" => self.attribute("language").as_str().map(str::to_string),
-            _ => None,
         }
     }
 }

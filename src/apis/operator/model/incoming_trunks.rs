@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::OperatorState;
 use crate::apis::operator::errors::OperatorError;
-use crate::apis::operator::jsonapi::{Identifier, Resource};
+
 use crate::apis::operator::settings::OperatorSettings;
 use crate::engine::ids::IdGen;
 
@@ -131,57 +131,6 @@ impl TrunkChanges {
         }
         if let Some(c) = self.codecs {
             t.codecs = c;
-        }
-    }
-}
-
-impl Resource for IncomingTrunk {
-    const TYPE: &'static str = "incoming_trunks";
-    const ATTRIBUTES: &'static [&'static str] = &[
-        "name",
-        "codecs",
-        "transport_protocol",
-        "domain",
-        "destination_field",
-    ];
-    const RELATIONSHIPS: &'static [&'static str] = &["customer"];
-    const SORTABLE: &'static [&'static str] = &[
-        "id",
-        "name",
-        "transport_protocol",
-        "destination_field",
-        "domain",
-    ];
-
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn attribute(&self, name: &str) -> Value {
-        match name {
-            "name" => self.name.clone().map_or(Value::Null, Value::String),
-            "codecs" => Value::from(self.codecs.clone()),
-            "transport_protocol" => {
-                serde_json::to_value(self.transport_protocol).unwrap_or(Value::Null)
-            }
-            "domain" => Value::String(self.domain.clone()),
-            "destination_field" => {
-                serde_json::to_value(self.destination_field).unwrap_or(Value::Null)
-            }
-            _ => Value::Null,
-        }
-    }
-
-    fn relationship(&self, name: &str) -> Option<Identifier> {
-        (name == "customer").then(|| ("customers", self.customer_id.clone()))
-    }
-
-    fn filter_key(&self, filter: &str) -> Option<String> {
-        match filter {
-            "id" => Some(self.id.clone()),
-            "domain" => Some(self.domain.clone()),
-            "customer.id" => Some(self.customer_id.clone()),
-            _ => None,
         }
     }
 }
