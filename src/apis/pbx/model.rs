@@ -547,7 +547,7 @@ mod tests {
 
     /// A provider as retrieve answers it.
     fn got(s: &PbxState, id: &str) -> Value {
-        serde_json::to_value(s.view(id).unwrap()).unwrap()
+        serde_json::to_value(crate::apis::pbx::views::PublicView(s.view(id).unwrap())).unwrap()
     }
 
     fn body(v: Value) -> Map<String, Value> {
