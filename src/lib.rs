@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod apis;
 pub mod config;
+pub mod embedded;
 pub mod engine;
 pub mod server;
 pub mod wire;

@@ -1,4 +1,4 @@
-//! The `trunkmock` command: `serve`, `check` and `routes`.
+//! The `trunkmock` command: `serve`, `check`, `routes` and `contracts export`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -26,19 +26,33 @@ enum Command {
     Check(SourceArgs),
     /// List every operation: family, operationId, method, path.
     Routes(SourceArgs),
+    /// The contracts built into this binary.
+    #[command(subcommand)]
+    Contracts(ContractsCommand),
+}
+
+#[derive(Subcommand)]
+enum ContractsCommand {
+    /// Write every built-in contract to DIR as `<family>.openapi.json` (DIR is created).
+    Export {
+        /// Folder to write into.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args, Clone)]
 struct SourceArgs {
-    /// Folder of `<family>.openapi.json` contracts.
-    #[arg(long, env = "TRUNKMOCK_CONTRACTS", default_value = "contracts")]
+    /// Folder of `<family>.openapi.json` contracts; `built-in`: the ones compiled into this
+    /// binary (write them out with `trunkmock contracts export DIR`).
+    #[arg(long, env = "TRUNKMOCK_CONTRACTS", default_value = trunkmock::embedded::BUILT_IN)]
     contracts: PathBuf,
-    /// Scenario file (repeatable; later files override earlier ones).
+    /// Scenario file (repeatable; later files override earlier ones); `built-in`: the default
+    /// scenario compiled into this binary.
     #[arg(
         long = "scenario",
         env = "TRUNKMOCK_SCENARIO",
         value_delimiter = ',',
-        default_value = "scenarios/default.json"
+        default_value = trunkmock::embedded::BUILT_IN
     )]
     scenarios: Vec<PathBuf>,
 }
@@ -116,6 +130,20 @@ fn main() -> ExitCode {
                 }
                 eprintln!("{} problem(s)", problems.len());
                 ExitCode::FAILURE
+            }
+        }
+        Command::Contracts(ContractsCommand::Export { dir }) => {
+            match trunkmock::embedded::export_contracts(&dir) {
+                Ok(files) => {
+                    for f in files {
+                        println!("{}", f.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cannot write the contracts into {}: {e}", dir.display());
+                    ExitCode::FAILURE
+                }
             }
         }
         Command::Routes(source) => {

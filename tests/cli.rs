@@ -28,11 +28,18 @@ impl Served {
     /// Starts `trunkmock serve ARGS` with extra environment, waiting for the "listening on"
     /// line (at most [`LOG_DEADLINE`]).
     fn start(args: &[&str], env: &[(&str, &str)]) -> Served {
+        Self::start_in(&common::repo(), args, env)
+    }
+
+    /// [`Served::start`] with another working directory.
+    fn start_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
         let mut cmd = Command::new(BIN);
         cmd.arg("serve")
             .args(args)
-            .current_dir(common::repo())
+            .current_dir(dir)
             .env_remove("RUST_LOG")
+            .env_remove("TRUNKMOCK_CONTRACTS")
+            .env_remove("TRUNKMOCK_SCENARIO")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if !args.contains(&"--port") && !env.iter().any(|(k, _)| *k == "TRUNKMOCK_PORT") {
@@ -176,6 +183,54 @@ async fn serve_mounts_every_family_seeded_from_the_default_scenario() {
     let (status, body) = get(&s.url("/api/providers")).await;
     assert_eq!(status, 200);
     assert_eq!(body["count"], 2);
+}
+
+#[tokio::test]
+async fn serve_runs_from_any_directory_on_the_built_in_contracts_and_scenario() {
+    // An empty folder far from the checkout: no contracts/, no scenarios/.
+    let dir = temp_dir("anywhere");
+    let s = Served::start_in(&dir, &[], &[]);
+    let (status, body) = get(&s.url("/api/providers")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["count"], 2);
+    let id = body["items"][0]["id"].as_str().unwrap().to_string();
+    let (status, _) = get(&s.url(&format!("/api/providers/{id}"))).await;
+    assert_eq!(status, 200);
+    let (status, list) = get(&s.url("/__admin/contracts")).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["contracts"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn contracts_export_writes_the_built_in_contracts_and_serve_loads_them() {
+    let dir = temp_dir("export").join("out");
+    let out = Command::new(BIN)
+        .args(["contracts", "export"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for e in std::fs::read_dir(common::repo().join("contracts")).unwrap() {
+        let p = e.unwrap().path();
+        let exported = std::fs::read(dir.join(p.file_name().unwrap())).unwrap();
+        assert_eq!(exported, std::fs::read(&p).unwrap(), "{}", p.display());
+    }
+    let check = Command::new(BIN)
+        .arg("check")
+        .arg("--contracts")
+        .arg(&dir)
+        .current_dir(dir.parent().unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 }
 
 #[tokio::test]

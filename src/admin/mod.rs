@@ -2,6 +2,7 @@
 //! scenarios and the virtual clock. Answers are plain JSON; errors are `{"error": "..."}`.
 //! Every call acts on the session named by `X-Trunkmock-Session` (default `default`).
 
+mod contracts;
 mod writes;
 
 use writes::{add_faults, apply_scenario, restore_state};
@@ -83,6 +84,8 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
             }));
         }
         (&Method::GET, ["routes"]) => return ok(json!({ "routes": routes(engine) })),
+        (&Method::GET, ["contracts"]) => return contracts::list(engine),
+        (&Method::GET, ["contracts", family]) => return contracts::document(engine, family),
         (&Method::GET, ["sessions"]) => {
             let now = engine.clock.now_ms();
             let list: Vec<Value> = engine
