@@ -32,6 +32,15 @@ impl Default for Options {
 
 /// Loads the contracts and scenarios and wires every family; every problem is reported.
 pub fn build_engine(options: &Options) -> Result<Arc<Engine>, StartupError> {
+    build_engine_with(options, Vec::new())
+}
+
+/// [`build_engine`] with scenarios given as values, merged after the files (each with the
+/// name its problems are reported under).
+pub fn build_engine_with(
+    options: &Options,
+    extra: Vec<(String, serde_json::Value)>,
+) -> Result<Arc<Engine>, StartupError> {
     let mut problems = Vec::new();
     let contracts = match load_contracts(&options.contracts) {
         Ok(c) => Some(c),
@@ -44,6 +53,12 @@ pub fn build_engine(options: &Options) -> Result<Arc<Engine>, StartupError> {
     for path in &options.scenarios {
         match load_scenario(path) {
             Ok((file, s)) => blueprint.add(&file, s),
+            Err(p) => problems.push(p.to_string()),
+        }
+    }
+    for (file, value) in extra {
+        match Scenario::from_value(&file, &value) {
+            Ok(s) => blueprint.add(&file, s),
             Err(p) => problems.push(p.to_string()),
         }
     }
