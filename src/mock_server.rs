@@ -61,19 +61,10 @@ pub struct MockServer {
 /// assert_eq!(server.state().await["pbx"]["providers"], json!([]));
 /// # }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct MockServerBuilder {
     options: Options,
     inline: Vec<(String, Value)>,
-}
-
-impl Default for MockServerBuilder {
-    fn default() -> Self {
-        Self {
-            options: Options::default(),
-            inline: Vec::new(),
-        }
-    }
 }
 
 impl MockServerBuilder {
