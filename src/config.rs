@@ -68,13 +68,17 @@ pub fn build_engine_with(
     if !problems.is_empty() {
         return Err(StartupError(problems));
     }
-    Engine::new(
+    let engine = Engine::new(
         options.engine.clone(),
         contracts,
         crate::apis::families(),
         blueprint,
-    )
-    .map(Arc::new)
+    )?;
+    // Saved sessions come back before the first request, or the start is refused.
+    if let Some(path) = &options.engine.state_file {
+        crate::persist::load(&engine, path)?;
+    }
+    Ok(Arc::new(engine))
 }
 
 /// `trunkmock check`: the problems that would stop `serve`, one per line.

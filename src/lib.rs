@@ -11,6 +11,7 @@ pub mod config;
 pub mod embedded;
 pub mod engine;
 pub mod mock_server;
+pub mod persist;
 pub mod server;
 pub mod wire;
 

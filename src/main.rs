@@ -88,6 +88,10 @@ struct ServeArgs {
     /// Sessions kept at once; a new one past this is refused with 429.
     #[arg(long, env = "TRUNKMOCK_MAX_SESSIONS", default_value_t = 1000)]
     max_sessions: usize,
+    /// Save every session here on graceful shutdown and on `POST /__admin/snapshot`; load it
+    /// at start when it exists (a file that does not load stops the start).
+    #[arg(long, env = "TRUNKMOCK_STATE_FILE")]
+    state_file: Option<PathBuf>,
     /// Largest request body accepted, in bytes (larger: 413).
     #[arg(long, env = "TRUNKMOCK_BODY_LIMIT", default_value_t = 1024 * 1024)]
     body_limit: usize,
@@ -174,6 +178,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         max_sessions: args.max_sessions,
         admin_token: args.admin_token.clone(),
         seed: args.seed,
+        state_file: args.state_file.clone(),
     };
     let engine = match trunkmock::build_engine(&options(&args.source, config)) {
         Ok(e) => e,

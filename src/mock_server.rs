@@ -104,6 +104,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// Loads every session from `path` at start when it exists, and saves them there on
+    /// [`MockServer::stop`] and `POST /__admin/snapshot` (the CLI's `--state-file`).
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.options.engine.state_file = Some(path.into());
+        self
+    }
+
     /// Engine-wide limits (journal size, sessions, body size, admin token).
     pub fn engine_config(mut self, change: impl FnOnce(&mut EngineConfig)) -> Self {
         change(&mut self.options.engine);

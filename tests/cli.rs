@@ -601,3 +601,41 @@ fn routes_lists_every_operation() {
         && l.contains("GET")
         && l.contains("/api/providers/export")));
 }
+
+#[tokio::test]
+async fn state_file_flag_keeps_sessions_across_a_sigterm_restart() {
+    let file = temp_dir("state-file").join("state.json");
+    let path = file.to_str().unwrap();
+    let mut s = Served::start(&["--state-file", path], &[]);
+    let (status, _) = post(&s.url("/api/providers"), &provider()).await;
+    assert_eq!(status, 201);
+    let ok = Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let lines = s.logged_until_exit();
+    assert!(s.child.wait().unwrap().success());
+    assert!(lines.iter().any(|l| l.contains("state saved")), "{lines:?}");
+
+    let again = Served::start(&[], &[("TRUNKMOCK_STATE_FILE", path)]);
+    let (_, body) = get(&again.url("/api/providers")).await;
+    assert_eq!(body["count"], 3);
+}
+
+#[test]
+fn a_corrupt_state_file_stops_serve_with_file_and_pointer() {
+    let file = temp_dir("corrupt-state").join("state.json");
+    std::fs::write(&file, "[]").unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--port", "0", "--state-file"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}#/format", file.display())),
+        "{err}"
+    );
+}

@@ -86,6 +86,7 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
         (&Method::GET, ["routes"]) => return ok(json!({ "routes": routes(engine) })),
         (&Method::GET, ["contracts"]) => return contracts::list(engine),
         (&Method::GET, ["contracts", family]) => return contracts::document(engine, family),
+        (&Method::POST, ["snapshot"]) => return snapshot(engine),
         (&Method::GET, ["sessions"]) => {
             let now = engine.clock.now_ms();
             let list: Vec<Value> = engine
@@ -281,4 +282,21 @@ pub fn routes(engine: &Engine) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// `POST /__admin/snapshot`: saves every session to `--state-file` now.
+fn snapshot(engine: &Engine) -> Reply {
+    let Some(path) = &engine.config.state_file else {
+        return error(
+            StatusCode::CONFLICT,
+            "no state file: start the server with --state-file PATH",
+        );
+    };
+    match crate::persist::save(engine, path) {
+        Ok(n) => ok(json!({ "file": path.display().to_string(), "sessions": n })),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot write {}: {e}", path.display()),
+        ),
+    }
 }

@@ -47,6 +47,8 @@ pub struct EngineConfig {
     pub admin_token: Option<String>,
     /// `None`: a fresh random seed per process.
     pub seed: Option<u64>,
+    /// `--state-file`: where `POST /__admin/snapshot` and a graceful shutdown save sessions.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for EngineConfig {
@@ -57,6 +59,7 @@ impl Default for EngineConfig {
             max_sessions: 1000,
             admin_token: None,
             seed: None,
+            state_file: None,
         }
     }
 }
