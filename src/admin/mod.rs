@@ -87,6 +87,10 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
         (&Method::GET, ["contracts"]) => return contracts::list(engine),
         (&Method::GET, ["contracts", family]) => return contracts::document(engine, family),
         (&Method::POST, ["snapshot"]) => return snapshot(engine),
+        (&Method::GET, ["metrics"]) => {
+            let text = crate::metrics::render(engine);
+            return Reply::bytes(StatusCode::OK, "text/plain; version=0.0.4", text);
+        }
         (&Method::GET, ["sessions"]) => {
             let now = engine.clock.now_ms();
             let list: Vec<Value> = engine

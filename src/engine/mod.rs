@@ -80,6 +80,8 @@ pub struct Engine {
     pub blueprint: Arc<Blueprint>,
     pub sessions: Sessions,
     pub clock: clock::RealClock,
+    /// Request counters for `GET /__admin/metrics`, one fixed slot per label set.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Everything that stops an engine from starting, each with where it is.
@@ -189,6 +191,7 @@ impl Engine {
         let seed = config.seed.unwrap_or_else(ids::entropy_seed);
         let engine = Self {
             sessions: Sessions::new(config.max_sessions, config.journal_limit, seed),
+            metrics: crate::metrics::Metrics::new(contracts.operations.len(), families.len()),
             config,
             contracts,
             families,
