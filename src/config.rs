@@ -49,19 +49,10 @@ pub fn build_engine_with(
             None
         }
     };
-    let mut blueprint = Blueprint::default();
-    for path in &options.scenarios {
-        match load_scenario(path) {
-            Ok((file, s)) => blueprint.add(&file, s),
-            Err(p) => problems.push(p.to_string()),
-        }
-    }
-    for (file, value) in extra {
-        match Scenario::from_value(&file, &value) {
-            Ok(s) => blueprint.add(&file, s),
-            Err(p) => problems.push(p.to_string()),
-        }
-    }
+    let blueprint = load_blueprint(&options.scenarios, &extra).unwrap_or_else(|ps| {
+        problems.extend(ps);
+        Blueprint::default()
+    });
     let Some(contracts) = contracts else {
         return Err(StartupError(problems));
     };
@@ -86,6 +77,33 @@ pub fn check(options: &Options) -> Vec<String> {
     match build_engine(options) {
         Ok(_) => Vec::new(),
         Err(e) => e.0,
+    }
+}
+
+/// The scenario files (then the scenarios given as values) merged in order; every problem
+/// is reported with file#pointer. `--watch` calls it again when a file changes.
+pub fn load_blueprint(
+    scenarios: &[PathBuf],
+    extra: &[(String, serde_json::Value)],
+) -> Result<Blueprint, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut blueprint = Blueprint::default();
+    for path in scenarios {
+        match load_scenario(path) {
+            Ok((file, s)) => blueprint.add(&file, s),
+            Err(p) => problems.push(p.to_string()),
+        }
+    }
+    for (file, value) in extra {
+        match Scenario::from_value(file, value) {
+            Ok(s) => blueprint.add(file, s),
+            Err(p) => problems.push(p.to_string()),
+        }
+    }
+    if problems.is_empty() {
+        Ok(blueprint)
+    } else {
+        Err(problems)
     }
 }
 

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod mock_server;
 pub mod persist;
 pub mod server;
+pub mod watch;
 pub mod wire;
 
 pub use config::{Options, build_engine, check};

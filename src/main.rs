@@ -92,6 +92,10 @@ struct ServeArgs {
     /// at start when it exists (a file that does not load stops the start).
     #[arg(long, env = "TRUNKMOCK_STATE_FILE")]
     state_file: Option<PathBuf>,
+    /// Reload the scenario files when they change (checked every 500 ms); new sessions and
+    /// resets use the new one, an edit that does not load is logged and ignored.
+    #[arg(long, env = "TRUNKMOCK_WATCH")]
+    watch: bool,
     /// Largest request body accepted, in bytes (larger: 413).
     #[arg(long, env = "TRUNKMOCK_BODY_LIMIT", default_value_t = 1024 * 1024)]
     body_limit: usize,
@@ -221,6 +225,10 @@ fn serve(args: ServeArgs) -> ExitCode {
         let local = listener.local_addr().unwrap_or(addr);
         // Signal handlers first: a SIGTERM right after "listening on" must stop us gracefully.
         let shutdown = trunkmock::server::shutdown_signal();
+        if args.watch {
+            let scenarios = args.source.scenarios.clone();
+            trunkmock::watch::spawn(&engine, scenarios, Vec::new(), trunkmock::watch::POLL_EVERY);
+        }
         tracing::info!(
             families = engine.families.len(),
             operations = engine.contracts.operations.len(),

@@ -31,6 +31,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -65,6 +66,7 @@ pub struct MockServer {
 pub struct MockServerBuilder {
     options: Options,
     inline: Vec<(String, Value)>,
+    watch: Option<Duration>,
 }
 
 impl MockServerBuilder {
@@ -111,6 +113,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// Reloads the scenario files when they change, looking every `every` (the CLI's
+    /// `--watch` looks every half second).
+    pub fn watch(mut self, every: Duration) -> Self {
+        self.watch = Some(every);
+        self
+    }
+
     /// Engine-wide limits (journal size, sessions, body size, admin token).
     pub fn engine_config(mut self, change: impl FnOnce(&mut EngineConfig)) -> Self {
         change(&mut self.options.engine);
@@ -119,7 +128,10 @@ impl MockServerBuilder {
 
     /// Starts the server, or says why it cannot (every problem, with file#pointer).
     pub async fn try_start(self) -> Result<MockServer, StartupError> {
-        let engine = build_engine_with(&self.options, self.inline)?;
+        let engine = build_engine_with(&self.options, self.inline.clone())?;
+        if let Some(every) = self.watch {
+            crate::watch::spawn(&engine, self.options.scenarios, self.inline, every);
+        }
         MockServer::serve(engine).await
     }
 

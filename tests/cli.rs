@@ -639,3 +639,47 @@ fn a_corrupt_state_file_stops_serve_with_file_and_pointer() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn watch_flag_reloads_an_edited_scenario_and_logs_a_refused_edit() {
+    let dir = temp_dir("watch");
+    let file = dir.join("scenario.json");
+    let mut scenario: Value = serde_json::from_slice(
+        &std::fs::read(common::repo().join("scenarios/default.json")).unwrap(),
+    )
+    .unwrap();
+    write(&file, &scenario);
+    let s = Served::start(&["--watch", "--scenario", file.to_str().unwrap()], &[]);
+    let (_, health) = get(&s.url("/__admin/health")).await;
+    assert_eq!(health["scenario_revision"], 1);
+
+    scenario["state"]["pbx"]["providers"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    write(&file, &scenario);
+    let reloaded = s.logged(1);
+    assert!(reloaded[0].contains("scenario reloaded"), "{reloaded:?}");
+    let (_, health) = get(&s.url("/__admin/health")).await;
+    assert_eq!(health["scenario_revision"], 2);
+    let r = client()
+        .get(s.url("/api/providers"))
+        .header("x-trunkmock-session", "new")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["count"], 1);
+
+    std::fs::write(&file, "{\"state\": ").unwrap();
+    // The next lines are the request's, then the refusal (each wait is bounded by logged).
+    let refused = loop {
+        let line = s.logged(1).remove(0);
+        if line.contains("scenario edit refused") {
+            break line;
+        }
+    };
+    let expected = format!("{}#: not valid JSON", file.display());
+    assert!(refused.contains(&expected), "{refused}");
+    let (_, health) = get(&s.url("/__admin/health")).await;
+    assert_eq!(health["scenario_revision"], 2);
+}

@@ -81,6 +81,7 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
                 "uptime_seconds": engine.clock.uptime_ms() as f64 / 1000.0,
                 "sessions": engine.sessions.len(),
                 "families": engine.families.iter().map(|f| f.name()).collect::<Vec<_>>(),
+                "scenario_revision": engine.scenario_revision(),
             }));
         }
         (&Method::GET, ["routes"]) => return ok(json!({ "routes": routes(engine) })),
@@ -133,7 +134,7 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
         (&Method::POST, ["reset"]) => {
             match engine
                 .sessions
-                .reset(&session, &engine.families, &engine.blueprint)
+                .reset(&session, &engine.families, &engine.blueprint())
             {
                 Ok(()) => ok(json!({ "reset": session.name })),
                 Err(e) => error(
