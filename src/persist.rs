@@ -8,6 +8,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde_json::{Map, Value, json};
 
@@ -42,8 +43,13 @@ pub fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp"))
 }
 
+/// Held while a snapshot is written: two at once (a `POST /__admin/snapshot` racing the
+/// shutdown) would share the temporary file and could rename a half-written one into place.
+static WRITING: Mutex<()> = Mutex::new(());
+
 /// Writes the snapshot of every session to `path`, atomically; returns the sessions saved.
 pub fn save(engine: &Engine, path: &Path) -> std::io::Result<usize> {
+    let _one_at_a_time = WRITING.lock().unwrap_or_else(|e| e.into_inner());
     let value = snapshot(engine);
     let count = value["sessions"].as_object().map_or(0, Map::len);
     let bytes = serde_json::to_vec_pretty(&value).map_err(std::io::Error::other)?;
