@@ -1,5 +1,6 @@
 //! The `trunkmock` binary: every flag of `serve` (and its TRUNKMOCK_* variable), `check`,
-//! `routes`, logging and graceful shutdown. Each test starts the real binary on a free port.
+//! `routes`, `contracts export`, logging and graceful shutdown. Each test starts the real
+//! binary on a free port. Long because it holds one test per flag of one command.
 
 mod common;
 
@@ -682,4 +683,25 @@ async fn watch_flag_reloads_an_edited_scenario_and_logs_a_refused_edit() {
     assert!(refused.contains(&expected), "{refused}");
     let (_, health) = get(&s.url("/__admin/health")).await;
     assert_eq!(health["scenario_revision"], 2);
+}
+
+#[tokio::test]
+async fn watch_can_come_from_its_environment_variable() {
+    let file = temp_dir("watch-env").join("scenario.json");
+    write(&file, &json!({"state": {"pbx": {"providers": []}}}));
+    let path = file.to_str().unwrap();
+    let s = Served::start(
+        &[],
+        &[("TRUNKMOCK_WATCH", "true"), ("TRUNKMOCK_SCENARIO", path)],
+    );
+    write(
+        &file,
+        &json!({"name": "edited", "state": {"pbx": {"providers": []}}}),
+    );
+    let reloaded = s.logged(1);
+    assert!(reloaded[0].contains("scenario reloaded"), "{reloaded:?}");
+    assert_eq!(
+        get(&s.url("/__admin/health")).await.1["scenario_revision"],
+        2
+    );
 }
