@@ -192,6 +192,10 @@ pub fn render(engine: &Engine) -> String {
     let _ = writeln!(out, "trunkmock_sessions {}", engine.sessions.len());
     out.push_str("# HELP trunkmock_max_sessions The --max-sessions limit.\n# TYPE trunkmock_max_sessions gauge\n");
     let _ = writeln!(out, "trunkmock_max_sessions {}", engine.sessions.max());
+    // Counted at scrape time: the journals know their length, not (yet) their bytes.
+    let entries: usize = engine.sessions.all().iter().map(|s| s.journal.len()).sum();
+    out.push_str("# HELP trunkmock_journal_entries Requests held in every session's journal.\n# TYPE trunkmock_journal_entries gauge\n");
+    let _ = writeln!(out, "trunkmock_journal_entries {entries}");
     out
 }
 

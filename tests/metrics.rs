@@ -56,6 +56,7 @@ async fn metrics_count_requests_by_operation_and_status_faults_latency_and_sessi
         "trunkmock_request_duration_seconds_count{family=\"pbx\"} 4",
         "trunkmock_request_duration_seconds_bucket{family=\"pbx\",le=\"+Inf\"} 4",
         "trunkmock_sessions 2",
+        "trunkmock_journal_entries 5",
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
     }
