@@ -8,6 +8,9 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY benches ./benches
+# Compiled into the binary (include_str!): the image runs without these folders.
+COPY contracts ./contracts
+COPY scenarios ./scenarios
 RUN cargo build --release --locked --bin trunkmock
 
 FROM debian:bookworm-slim

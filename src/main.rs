@@ -1,4 +1,4 @@
-//! The `trunkmock` command: `serve`, `check` and `routes`.
+//! The `trunkmock` command: `serve`, `check`, `routes` and `contracts export`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -26,19 +26,33 @@ enum Command {
     Check(SourceArgs),
     /// List every operation: family, operationId, method, path.
     Routes(SourceArgs),
+    /// The contracts built into this binary.
+    #[command(subcommand)]
+    Contracts(ContractsCommand),
+}
+
+#[derive(Subcommand)]
+enum ContractsCommand {
+    /// Write every built-in contract to DIR as `<family>.openapi.json` (DIR is created).
+    Export {
+        /// Folder to write into.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args, Clone)]
 struct SourceArgs {
-    /// Folder of `<family>.openapi.json` contracts.
-    #[arg(long, env = "TRUNKMOCK_CONTRACTS", default_value = "contracts")]
+    /// Folder of `<family>.openapi.json` contracts; `built-in`: the ones compiled into this
+    /// binary (write them out with `trunkmock contracts export DIR`).
+    #[arg(long, env = "TRUNKMOCK_CONTRACTS", default_value = trunkmock::embedded::BUILT_IN)]
     contracts: PathBuf,
-    /// Scenario file (repeatable; later files override earlier ones).
+    /// Scenario file (repeatable; later files override earlier ones); `built-in`: the default
+    /// scenario compiled into this binary.
     #[arg(
         long = "scenario",
         env = "TRUNKMOCK_SCENARIO",
         value_delimiter = ',',
-        default_value = "scenarios/default.json"
+        default_value = trunkmock::embedded::BUILT_IN
     )]
     scenarios: Vec<PathBuf>,
 }
@@ -81,6 +95,14 @@ struct ServeArgs {
     /// Sessions kept at once; a new one past this is refused with 429.
     #[arg(long, env = "TRUNKMOCK_MAX_SESSIONS", default_value_t = 1000)]
     max_sessions: usize,
+    /// Save every session here on graceful shutdown and on `POST /__admin/snapshot`; load it
+    /// at start when it exists (a file that does not load stops the start).
+    #[arg(long, env = "TRUNKMOCK_STATE_FILE")]
+    state_file: Option<PathBuf>,
+    /// Reload the scenario files when they change (checked every 500 ms); new sessions and
+    /// resets use the new one, an edit that does not load is logged and ignored.
+    #[arg(long, env = "TRUNKMOCK_WATCH")]
+    watch: bool,
     /// Largest request body accepted, in bytes (larger: 413).
     #[arg(long, env = "TRUNKMOCK_BODY_LIMIT", default_value_t = 1024 * 1024)]
     body_limit: usize,
@@ -131,6 +153,20 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+        Command::Contracts(ContractsCommand::Export { dir }) => {
+            match trunkmock::embedded::export_contracts(&dir) {
+                Ok(files) => {
+                    for f in files {
+                        println!("{}", f.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cannot write the contracts into {}: {e}", dir.display());
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Routes(source) => {
             match trunkmock::build_engine(&options(&source, EngineConfig::default())) {
                 Ok(engine) => {
@@ -163,6 +199,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         seed: args.seed,
         verify_responses: args.verify_responses,
         cors: args.cors,
+        state_file: args.state_file.clone(),
     };
     let engine = match trunkmock::build_engine(&options(&args.source, config)) {
         Ok(e) => e,
@@ -205,6 +242,10 @@ fn serve(args: ServeArgs) -> ExitCode {
         let local = listener.local_addr().unwrap_or(addr);
         // Signal handlers first: a SIGTERM right after "listening on" must stop us gracefully.
         let shutdown = trunkmock::server::shutdown_signal();
+        if args.watch {
+            let scenarios = args.source.scenarios.clone();
+            trunkmock::watch::spawn(&engine, scenarios, Vec::new(), trunkmock::watch::POLL_EVERY);
+        }
         tracing::info!(
             families = engine.families.len(),
             operations = engine.contracts.operations.len(),

@@ -63,6 +63,13 @@ pub async fn serve(
         _ = graceful.shutdown() => tracing::info!("all connections closed"),
         _ = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!("shutdown grace period over; closing"),
     }
+    // Shutdown hook: with --state-file, the sessions outlive the process.
+    if let Some(path) = &engine.config.state_file {
+        match crate::persist::save(&engine, path) {
+            Ok(n) => tracing::info!(sessions = n, file = %path.display(), "state saved"),
+            Err(e) => tracing::error!(error = %e, file = %path.display(), "cannot save the state"),
+        }
+    }
 }
 
 /// Answers one request, arming the connection's fault or dribbling the body when told to.

@@ -1,5 +1,6 @@
 //! The `trunkmock` binary: every flag of `serve` (and its TRUNKMOCK_* variable), `check`,
-//! `routes`, logging and graceful shutdown. Each test starts the real binary on a free port.
+//! `routes`, `contracts export`, logging and graceful shutdown. Each test starts the real
+//! binary on a free port. Long because it holds one test per flag of one command.
 
 mod common;
 
@@ -28,11 +29,18 @@ impl Served {
     /// Starts `trunkmock serve ARGS` with extra environment, waiting for the "listening on"
     /// line (at most [`LOG_DEADLINE`]).
     fn start(args: &[&str], env: &[(&str, &str)]) -> Served {
+        Self::start_in(&common::repo(), args, env)
+    }
+
+    /// [`Served::start`] with another working directory.
+    fn start_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
         let mut cmd = Command::new(BIN);
         cmd.arg("serve")
             .args(args)
-            .current_dir(common::repo())
+            .current_dir(dir)
             .env_remove("RUST_LOG")
+            .env_remove("TRUNKMOCK_CONTRACTS")
+            .env_remove("TRUNKMOCK_SCENARIO")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if !args.contains(&"--port") && !env.iter().any(|(k, _)| *k == "TRUNKMOCK_PORT") {
@@ -176,6 +184,54 @@ async fn serve_mounts_every_family_seeded_from_the_default_scenario() {
     let (status, body) = get(&s.url("/api/providers")).await;
     assert_eq!(status, 200);
     assert_eq!(body["count"], 2);
+}
+
+#[tokio::test]
+async fn serve_runs_from_any_directory_on_the_built_in_contracts_and_scenario() {
+    // An empty folder far from the checkout: no contracts/, no scenarios/.
+    let dir = temp_dir("anywhere");
+    let s = Served::start_in(&dir, &[], &[]);
+    let (status, body) = get(&s.url("/api/providers")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["count"], 2);
+    let id = body["items"][0]["id"].as_str().unwrap().to_string();
+    let (status, _) = get(&s.url(&format!("/api/providers/{id}"))).await;
+    assert_eq!(status, 200);
+    let (status, list) = get(&s.url("/__admin/contracts")).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["contracts"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn contracts_export_writes_the_built_in_contracts_and_serve_loads_them() {
+    let dir = temp_dir("export").join("out");
+    let out = Command::new(BIN)
+        .args(["contracts", "export"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for e in std::fs::read_dir(common::repo().join("contracts")).unwrap() {
+        let p = e.unwrap().path();
+        let exported = std::fs::read(dir.join(p.file_name().unwrap())).unwrap();
+        assert_eq!(exported, std::fs::read(&p).unwrap(), "{}", p.display());
+    }
+    let check = Command::new(BIN)
+        .arg("check")
+        .arg("--contracts")
+        .arg(&dir)
+        .current_dir(dir.parent().unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 }
 
 #[tokio::test]
@@ -629,4 +685,107 @@ async fn session_ttl_flag_drops_idle_sessions_in_the_background() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(gone, "the idle session was never dropped");
+}
+
+#[tokio::test]
+async fn state_file_flag_keeps_sessions_across_a_sigterm_restart() {
+    let file = temp_dir("state-file").join("state.json");
+    let path = file.to_str().unwrap();
+    let mut s = Served::start(&["--state-file", path], &[]);
+    let (status, _) = post(&s.url("/api/providers"), &provider()).await;
+    assert_eq!(status, 201);
+    let ok = Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let lines = s.logged_until_exit();
+    assert!(s.child.wait().unwrap().success());
+    assert!(lines.iter().any(|l| l.contains("state saved")), "{lines:?}");
+
+    let again = Served::start(&[], &[("TRUNKMOCK_STATE_FILE", path)]);
+    let (_, body) = get(&again.url("/api/providers")).await;
+    assert_eq!(body["count"], 3);
+}
+
+#[test]
+fn a_corrupt_state_file_stops_serve_with_file_and_pointer() {
+    let file = temp_dir("corrupt-state").join("state.json");
+    std::fs::write(&file, "[]").unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--port", "0", "--state-file"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}#/format", file.display())),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn watch_flag_reloads_an_edited_scenario_and_logs_a_refused_edit() {
+    let dir = temp_dir("watch");
+    let file = dir.join("scenario.json");
+    let mut scenario: Value = serde_json::from_slice(
+        &std::fs::read(common::repo().join("scenarios/default.json")).unwrap(),
+    )
+    .unwrap();
+    write(&file, &scenario);
+    let s = Served::start(&["--watch", "--scenario", file.to_str().unwrap()], &[]);
+    let (_, health) = get(&s.url("/__admin/health")).await;
+    assert_eq!(health["scenario_revision"], 1);
+
+    scenario["state"]["pbx"]["providers"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    write(&file, &scenario);
+    let reloaded = s.logged(1);
+    assert!(reloaded[0].contains("scenario reloaded"), "{reloaded:?}");
+    let (_, health) = get(&s.url("/__admin/health")).await;
+    assert_eq!(health["scenario_revision"], 2);
+    let r = client()
+        .get(s.url("/api/providers"))
+        .header("x-trunkmock-session", "new")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["count"], 1);
+
+    std::fs::write(&file, "{\"state\": ").unwrap();
+    // The next lines are the request's, then the refusal (each wait is bounded by logged).
+    let refused = loop {
+        let line = s.logged(1).remove(0);
+        if line.contains("scenario edit refused") {
+            break line;
+        }
+    };
+    let expected = format!("{}#: not valid JSON", file.display());
+    assert!(refused.contains(&expected), "{refused}");
+    let (_, health) = get(&s.url("/__admin/health")).await;
+    assert_eq!(health["scenario_revision"], 2);
+}
+
+#[tokio::test]
+async fn watch_can_come_from_its_environment_variable() {
+    let file = temp_dir("watch-env").join("scenario.json");
+    write(&file, &json!({"state": {"pbx": {"providers": []}}}));
+    let path = file.to_str().unwrap();
+    let s = Served::start(
+        &[],
+        &[("TRUNKMOCK_WATCH", "true"), ("TRUNKMOCK_SCENARIO", path)],
+    );
+    write(
+        &file,
+        &json!({"name": "edited", "state": {"pbx": {"providers": []}}}),
+    );
+    let reloaded = s.logged(1);
+    assert!(reloaded[0].contains("scenario reloaded"), "{reloaded:?}");
+    assert_eq!(
+        get(&s.url("/__admin/health")).await.1["scenario_revision"],
+        2
+    );
 }

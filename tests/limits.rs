@@ -259,7 +259,7 @@ async fn sixteen_hundred_concurrent_creates_on_one_session_are_all_kept() {
     }
     assert_eq!(ids.len(), 1600);
     let listed = srv.get("/api/providers?top=1").await;
-    let seeded = srv.engine().blueprint.state["pbx"]["providers"]
+    let seeded = srv.engine().blueprint().state["pbx"]["providers"]
         .as_array()
         .map_or(0, Vec::len);
     assert_eq!(listed.json["count"], json!(1600 + seeded));

@@ -2,6 +2,7 @@
 //! scenarios and the virtual clock. Answers are plain JSON; errors are `{"error": "..."}`.
 //! Every call acts on the session named by `X-Trunkmock-Session` (default `default`).
 
+mod contracts;
 mod writes;
 
 use writes::{add_faults, apply_scenario, restore_state};
@@ -81,9 +82,17 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
                 "sessions": engine.sessions.len(),
                 "families": engine.families.iter().map(|f| f.name()).collect::<Vec<_>>(),
                 "limits": limits(engine),
+                "scenario_revision": engine.scenario_revision(),
             }));
         }
         (&Method::GET, ["routes"]) => return ok(json!({ "routes": routes(engine) })),
+        (&Method::GET, ["contracts"]) => return contracts::list(engine),
+        (&Method::GET, ["contracts", family]) => return contracts::document(engine, family),
+        (&Method::POST, ["snapshot"]) => return snapshot(engine),
+        (&Method::GET, ["metrics"]) => {
+            let text = crate::metrics::render(engine);
+            return Reply::bytes(StatusCode::OK, "text/plain; version=0.0.4", text);
+        }
         (&Method::GET, ["sessions"]) => {
             let now = engine.clock.now_ms();
             let list: Vec<Value> = engine
@@ -126,7 +135,7 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
         (&Method::POST, ["reset"]) => {
             match engine
                 .sessions
-                .reset(&session, &engine.families, &engine.blueprint)
+                .reset(&session, &engine.families, &engine.blueprint())
             {
                 Ok(()) => ok(json!({ "reset": session.name })),
                 Err(e) => error(
@@ -304,4 +313,21 @@ pub fn routes(engine: &Engine) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// `POST /__admin/snapshot`: saves every session to `--state-file` now.
+fn snapshot(engine: &Engine) -> Reply {
+    let Some(path) = &engine.config.state_file else {
+        return error(
+            StatusCode::CONFLICT,
+            "no state file: start the server with --state-file PATH",
+        );
+    };
+    match crate::persist::save(engine, path) {
+        Ok(n) => ok(json!({ "file": path.display().to_string(), "sessions": n })),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot write {}: {e}", path.display()),
+        ),
+    }
 }

@@ -19,7 +19,8 @@ pub mod scenario;
 pub mod settings;
 pub mod store;
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use hyper::HeaderMap;
 use hyper::header::ALLOW;
@@ -56,6 +57,8 @@ pub struct EngineConfig {
     pub verify_responses: bool,
     /// `--cors`: answer CORS preflights and add `Access-Control-Allow-Origin` to answers.
     pub cors: bool,
+    /// `--state-file`: where `POST /__admin/snapshot` and a graceful shutdown save sessions.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for EngineConfig {
@@ -70,6 +73,7 @@ impl Default for EngineConfig {
             seed: None,
             verify_responses: false,
             cors: false,
+            state_file: None,
         }
     }
 }
@@ -86,10 +90,15 @@ pub struct Engine {
     pub contracts: Contracts,
     pub families: Vec<Arc<dyn DynFamily>>,
     targets: Vec<Target>,
-    /// The loaded scenarios, which every new or reset session starts from.
-    pub blueprint: Arc<Blueprint>,
+    /// The loaded scenarios, which every new or reset session starts from. Swapped whole by
+    /// `--watch` ([`Engine::replace_blueprint`]); read once per new session, never per request.
+    blueprint: RwLock<Arc<Blueprint>>,
+    /// Counts blueprint loads: 1 at start, one more per reload.
+    scenario_revision: AtomicU64,
     pub sessions: Sessions,
     pub clock: clock::RealClock,
+    /// Request counters for `GET /__admin/metrics`, one fixed slot per label set.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Everything that stops an engine from starting, each with where it is.
@@ -173,29 +182,16 @@ impl Engine {
                 }
             }
         }
-        for family in blueprint.state.keys() {
-            if !families.iter().any(|f| f.name() == family) {
-                let file = blueprint
-                    .sources
-                    .last()
-                    .map(|s| s.0.clone())
-                    .unwrap_or_default();
-                errors.push(format!("{file}#/state/{family}: no family named {family}"));
+        let blueprint = match prepare_blueprint(blueprint, &contracts, &families) {
+            Ok(b) => Some(b),
+            Err(problems) => {
+                errors.extend(problems);
+                None
             }
-        }
-        let mut blueprint = blueprint;
-        for (file, scenario_settings) in &blueprint.settings_sources {
-            for (pointer, message) in settings::check(scenario_settings, &families) {
-                errors.push(format!("{file}#{pointer}: {message}"));
-            }
-        }
-        match faults::compile_scenario_rules(&blueprint.faults, &contracts) {
-            Ok(rules) => blueprint.rules = rules,
-            Err(problems) => errors.extend(problems.iter().map(ToString::to_string)),
-        }
-        if !errors.is_empty() {
+        };
+        let Some(blueprint) = blueprint.filter(|_| errors.is_empty()) else {
             return Err(StartupError(errors));
-        }
+        };
         let seed = config.seed.unwrap_or_else(ids::entropy_seed);
         let engine = Self {
             sessions: Sessions::new(
@@ -212,11 +208,13 @@ impl Engine {
                 },
                 seed,
             ),
+            metrics: crate::metrics::Metrics::new(contracts.operations.len(), families.len()),
             config,
             contracts,
             families,
             targets,
-            blueprint: Arc::new(blueprint),
+            blueprint: RwLock::new(Arc::new(blueprint)),
+            scenario_revision: AtomicU64::new(1),
             clock: clock::RealClock::new(),
         };
         // Load the default session now, so a broken scenario stops the start, not a request.
@@ -228,33 +226,53 @@ impl Engine {
 
     /// The named session, created on first use.
     pub fn session(&self, name: &str) -> Result<Arc<store::Session>, SessionError> {
+        if let Some(s) = self.sessions.get(name) {
+            return Ok(s);
+        }
         self.sessions
-            .get_or_create(name, &self.families, &self.blueprint, &self.clock)
+            .get_or_create(name, &self.families, &self.blueprint(), &self.clock)
+    }
+
+    /// The scenarios new and reset sessions start from.
+    pub fn blueprint(&self) -> Arc<Blueprint> {
+        self.blueprint
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Which blueprint is loaded: 1 at start, one more per [`Engine::replace_blueprint`].
+    pub fn scenario_revision(&self) -> u64 {
+        self.scenario_revision.load(Ordering::Relaxed)
+    }
+
+    /// Makes `blueprint` the one new and reset sessions start from, after the same checks as
+    /// a start (settings, fault rules, a trial session built from its state). A refused one
+    /// changes nothing; the problems name file#pointer. Returns the new revision.
+    pub fn replace_blueprint(&self, blueprint: Blueprint) -> Result<u64, StartupError> {
+        let blueprint =
+            prepare_blueprint(blueprint, &self.contracts, &self.families).map_err(StartupError)?;
+        let trial = Sessions::new(
+            store::SessionLimits {
+                max: 1,
+                journal_limit: 1,
+                journal_bytes: 1024,
+                ttl_ms: None,
+            },
+            0,
+        );
+        if let Err(e) =
+            trial.get_or_create(DEFAULT_SESSION, &self.families, &blueprint, &self.clock)
+        {
+            return Err(StartupError(vec![describe_session_error(&blueprint, &e)]));
+        }
+        *self.blueprint.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(blueprint);
+        Ok(self.scenario_revision.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
     /// A readable account of a session error, naming the scenario file and pointer.
     pub fn describe_session_error(&self, e: &SessionError) -> String {
-        match e {
-            SessionError::TooMany(max) => format!(
-                "too many sessions: the limit of {max} is reached (raise --max-sessions or delete sessions through /__admin/sessions)"
-            ),
-            SessionError::State { family, error } => {
-                let file = self
-                    .blueprint
-                    .sources
-                    .iter()
-                    .rev()
-                    .map(|s| s.0.clone())
-                    .next()
-                    .unwrap_or_else(|| "<no scenario>".into());
-                ScenarioProblem {
-                    file,
-                    pointer: format!("/state/{family}{}", error.pointer),
-                    message: error.message.clone(),
-                }
-                .to_string()
-            }
-        }
+        describe_session_error(&self.blueprint(), e)
     }
 
     /// The family whose base path holds `path`, if any.
@@ -292,8 +310,67 @@ impl Engine {
         match self.sessions.get(session_name(headers)) {
             Some(s) => !s.faults.is_empty() || s.settings().delay.is_some(),
             None => {
-                !self.blueprint.rules.is_empty() || self.blueprint.settings.0.contains_key("delay")
+                let blueprint = self.blueprint();
+                !blueprint.rules.is_empty() || blueprint.settings.0.contains_key("delay")
             }
+        }
+    }
+}
+
+/// The checks a blueprint passes before any session starts from it: every state names a
+/// family, settings are known and well typed, fault rules compile (and are kept compiled).
+fn prepare_blueprint(
+    mut blueprint: Blueprint,
+    contracts: &Contracts,
+    families: &[Arc<dyn DynFamily>],
+) -> Result<Blueprint, Vec<String>> {
+    let mut errors = Vec::new();
+    for family in blueprint.state.keys() {
+        if !families.iter().any(|f| f.name() == family) {
+            let file = blueprint
+                .sources
+                .last()
+                .map(|s| s.0.clone())
+                .unwrap_or_default();
+            errors.push(format!("{file}#/state/{family}: no family named {family}"));
+        }
+    }
+    for (file, scenario_settings) in &blueprint.settings_sources {
+        for (pointer, message) in settings::check(scenario_settings, families) {
+            errors.push(format!("{file}#{pointer}: {message}"));
+        }
+    }
+    match faults::compile_scenario_rules(&blueprint.faults, contracts) {
+        Ok(rules) => blueprint.rules = rules,
+        Err(problems) => errors.extend(problems.iter().map(ToString::to_string)),
+    }
+    if errors.is_empty() {
+        Ok(blueprint)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A readable account of a session error, naming the scenario file and pointer.
+fn describe_session_error(blueprint: &Blueprint, e: &SessionError) -> String {
+    match e {
+        SessionError::TooMany(max) => format!(
+            "too many sessions: the limit of {max} is reached (raise --max-sessions or delete sessions through /__admin/sessions)"
+        ),
+        SessionError::State { family, error } => {
+            let file = blueprint
+                .sources
+                .iter()
+                .rev()
+                .map(|s| s.0.clone())
+                .next()
+                .unwrap_or_else(|| "<no scenario>".into());
+            ScenarioProblem {
+                file,
+                pointer: format!("/state/{family}{}", error.pointer),
+                message: error.message.clone(),
+            }
+            .to_string()
         }
     }
 }

@@ -476,6 +476,8 @@ impl Engine {
             None => outcome.reply.status.as_u16(),
         };
         let elapsed = started.elapsed();
+        let faulted = outcome.fault.is_some();
+        (self.metrics).observe(routing.operation, routing.family, status, elapsed, faulted);
         let path = head.uri.path();
         if let Some(s) = session {
             let raw = &outcome.raw;

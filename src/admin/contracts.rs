@@ -1,0 +1,41 @@
+//! `GET /__admin/contracts` and `GET /__admin/contracts/{family}`: the OpenAPI documents the
+//! server runs on (built in, or from `--contracts DIR`), so Swagger UI, code generators and
+//! contract testers can fetch them from a running server.
+
+use hyper::StatusCode;
+use serde_json::{Value, json};
+
+use super::{error, ok};
+use crate::engine::Engine;
+use crate::engine::reply::Reply;
+
+/// One line per family: family, title, version and where to fetch the document.
+pub(super) fn list(engine: &Engine) -> Reply {
+    let contracts: Vec<Value> = engine
+        .contracts
+        .documents
+        .iter()
+        .map(|(family, doc)| {
+            let info = doc.get("info");
+            let field = |k: &str| info.and_then(|i| i.get(k)).cloned().unwrap_or(Value::Null);
+            json!({
+                "family": family,
+                "title": field("title"),
+                "version": field("version"),
+                "url": format!("/__admin/contracts/{family}"),
+            })
+        })
+        .collect();
+    ok(json!({ "contracts": contracts }))
+}
+
+/// The whole OpenAPI document of one family, as loaded.
+pub(super) fn document(engine: &Engine, family: &str) -> Reply {
+    match engine.contracts.documents.get(family) {
+        Some(doc) => ok(doc.clone()),
+        None => error(
+            StatusCode::NOT_FOUND,
+            format!("no contract for a family named {family}; see GET /__admin/contracts"),
+        ),
+    }
+}
