@@ -3,13 +3,9 @@
 mod common;
 
 use common::TestServer;
+use common::fixtures::pbx_provider;
 use reqwest::Method;
-use serde_json::{Value, json};
-
-fn provider(name: &str) -> Value {
-    json!({"name": name, "transport": "UDP", "hostname": "h.example", "port": 5060,
-           "outbound_server": "o.example", "outbound_server_port": 5060, "concurrency": 1})
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn health_reports_status_version_and_uptime() {
@@ -43,7 +39,7 @@ async fn sessions_are_isolated_from_each_other() {
     let srv = TestServer::start().await;
     srv.req(Method::POST, "/api/providers")
         .session("suite-a")
-        .json(&provider("only in a"))
+        .json(&pbx_provider("only in a"))
         .send()
         .await
         .expect(201);
@@ -125,7 +121,7 @@ async fn sessions_past_the_limit_are_refused_with_429_never_evicted() {
 #[tokio::test]
 async fn reset_restores_the_scenario_and_clears_the_journal() {
     let srv = TestServer::start().await;
-    srv.post("/api/providers", provider("temp"))
+    srv.post("/api/providers", pbx_provider("temp"))
         .await
         .expect(201);
     assert_eq!(srv.get("/api/providers").await.json["count"], 3);
@@ -141,9 +137,9 @@ async fn reset_restores_the_scenario_and_clears_the_journal() {
 #[tokio::test]
 async fn reset_replays_the_same_ids_under_a_seed() {
     let srv = TestServer::start().await;
-    let first = srv.post("/api/providers", provider("x")).await.json["id"].clone();
+    let first = srv.post("/api/providers", pbx_provider("x")).await.json["id"].clone();
     srv.post("/__admin/reset", json!({})).await.expect(200);
-    let again = srv.post("/api/providers", provider("x")).await.json["id"].clone();
+    let again = srv.post("/api/providers", pbx_provider("x")).await.json["id"].clone();
     assert_eq!(first, again);
 }
 
@@ -153,7 +149,7 @@ async fn reset_touches_only_the_named_session() {
     for s in ["a", "b"] {
         srv.req(Method::POST, "/api/providers")
             .session(s)
-            .json(&provider("x"))
+            .json(&pbx_provider("x"))
             .send()
             .await
             .expect(201);
@@ -182,7 +178,7 @@ async fn reset_touches_only_the_named_session() {
 #[tokio::test]
 async fn state_round_trips_exactly() {
     let srv = TestServer::start().await;
-    srv.post("/api/providers", provider("kept"))
+    srv.post("/api/providers", pbx_provider("kept"))
         .await
         .expect(201);
     let dumped = srv.get("/__admin/state").await;
@@ -229,7 +225,7 @@ async fn a_bad_state_is_refused_naming_the_pointer_and_nothing_changes() {
 async fn the_journal_lists_requests_newest_first_with_filters() {
     let srv = TestServer::start().await;
     srv.get("/api/providers").await;
-    srv.post("/api/providers", provider("j")).await;
+    srv.post("/api/providers", pbx_provider("j")).await;
     srv.get("/api/providers/export").await;
     let r = srv.get("/__admin/requests").await;
     let reqs = r.json["requests"].as_array().unwrap();
@@ -259,7 +255,7 @@ async fn the_journal_lists_requests_newest_first_with_filters() {
 async fn requests_can_be_counted_and_cleared() {
     let srv = TestServer::start().await;
     for _ in 0..3 {
-        srv.post("/api/providers", provider("c")).await;
+        srv.post("/api/providers", pbx_provider("c")).await;
     }
     srv.get("/api/providers").await;
     let r = srv

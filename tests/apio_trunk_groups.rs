@@ -3,6 +3,7 @@
 mod common;
 
 use common::TestServer;
+use common::fixtures::apio_trunk_group_create_example;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -43,34 +44,15 @@ fn device_names(state: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The document's create example, JSON as printed.
-fn create_example() -> Value {
-    json!({
-       "name": "TrunkTest",
-       "department": {"tenantId": "ApioEntTest", "groupId": "ApioEntGrpTest",
-                      "departmentName": "test_department_parent"},
-       "maxActiveCalls": 15,
-       "enableBursting": false,
-       "accessDevice": {"name": "TrunkTest_device", "level": "Group"},
-       "pilotUser": {
-          "userId": "TrunkTestPilot@netaxis.be",
-          "department": {"tenantId": "ApioEntTest", "groupId": "ApioEntGrpTest",
-                         "departmentName": "test_department_parent"},
-          "lastName": "Pilot", "firstName": "User",
-          "linePort": "LP_TrunkTest_Pilot@netaxis.be", "password": "ChangeMe"
-       },
-       "callForwardingAlwaysAction": "Forward",
-       "callForwardingAlwaysForwardAddress": "+3222123456"
-    })
-}
-
-/// The document's update example, JSON as printed.
 /// The document's create example makes TrunkTest, the trunk group its update example reroutes
 /// to (the seed leaves it out so the examples replay in the document's order).
 async fn create_trunk_test(srv: &TestServer) {
-    srv.post(TG, create_example()).await.expect(201);
+    srv.post(TG, apio_trunk_group_create_example())
+        .await
+        .expect(201);
 }
 
+/// The document's update example, JSON as printed.
 fn update_example() -> Value {
     json!({
        "pilotUserId": "TrunkTestPilot",
@@ -109,24 +91,21 @@ fn backup_update_example() -> Value {
 
 // ---- contract ----------------------------------------------------------------------------
 
+/// The document's example request bodies are checked by tests/contracts.rs; the backup GET
+/// example answer is not a request example there, yet a client may send it back as a write.
 #[tokio::test]
-async fn every_example_request_body_of_the_document_is_accepted_by_the_contract() {
+async fn the_backup_get_example_answer_is_also_a_valid_backup_write() {
     let srv = TestServer::start().await;
-    let ops = &srv.engine().contracts.operations;
-    let op = |id: &str| ops.iter().find(|o| o.operation_id == id).unwrap();
-    for (id, body) in [
-        ("apio_create_trunk_group", create_example()),
-        ("apio_update_trunk_group", update_example()),
-        ("apio_update_trunk_group_backup", backup_update_example()),
-        // The backup GET example answer is also a valid write.
-        (
-            "apio_update_trunk_group_backup",
-            json!({"mode": "Forward", "destination": "trunkgroup1@netaxis.be"}),
-        ),
-    ] {
-        let violations = op(id).validate_body(&body);
-        assert!(violations.is_empty(), "{id}: {violations:?}");
-    }
+    let op = srv
+        .engine()
+        .contracts
+        .operations
+        .iter()
+        .find(|o| o.operation_id == "apio_update_trunk_group_backup")
+        .unwrap();
+    let body = json!({"mode": "Forward", "destination": "trunkgroup1@netaxis.be"});
+    let violations = op.validate_body(&body);
+    assert!(violations.is_empty(), "{violations:?}");
 }
 
 #[tokio::test]
@@ -343,7 +322,7 @@ async fn create_fills_the_documented_defaults_and_answers_like_a_get() {
 async fn the_documents_create_example_creates_the_trunk_group_and_its_pilot_user() {
     let srv = TestServer::start().await;
     // The seed leaves TrunkTest and its pilot out: the example creates both on a fresh start.
-    let created = srv.post(TG, create_example()).await;
+    let created = srv.post(TG, apio_trunk_group_create_example()).await;
     created.expect(201);
     insta::assert_json_snapshot!(created.json);
     let s = state(&srv).await;

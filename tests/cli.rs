@@ -5,11 +5,14 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
+use common::files::{temp_dir, write_json};
+use common::fixtures::minimal_pbx_provider;
+use common::plain;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_trunkmock");
@@ -135,42 +138,6 @@ impl Drop for Served {
     }
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().unwrap()
-}
-
-async fn get(url: &str) -> (u16, Value) {
-    let r = client().get(url).send().await.unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn post(url: &str, body: &Value) -> (u16, Value) {
-    let r = client().post(url).json(body).send().await.unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap_or(Value::Null))
-}
-
-fn provider() -> Value {
-    json!({"name": "cli", "transport": "UDP", "hostname": "h", "port": 1,
-           "outbound_server": "o", "outbound_server_port": 1, "concurrency": 1})
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "trunkmock-{tag}-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(path: &Path, value: &Value) {
-    std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
-}
-
 fn copy_contracts(to: &Path) {
     for e in std::fs::read_dir(common::repo().join("contracts")).unwrap() {
         let p = e.unwrap().path();
@@ -181,7 +148,7 @@ fn copy_contracts(to: &Path) {
 #[tokio::test]
 async fn serve_mounts_every_family_seeded_from_the_default_scenario() {
     let s = Served::start(&[], &[]);
-    let (status, body) = get(&s.url("/api/providers")).await;
+    let (status, body) = plain::get(&s.url("/api/providers")).await;
     assert_eq!(status, 200);
     assert_eq!(body["count"], 2);
 }
@@ -191,13 +158,13 @@ async fn serve_runs_from_any_directory_on_the_built_in_contracts_and_scenario() 
     // An empty folder far from the checkout: no contracts/, no scenarios/.
     let dir = temp_dir("anywhere");
     let s = Served::start_in(&dir, &[], &[]);
-    let (status, body) = get(&s.url("/api/providers")).await;
+    let (status, body) = plain::get(&s.url("/api/providers")).await;
     assert_eq!(status, 200);
     assert_eq!(body["count"], 2);
     let id = body["items"][0]["id"].as_str().unwrap().to_string();
-    let (status, _) = get(&s.url(&format!("/api/providers/{id}"))).await;
+    let (status, _) = plain::get(&s.url(&format!("/api/providers/{id}"))).await;
     assert_eq!(status, 200);
-    let (status, list) = get(&s.url("/__admin/contracts")).await;
+    let (status, list) = plain::get(&s.url("/__admin/contracts")).await;
     assert_eq!(status, 200);
     assert_eq!(list["contracts"].as_array().unwrap().len(), 4);
 }
@@ -238,7 +205,7 @@ fn contracts_export_writes_the_built_in_contracts_and_serve_loads_them() {
 async fn host_flag_picks_the_listening_address() {
     let s = Served::start(&["--host", "127.0.0.2"], &[]);
     assert!(s.base.starts_with("http://127.0.0.2:"), "{}", s.base);
-    assert_eq!(get(&s.url("/__admin/health")).await.0, 200);
+    assert_eq!(plain::get(&s.url("/__admin/health")).await.0, 200);
 }
 
 #[tokio::test]
@@ -257,17 +224,17 @@ async fn port_flag_picks_the_port() {
 async fn scenario_flag_replaces_the_default_and_repeats_in_order() {
     let dir = temp_dir("scenario");
     let empty = dir.join("empty.json");
-    write(
+    write_json(
         &empty,
         &json!({"name": "empty", "state": {"pbx": {"providers": []}}}),
     );
     let one = dir.join("one.json");
-    write(
+    write_json(
         &one,
         &json!({"state": {"pbx": {"providers": [{"id": "abc", "name": "only"}]}}}),
     );
     let s = Served::start(&["--scenario", empty.to_str().unwrap()], &[]);
-    assert_eq!(get(&s.url("/api/providers")).await.1["count"], 0);
+    assert_eq!(plain::get(&s.url("/api/providers")).await.1["count"], 0);
     let s = Served::start(
         &[
             "--scenario",
@@ -278,7 +245,7 @@ async fn scenario_flag_replaces_the_default_and_repeats_in_order() {
         &[],
     );
     assert_eq!(
-        get(&s.url("/api/providers")).await.1["items"][0]["name"],
+        plain::get(&s.url("/api/providers")).await.1["items"][0]["name"],
         "only"
     );
 }
@@ -288,7 +255,7 @@ async fn contracts_flag_picks_the_contract_folder() {
     let dir = temp_dir("contracts");
     copy_contracts(&dir);
     let s = Served::start(&["--contracts", dir.to_str().unwrap()], &[]);
-    assert_eq!(get(&s.url("/api/providers")).await.0, 200);
+    assert_eq!(plain::get(&s.url("/api/providers")).await.0, 200);
     let out = Command::new(BIN)
         .args([
             "serve",
@@ -309,7 +276,12 @@ async fn seed_flag_makes_generated_ids_repeat() {
     let mut ids = Vec::new();
     for seed in ["7", "7", "8"] {
         let s = Served::start(&["--seed", seed], &[]);
-        ids.push(post(&s.url("/api/providers"), &provider()).await.1["id"].clone());
+        ids.push(
+            plain::post(&s.url("/api/providers"), &minimal_pbx_provider("cli"))
+                .await
+                .1["id"]
+                .clone(),
+        );
     }
     assert_eq!(ids[0], ids[1]);
     assert_ne!(ids[0], ids[2]);
@@ -318,7 +290,7 @@ async fn seed_flag_makes_generated_ids_repeat() {
 #[tokio::test]
 async fn log_format_json_logs_one_json_line_per_request() {
     let s = Served::start(&["--log-format", "json"], &[]);
-    get(&s.url("/api/providers?top=5")).await;
+    plain::get(&s.url("/api/providers?top=5")).await;
     let lines = s.logged(1);
     let line: Value = serde_json::from_str(&lines[0]).expect("a JSON line");
     assert_eq!(line["method"], "GET");
@@ -331,7 +303,7 @@ async fn log_format_json_logs_one_json_line_per_request() {
 #[tokio::test]
 async fn text_logs_name_method_path_status_and_session() {
     let s = Served::start(&[], &[]);
-    client()
+    plain::client()
         .get(s.url("/api/providers/nope"))
         .header("x-trunkmock-session", "suite-7")
         .send()
@@ -357,7 +329,7 @@ async fn rust_log_is_respected() {
         &[],
         &[("RUST_LOG", "trunkmock=info,trunkmock::request=off")],
     );
-    get(&s.url("/api/providers")).await;
+    plain::get(&s.url("/api/providers")).await;
     // The shutdown line is logged after the request: once it arrives, the request line would
     // have been logged already if it were on.
     Command::new("kill")
@@ -379,8 +351,8 @@ async fn rust_log_is_respected() {
 #[tokio::test]
 async fn admin_token_flag_protects_the_admin_api() {
     let s = Served::start(&["--admin-token", "tok"], &[]);
-    assert_eq!(get(&s.url("/__admin/health")).await.0, 401);
-    let r = client()
+    assert_eq!(plain::get(&s.url("/__admin/health")).await.0, 401);
+    let r = plain::client()
         .get(s.url("/__admin/health"))
         .bearer_auth("tok")
         .send()
@@ -392,9 +364,9 @@ async fn admin_token_flag_protects_the_admin_api() {
 #[tokio::test]
 async fn journal_limit_flag_bounds_the_journal() {
     let s = Served::start(&["--journal-limit", "1"], &[]);
-    get(&s.url("/api/providers")).await;
-    get(&s.url("/api/providers/export")).await;
-    let (_, body) = get(&s.url("/__admin/requests")).await;
+    plain::get(&s.url("/api/providers")).await;
+    plain::get(&s.url("/api/providers/export")).await;
+    let (_, body) = plain::get(&s.url("/__admin/requests")).await;
     assert_eq!(body["count"], 1);
     assert_eq!(body["requests"][0]["path"], "/api/providers/export");
 }
@@ -402,7 +374,7 @@ async fn journal_limit_flag_bounds_the_journal() {
 #[tokio::test]
 async fn max_sessions_flag_bounds_the_sessions() {
     let s = Served::start(&["--max-sessions", "1"], &[]);
-    let r = client()
+    let r = plain::client()
         .get(s.url("/api/providers"))
         .header("x-trunkmock-session", "another")
         .send()
@@ -414,7 +386,12 @@ async fn max_sessions_flag_bounds_the_sessions() {
 #[tokio::test]
 async fn body_limit_flag_bounds_request_bodies() {
     let s = Served::start(&["--body-limit", "16"], &[]);
-    assert_eq!(post(&s.url("/api/providers"), &provider()).await.0, 413);
+    assert_eq!(
+        plain::post(&s.url("/api/providers"), &minimal_pbx_provider("cli"))
+            .await
+            .0,
+        413
+    );
 }
 
 #[tokio::test]
@@ -422,7 +399,7 @@ async fn every_flag_can_come_from_its_environment_variable() {
     let dir = temp_dir("env");
     copy_contracts(&dir);
     let scenario = dir.join("s.json");
-    write(&scenario, &json!({"state": {"pbx": {"providers": []}}}));
+    write_json(&scenario, &json!({"state": {"pbx": {"providers": []}}}));
     let env = [
         ("TRUNKMOCK_HOST", "127.0.0.3"),
         ("TRUNKMOCK_PORT", "0"),
@@ -437,25 +414,31 @@ async fn every_flag_can_come_from_its_environment_variable() {
     ];
     let s = Served::start(&[], &env);
     assert!(s.base.starts_with("http://127.0.0.3:"));
-    assert_eq!(get(&s.url("/api/providers")).await.1["count"], 0);
-    let (status, created) = post(&s.url("/api/providers"), &provider()).await;
+    assert_eq!(plain::get(&s.url("/api/providers")).await.1["count"], 0);
+    let (status, created) =
+        plain::post(&s.url("/api/providers"), &minimal_pbx_provider("cli")).await;
     assert_eq!(status, 201);
     let flag_run = Served::start(
         &["--seed", "7", "--scenario", scenario.to_str().unwrap()],
         &[],
     );
     assert_eq!(
-        post(&flag_run.url("/api/providers"), &provider()).await.1["id"],
+        plain::post(
+            &flag_run.url("/api/providers"),
+            &minimal_pbx_provider("cli")
+        )
+        .await
+        .1["id"],
         created["id"]
     );
     assert_eq!(
-        post(&s.url("/api/providers"), &json!({"name": "y".repeat(500)}))
+        plain::post(&s.url("/api/providers"), &json!({"name": "y".repeat(500)}))
             .await
             .0,
         413
     );
-    assert_eq!(get(&s.url("/__admin/health")).await.0, 401);
-    let r = client()
+    assert_eq!(plain::get(&s.url("/__admin/health")).await.0, 401);
+    let r = plain::client()
         .get(s.url("/__admin/requests"))
         .bearer_auth("envtok")
         .send()
@@ -463,7 +446,7 @@ async fn every_flag_can_come_from_its_environment_variable() {
         .unwrap();
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["count"], 1);
-    let r = client()
+    let r = plain::client()
         .get(s.url("/api/providers"))
         .header("x-trunkmock-session", "second")
         .send()
@@ -526,7 +509,7 @@ fn check_names_file_and_pointer_of_a_broken_contract() {
     let path = dir.join("pbx.openapi.json");
     let mut doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     doc["paths"]["/api/providers"]["get"]["parameters"][4]["schema"]["minimum"] = json!("one");
-    write(&path, &doc);
+    write_json(&path, &doc);
     let out = Command::new(BIN)
         .args(["check", "--contracts", dir.to_str().unwrap()])
         .current_dir(common::repo())
@@ -544,7 +527,7 @@ fn check_names_file_and_pointer_of_a_broken_contract() {
 fn check_names_file_and_pointer_of_a_broken_scenario() {
     let dir = temp_dir("broken-scenario");
     let path = dir.join("bad.json");
-    write(
+    write_json(
         &path,
         &json!({"state": {"pbx": {"providers": [{"id": "a", "name": "n", "port": "eighty"}]}}}),
     );
@@ -565,7 +548,7 @@ fn check_names_file_and_pointer_of_a_broken_scenario() {
 fn check_refuses_a_mistyped_setting_or_a_setting_of_the_wrong_type() {
     let dir = temp_dir("bad-settings");
     let path = dir.join("settings.json");
-    write(
+    write_json(
         &path,
         &json!({"settings": {
             "fusion": {"strict_parent": true, "empty_list_404": "yes"},
@@ -627,9 +610,9 @@ async fn serve_verify_responses_and_cors_flags_take_effect() {
         ],
         &[],
     );
-    let (status, body) = get(&s.url("/api/providers/cG9ydGxlc3M=")).await;
+    let (status, body) = plain::get(&s.url("/api/providers/cG9ydGxlc3M=")).await;
     assert_eq!(status, 500, "{body}");
-    let r = client()
+    let r = plain::client()
         .request(reqwest::Method::OPTIONS, s.url("/api/providers"))
         .header("origin", "http://localhost:3000")
         .header("access-control-request-method", "GET")
@@ -647,9 +630,9 @@ async fn serve_verify_responses_and_cors_flags_take_effect() {
 async fn journal_bytes_flag_bounds_every_journal_together() {
     let s = Served::start(&["--journal-bytes", "3000"], &[]);
     for _ in 0..20 {
-        get(&s.url("/api/providers")).await;
+        plain::get(&s.url("/api/providers")).await;
     }
-    let (_, health) = get(&s.url("/__admin/health")).await;
+    let (_, health) = plain::get(&s.url("/__admin/health")).await;
     assert_eq!(health["limits"]["journal_bytes"], 3000);
     let used = health["limits"]["journal_bytes_used"].as_u64().unwrap();
     assert!(used > 0 && used <= 3000, "{used}");
@@ -658,19 +641,19 @@ async fn journal_bytes_flag_bounds_every_journal_together() {
 #[tokio::test]
 async fn session_ttl_flag_drops_idle_sessions_in_the_background() {
     let s = Served::start(&["--session-ttl", "1"], &[]);
-    let r = client()
+    let r = plain::client()
         .get(s.url("/api/providers"))
         .header("x-trunkmock-session", "short-lived")
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let (_, health) = get(&s.url("/__admin/health")).await;
+    let (_, health) = plain::get(&s.url("/__admin/health")).await;
     assert_eq!(health["limits"]["session_ttl_seconds"], 1);
     // Polled, bounded: the sweep runs every second and the TTL is one second.
     let mut gone = false;
     for _ in 0..100 {
-        let (_, list) = get(&s.url("/__admin/sessions")).await;
+        let (_, list) = plain::get(&s.url("/__admin/sessions")).await;
         let names: Vec<&str> = list["sessions"]
             .as_array()
             .unwrap()
@@ -692,7 +675,7 @@ async fn state_file_flag_keeps_sessions_across_a_sigterm_restart() {
     let file = temp_dir("state-file").join("state.json");
     let path = file.to_str().unwrap();
     let mut s = Served::start(&["--state-file", path], &[]);
-    let (status, _) = post(&s.url("/api/providers"), &provider()).await;
+    let (status, _) = plain::post(&s.url("/api/providers"), &minimal_pbx_provider("cli")).await;
     assert_eq!(status, 201);
     let ok = Command::new("kill")
         .args(["-TERM", &s.child.id().to_string()])
@@ -704,7 +687,7 @@ async fn state_file_flag_keeps_sessions_across_a_sigterm_restart() {
     assert!(lines.iter().any(|l| l.contains("state saved")), "{lines:?}");
 
     let again = Served::start(&[], &[("TRUNKMOCK_STATE_FILE", path)]);
-    let (_, body) = get(&again.url("/api/providers")).await;
+    let (_, body) = plain::get(&again.url("/api/providers")).await;
     assert_eq!(body["count"], 3);
 }
 
@@ -733,21 +716,21 @@ async fn watch_flag_reloads_an_edited_scenario_and_logs_a_refused_edit() {
         &std::fs::read(common::repo().join("scenarios/default.json")).unwrap(),
     )
     .unwrap();
-    write(&file, &scenario);
+    write_json(&file, &scenario);
     let s = Served::start(&["--watch", "--scenario", file.to_str().unwrap()], &[]);
-    let (_, health) = get(&s.url("/__admin/health")).await;
+    let (_, health) = plain::get(&s.url("/__admin/health")).await;
     assert_eq!(health["scenario_revision"], 1);
 
     scenario["state"]["pbx"]["providers"]
         .as_array_mut()
         .unwrap()
         .pop();
-    write(&file, &scenario);
+    write_json(&file, &scenario);
     let reloaded = s.logged(1);
     assert!(reloaded[0].contains("scenario reloaded"), "{reloaded:?}");
-    let (_, health) = get(&s.url("/__admin/health")).await;
+    let (_, health) = plain::get(&s.url("/__admin/health")).await;
     assert_eq!(health["scenario_revision"], 2);
-    let r = client()
+    let r = plain::client()
         .get(s.url("/api/providers"))
         .header("x-trunkmock-session", "new")
         .send()
@@ -765,27 +748,27 @@ async fn watch_flag_reloads_an_edited_scenario_and_logs_a_refused_edit() {
     };
     let expected = format!("{}#: not valid JSON", file.display());
     assert!(refused.contains(&expected), "{refused}");
-    let (_, health) = get(&s.url("/__admin/health")).await;
+    let (_, health) = plain::get(&s.url("/__admin/health")).await;
     assert_eq!(health["scenario_revision"], 2);
 }
 
 #[tokio::test]
 async fn watch_can_come_from_its_environment_variable() {
     let file = temp_dir("watch-env").join("scenario.json");
-    write(&file, &json!({"state": {"pbx": {"providers": []}}}));
+    write_json(&file, &json!({"state": {"pbx": {"providers": []}}}));
     let path = file.to_str().unwrap();
     let s = Served::start(
         &[],
         &[("TRUNKMOCK_WATCH", "true"), ("TRUNKMOCK_SCENARIO", path)],
     );
-    write(
+    write_json(
         &file,
         &json!({"name": "edited", "state": {"pbx": {"providers": []}}}),
     );
     let reloaded = s.logged(1);
     assert!(reloaded[0].contains("scenario reloaded"), "{reloaded:?}");
     assert_eq!(
-        get(&s.url("/__admin/health")).await.1["scenario_revision"],
+        plain::get(&s.url("/__admin/health")).await.1["scenario_revision"],
         2
     );
 }

@@ -49,14 +49,16 @@ struct Example {
 }
 
 fn examples(stem: &str) -> Vec<Example> {
-    let path = common::repo().join(format!("tests/data/examples/{stem}.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+    common::fixtures::document_examples(stem)
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| serde_json::from_value(v).unwrap_or_else(|e| panic!("{stem}[{i}]: {e}")))
+        .collect()
 }
 
 /// Sends one example to a server of its own (so examples never see each other's changes) with
 /// the request media type its contract documents, and checks the answer.
-async fn run(stem: &str, i: usize, ex: &Example) {
+async fn send_example(stem: &str, i: usize, ex: &Example) {
     let srv = TestServer::start().await;
     let method = Method::from_bytes(ex.method.as_bytes()).unwrap();
     let hmethod = hyper::Method::from_bytes(ex.method.as_bytes()).unwrap();
@@ -112,7 +114,7 @@ async fn run_document(stem: &str) {
             !ex.note.is_empty(),
             "{stem}[{i}]: every example says what was fixed"
         );
-        run(stem, i, ex).await;
+        send_example(stem, i, ex).await;
     }
 }
 

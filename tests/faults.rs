@@ -13,11 +13,11 @@ use std::io::ErrorKind;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use common::fixtures::pbx_provider;
 use common::{TestServer, repo};
 use hyper::StatusCode;
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use trunkmock::engine::faults::{DelaySpec, FaultRng};
 use trunkmock::engine::problem::{Problem, ProblemKind};
 
@@ -29,11 +29,6 @@ const POLL_DEADLINE: Duration = Duration::from_secs(60);
 /// looks, on any machine (60 s is the engine's cap on a delay).
 const FOREVER_MS: u64 = 60_000;
 
-fn provider(name: &str) -> Value {
-    json!({"name": name, "transport": "UDP", "hostname": "h.example", "port": 5060,
-           "outbound_server": "o.example", "outbound_server_port": 5060, "concurrency": 1})
-}
-
 /// Writes a scenario to a file of its own and returns its path.
 fn scenario_file(name: &str, scenario: Value) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("faults-{name}.json"));
@@ -44,16 +39,6 @@ fn scenario_file(name: &str, scenario: Value) -> PathBuf {
 /// A server with default.json followed by the given scenario files.
 async fn start_with_scenarios(files: Vec<PathBuf>) -> TestServer {
     TestServer::start_with(|o| o.scenarios.extend(files)).await
-}
-
-async fn add_rule(srv: &TestServer, rule: Value) -> String {
-    let r = srv
-        .req(Method::POST, "/__admin/faults")
-        .json(&rule)
-        .send()
-        .await;
-    r.expect(201);
-    r.json["id"].as_str().unwrap().to_string()
 }
 
 async fn rules(srv: &TestServer) -> Vec<Value> {
@@ -70,19 +55,6 @@ async fn transport_error(srv: &TestServer, path: &str) -> Option<reqwest::Error>
         Err(e) => Some(e),
         Ok(r) => r.bytes().await.err(),
     }
-}
-
-/// One raw HTTP/1.1 exchange: writes a GET, reads until the server closes. Returns the
-/// bytes read, or the read error.
-async fn raw_get(srv: &TestServer, path: &str) -> Result<Vec<u8>, std::io::Error> {
-    let mut s = tokio::net::TcpStream::connect(srv.running.addr).await?;
-    s.write_all(format!("GET {path} HTTP/1.1\r\nhost: test\r\n\r\n").as_bytes())
-        .await?;
-    let mut out = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out))
-        .await
-        .expect("the server closes the connection");
-    read.map(|_| out)
 }
 
 async fn timed<F: std::future::Future>(f: F) -> (F::Output, Duration) {
@@ -136,8 +108,7 @@ async fn wait_for_hits(srv: &TestServer, id: &str, hits: u64) {
 #[tokio::test]
 async fn an_error_rule_answers_the_vendor_code_in_the_family_shape() {
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
+    srv.add_fault_rule(
         json!({"match": {"method": "GET", "path": "^/api/providers$"},
                "error": {"status": 503, "code": "MAINTENANCE", "message": "down for maintenance"}}),
     )
@@ -163,16 +134,13 @@ async fn a_vendor_code_in_another_style_is_passed_through_as_given() {
     // PBX codes are words; a rule may still ask for a number, and gets it as text, which the
     // contract's error schema allows.
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
-        json!({"match": {"operation": "pbx_create_provider"},
-               "error": {"status": 400, "code": 3080, "message": "refused"}}),
-    )
-    .await;
+    srv.add_fault_rule(json!({"match": {"operation": "pbx_create_provider"},
+               "error": {"status": 400, "code": 3080, "message": "refused"}}))
+        .await;
 
     let r = srv
         .req(Method::POST, "/api/providers")
-        .json(&provider("x"))
+        .json(&pbx_provider("x"))
         .send()
         .await;
 
@@ -230,7 +198,7 @@ async fn every_family_renders_an_injected_error_with_its_status_code_and_message
 #[tokio::test]
 async fn an_error_without_code_or_message_uses_500_and_the_reason_phrase() {
     let srv = TestServer::start().await;
-    add_rule(&srv, json!({"error": {}})).await;
+    srv.add_fault_rule(json!({"error": {}})).await;
 
     let r = srv.get("/api/providers").await;
 
@@ -241,9 +209,7 @@ async fn an_error_without_code_or_message_uses_500_and_the_reason_phrase() {
 #[tokio::test]
 async fn a_response_rule_answers_its_status_headers_and_body_as_given() {
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
-        json!({"response": {"status": 418, "headers": {"Retry-After": "3"}, "body": {"teapot": true}}}),
+    srv.add_fault_rule(json!({"response": {"status": 418, "headers": {"Retry-After": "3"}, "body": {"teapot": true}}}),
     )
     .await;
 
@@ -261,9 +227,7 @@ async fn a_response_rule_answers_its_status_headers_and_body_as_given() {
 #[tokio::test]
 async fn a_response_with_a_text_content_type_sends_its_string_body_raw() {
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
-        json!({"response": {"status": 502, "headers": {"content-type": "text/html"}, "body": "<h1>Bad gateway</h1>"}}),
+    srv.add_fault_rule(json!({"response": {"status": 502, "headers": {"content-type": "text/html"}, "body": "<h1>Bad gateway</h1>"}}),
     )
     .await;
 
@@ -280,11 +244,8 @@ async fn a_response_with_a_text_content_type_sends_its_string_body_raw() {
 #[tokio::test]
 async fn a_fault_answers_before_validation_so_even_a_bad_body_gets_it() {
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
-        json!({"match": {"method": "POST"}, "error": {"status": 503}}),
-    )
-    .await;
+    srv.add_fault_rule(json!({"match": {"method": "POST"}, "error": {"status": 503}}))
+        .await;
 
     let r = srv
         .post("/api/providers", json!({"port": "not a number"}))
@@ -296,9 +257,7 @@ async fn a_fault_answers_before_validation_so_even_a_bad_body_gets_it() {
 #[tokio::test]
 async fn every_match_field_must_hold() {
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
-        json!({"match": {"method": "POST", "path": "^/api/providers$", "operation": "pbx_create_provider",
+    srv.add_fault_rule(json!({"match": {"method": "POST", "path": "^/api/providers$", "operation": "pbx_create_provider",
                          "headers": {"X-Tenant": "^acme$"}, "query": {"dry": "^yes$"}, "body": "\"name\":\\s*\"Doomed\""},
                "error": {"status": 409, "code": "CONFLICT"}}),
     )
@@ -306,7 +265,7 @@ async fn every_match_field_must_hold() {
     let send = |name: &'static str, tenant: &'static str, query: &'static str| {
         srv.req(Method::POST, &format!("/api/providers{query}"))
             .header("x-tenant", tenant)
-            .json(&provider(name))
+            .json(&pbx_provider(name))
             .send()
     };
 
@@ -332,9 +291,10 @@ async fn every_match_field_must_hold() {
 #[tokio::test]
 async fn connection_reset_by_peer_resets_the_socket() {
     let srv = TestServer::start().await;
-    add_rule(&srv, json!({"fault": "CONNECTION_RESET_BY_PEER"})).await;
+    srv.add_fault_rule(json!({"fault": "CONNECTION_RESET_BY_PEER"}))
+        .await;
 
-    let raw = raw_get(&srv, "/api/providers").await;
+    let raw = common::raw::get_until_close(&srv, "/api/providers").await;
     let client = transport_error(&srv, "/api/providers").await;
 
     let err = raw.expect_err("the read fails");
@@ -345,9 +305,9 @@ async fn connection_reset_by_peer_resets_the_socket() {
 #[tokio::test]
 async fn empty_response_closes_without_a_byte() {
     let srv = TestServer::start().await;
-    add_rule(&srv, json!({"fault": "EMPTY_RESPONSE"})).await;
+    srv.add_fault_rule(json!({"fault": "EMPTY_RESPONSE"})).await;
 
-    let raw = raw_get(&srv, "/api/providers").await;
+    let raw = common::raw::get_until_close(&srv, "/api/providers").await;
     let client = transport_error(&srv, "/api/providers").await;
 
     assert_eq!(raw.expect("a clean close"), b"");
@@ -357,9 +317,10 @@ async fn empty_response_closes_without_a_byte() {
 #[tokio::test]
 async fn malformed_response_chunk_sends_a_good_head_then_a_broken_chunk() {
     let srv = TestServer::start().await;
-    add_rule(&srv, json!({"fault": "MALFORMED_RESPONSE_CHUNK"})).await;
+    srv.add_fault_rule(json!({"fault": "MALFORMED_RESPONSE_CHUNK"}))
+        .await;
 
-    let raw = raw_get(&srv, "/api/providers")
+    let raw = common::raw::get_until_close(&srv, "/api/providers")
         .await
         .expect("bytes then close");
     let resp = srv.client.get(srv.url("/api/providers")).send().await;
@@ -379,9 +340,10 @@ async fn malformed_response_chunk_sends_a_good_head_then_a_broken_chunk() {
 #[tokio::test]
 async fn random_data_then_close_sends_garbage_that_is_not_http() {
     let srv = TestServer::start().await;
-    add_rule(&srv, json!({"fault": "RANDOM_DATA_THEN_CLOSE"})).await;
+    srv.add_fault_rule(json!({"fault": "RANDOM_DATA_THEN_CLOSE"}))
+        .await;
 
-    let raw = raw_get(&srv, "/api/providers")
+    let raw = common::raw::get_until_close(&srv, "/api/providers")
         .await
         .expect("bytes then close");
     let client = transport_error(&srv, "/api/providers").await;
@@ -394,11 +356,8 @@ async fn random_data_then_close_sends_garbage_that_is_not_http() {
 #[tokio::test]
 async fn a_broken_connection_is_journaled_with_status_0_and_the_rule_id() {
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
-        json!({"id": "cut", "fault": "EMPTY_RESPONSE", "times": 1}),
-    )
-    .await;
+    srv.add_fault_rule(json!({"id": "cut", "fault": "EMPTY_RESPONSE", "times": 1}))
+        .await;
 
     let _ = transport_error(&srv, "/api/providers").await;
     srv.get("/api/providers").await.expect(200);
@@ -426,7 +385,8 @@ async fn a_broken_connection_is_journaled_with_status_0_and_the_rule_id() {
 #[tokio::test]
 async fn a_fixed_delay_holds_the_answer_back_and_the_request_is_handled_normally() {
     let srv = TestServer::start().await;
-    add_rule(&srv, json!({"delay": {"fixed_ms": 200}})).await;
+    srv.add_fault_rule(json!({"delay": {"fixed_ms": 200}}))
+        .await;
 
     let (r, elapsed) = timed(srv.get("/api/providers")).await;
 
@@ -452,7 +412,7 @@ async fn a_uniform_delay_stays_inside_its_range() {
     assert!(samples.iter().any(|d| *d > Duration::from_millis(220)));
 
     let srv = TestServer::start().await;
-    add_rule(&srv, json!({ "delay": delay })).await;
+    srv.add_fault_rule(json!({ "delay": delay })).await;
     for _ in 0..3 {
         let (r, elapsed) = timed(srv.get("/api/providers")).await;
         r.expect(200);
@@ -475,7 +435,7 @@ async fn a_lognormal_delay_spreads_around_its_median() {
     );
 
     let srv = TestServer::start().await;
-    add_rule(&srv, json!({ "delay": delay })).await;
+    srv.add_fault_rule(json!({ "delay": delay })).await;
     let (r, elapsed) = timed(srv.get("/api/providers")).await;
 
     r.expect(200);
@@ -485,11 +445,9 @@ async fn a_lognormal_delay_spreads_around_its_median() {
 #[tokio::test]
 async fn a_slow_request_never_slows_another() {
     let srv = TestServer::start().await;
-    let id = add_rule(
-        &srv,
-        json!({"match": {"path": "/export$"}, "delay": {"fixed_ms": FOREVER_MS}}),
-    )
-    .await;
+    let id = srv
+        .add_fault_rule(json!({"match": {"path": "/export$"}, "delay": {"fixed_ms": FOREVER_MS}}))
+        .await;
 
     // The slow request is in once its rule has been hit: it is then waiting out its delay.
     let slow = tokio::spawn(srv.client.get(srv.url("/api/providers/export")).send());
@@ -513,11 +471,9 @@ async fn a_slow_request_never_slows_another() {
 #[tokio::test]
 async fn a_client_that_gives_up_during_a_delay_still_has_its_request_carried_out() {
     let srv = TestServer::start().await;
-    let id = add_rule(
-        &srv,
-        json!({"match": {"method": "POST"}, "delay": {"fixed_ms": 1000}}),
-    )
-    .await;
+    let id = srv
+        .add_fault_rule(json!({"match": {"method": "POST"}, "delay": {"fixed_ms": 1000}}))
+        .await;
 
     // The client gives up once the request is in its delay (the rule was hit), not after a
     // timer of its own: dropping the request closes the connection. The delay only has to
@@ -527,7 +483,7 @@ async fn a_client_that_gives_up_during_a_delay_still_has_its_request_carried_out
     let sent = tokio::spawn(async move {
         client
             .post(url)
-            .json(&provider("handled anyway"))
+            .json(&pbx_provider("handled anyway"))
             .send()
             .await
     });
@@ -546,8 +502,7 @@ async fn a_client_that_gives_up_during_a_delay_still_has_its_request_carried_out
 #[tokio::test]
 async fn a_delay_combines_with_an_error() {
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
+    srv.add_fault_rule(
         json!({"delay": {"fixed_ms": 150}, "error": {"status": 504, "code": "TIMEOUT"}}),
     )
     .await;
@@ -603,7 +558,8 @@ async fn the_admin_api_is_never_delayed() {
 async fn dribble_sends_the_real_body_in_pieces_over_the_given_time() {
     let srv = TestServer::start().await;
     let normal = srv.get("/api/providers").await;
-    add_rule(&srv, json!({"dribble": {"chunks": 4, "total_ms": 400}})).await;
+    srv.add_fault_rule(json!({"dribble": {"chunks": 4, "total_ms": 400}}))
+        .await;
 
     let (resp, total) = timed(async {
         let resp = srv
@@ -629,11 +585,8 @@ async fn dribble_sends_the_head_before_the_first_piece() {
     // body, however slow the machine is short of a 30 s stall.
     let srv = TestServer::start().await;
     let normal = srv.get("/api/providers").await;
-    add_rule(
-        &srv,
-        json!({"dribble": {"chunks": 1, "total_ms": FOREVER_MS}}),
-    )
-    .await;
+    srv.add_fault_rule(json!({"dribble": {"chunks": 1, "total_ms": FOREVER_MS}}))
+        .await;
 
     let resp = tokio::time::timeout(
         POLL_DEADLINE / 2,
@@ -652,7 +605,9 @@ async fn dribble_sends_the_head_before_the_first_piece() {
 #[tokio::test]
 async fn times_limits_how_often_a_rule_acts_and_the_admin_api_shows_the_budget() {
     let srv = TestServer::start().await;
-    let id = add_rule(&srv, json!({"error": {"status": 500}, "times": 2})).await;
+    let id = srv
+        .add_fault_rule(json!({"error": {"status": 500}, "times": 2}))
+        .await;
 
     let mut statuses = Vec::new();
     for _ in 0..4 {
@@ -670,11 +625,8 @@ async fn times_limits_how_often_a_rule_acts_and_the_admin_api_shows_the_budget()
 #[tokio::test]
 async fn after_lets_the_first_matching_requests_through() {
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
-        json!({"error": {"status": 500}, "after": 2, "times": 1}),
-    )
-    .await;
+    srv.add_fault_rule(json!({"error": {"status": 500}, "after": 2, "times": 1}))
+        .await;
 
     let mut statuses = Vec::new();
     for _ in 0..4 {
@@ -716,12 +668,10 @@ async fn probability_draws_repeat_with_the_seed_and_after_a_reset() {
 async fn the_first_rule_that_fires_wins_and_a_spent_rule_lets_the_next_act() {
     let srv = TestServer::start().await;
     // Admin rules are tried newest first: add the fallback before the limited one.
-    add_rule(&srv, json!({"id": "fallback", "error": {"status": 502}})).await;
-    add_rule(
-        &srv,
-        json!({"id": "first", "error": {"status": 500}, "times": 1}),
-    )
-    .await;
+    srv.add_fault_rule(json!({"id": "fallback", "error": {"status": 502}}))
+        .await;
+    srv.add_fault_rule(json!({"id": "first", "error": {"status": 500}, "times": 1}))
+        .await;
 
     let one = srv.get("/api/providers").await;
     let two = srv.get("/api/providers").await;
@@ -734,13 +684,10 @@ async fn the_first_rule_that_fires_wins_and_a_spent_rule_lets_the_next_act() {
 #[tokio::test]
 async fn without_apply_a_faulted_create_changes_nothing() {
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
-        json!({"match": {"method": "POST"}, "error": {"status": 500}, "times": 1}),
-    )
-    .await;
+    srv.add_fault_rule(json!({"match": {"method": "POST"}, "error": {"status": 500}, "times": 1}))
+        .await;
 
-    srv.post("/api/providers", provider("lost"))
+    srv.post("/api/providers", pbx_provider("lost"))
         .await
         .expect(500);
 
@@ -750,13 +697,11 @@ async fn without_apply_a_faulted_create_changes_nothing() {
 #[tokio::test]
 async fn apply_carries_the_request_out_then_answers_the_fault() {
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
-        json!({"match": {"method": "POST"}, "apply": true, "error": {"status": 504, "code": "GATEWAY_TIMEOUT"}, "times": 1}),
+    srv.add_fault_rule(json!({"match": {"method": "POST"}, "apply": true, "error": {"status": 504, "code": "GATEWAY_TIMEOUT"}, "times": 1}),
     )
     .await;
 
-    srv.post("/api/providers", provider("done anyway"))
+    srv.post("/api/providers", pbx_provider("done anyway"))
         .await
         .expect(504);
 
@@ -768,16 +713,14 @@ async fn apply_carries_the_request_out_then_answers_the_fault() {
 #[tokio::test]
 async fn apply_with_a_broken_connection_is_done_but_the_answer_is_lost() {
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
-        json!({"match": {"method": "POST"}, "apply": true, "fault": "CONNECTION_RESET_BY_PEER", "times": 1}),
+    srv.add_fault_rule(json!({"match": {"method": "POST"}, "apply": true, "fault": "CONNECTION_RESET_BY_PEER", "times": 1}),
     )
     .await;
 
     let sent = srv
         .client
         .post(srv.url("/api/providers"))
-        .json(&provider("reset but kept"))
+        .json(&pbx_provider("reset but kept"))
         .send()
         .await;
 
@@ -850,7 +793,8 @@ async fn reset_restores_the_scenario_rules_with_fresh_budgets() {
     );
     let srv = start_with_scenarios(vec![file]).await;
     srv.get("/api/providers").await.expect(500);
-    add_rule(&srv, json!({"id": "extra", "error": {"status": 502}})).await;
+    srv.add_fault_rule(json!({"id": "extra", "error": {"status": 502}}))
+        .await;
     srv.delete("/__admin/faults/once").await.expect(204);
 
     srv.post("/__admin/reset", json!({})).await.expect(200);
@@ -871,8 +815,10 @@ async fn reset_restores_the_scenario_rules_with_fresh_budgets() {
 #[tokio::test]
 async fn posting_a_rule_answers_201_with_its_id_and_deleting_it_removes_it() {
     let srv = TestServer::start().await;
-    let named = add_rule(&srv, json!({"id": "mine", "error": {"status": 500}})).await;
-    let unnamed = add_rule(&srv, json!({"delay": {"fixed_ms": 1}})).await;
+    let named = srv
+        .add_fault_rule(json!({"id": "mine", "error": {"status": 500}}))
+        .await;
+    let unnamed = srv.add_fault_rule(json!({"delay": {"fixed_ms": 1}})).await;
 
     let before: Vec<Value> = rules(&srv).await.iter().map(|r| r["id"].clone()).collect();
     srv.delete("/__admin/faults/mine").await.expect(204);
@@ -924,7 +870,7 @@ async fn a_bad_rule_is_refused_naming_every_problem_by_pointer() {
         .send()
         .await;
     let dup = {
-        add_rule(&srv, json!({"id": "same"})).await;
+        srv.add_fault_rule(json!({"id": "same"})).await;
         srv.req(Method::POST, "/__admin/faults")
             .json(&json!({"id": "same"}))
             .send()
@@ -1071,7 +1017,8 @@ async fn prefer_delay_past_sixty_seconds_is_refused() {
 #[tokio::test]
 async fn prefer_takes_the_place_of_the_rules_for_its_request() {
     let srv = TestServer::start().await;
-    add_rule(&srv, json!({"error": {"status": 500}, "times": 1})).await;
+    srv.add_fault_rule(json!({"error": {"status": 500}, "times": 1}))
+        .await;
 
     let preferred = srv
         .req(Method::GET, "/api/providers")
@@ -1124,7 +1071,7 @@ async fn check_names_the_file_and_pointer_of_every_bad_rule_and_delay() {
     );
 }
 
-fn example(name: &str) -> PathBuf {
+fn example_scenario(name: &str) -> PathBuf {
     repo().join("scenarios/examples").join(name)
 }
 
@@ -1143,7 +1090,7 @@ async fn every_example_scenario_passes_check() {
 
 #[tokio::test]
 async fn example_flaky_pbx_resets_about_one_request_in_ten() {
-    let srv = start_with_scenarios(vec![example("pbx-flaky.json")]).await;
+    let srv = start_with_scenarios(vec![example_scenario("pbx-flaky.json")]).await;
 
     let mut resets = 0;
     for _ in 0..100 {
@@ -1157,16 +1104,16 @@ async fn example_flaky_pbx_resets_about_one_request_in_ten() {
 
 #[tokio::test]
 async fn example_done_but_answer_lost_creates_on_the_first_try() {
-    let srv = start_with_scenarios(vec![example("pbx-create-answer-lost.json")]).await;
+    let srv = start_with_scenarios(vec![example_scenario("pbx-create-answer-lost.json")]).await;
 
     let first = srv
         .client
         .post(srv.url("/api/providers"))
-        .json(&provider("retry me"))
+        .json(&pbx_provider("retry me"))
         .send()
         .await;
     let after_first = srv.get("/api/providers").await.json["count"].clone();
-    let retry = srv.post("/api/providers", provider("retry me")).await;
+    let retry = srv.post("/api/providers", pbx_provider("retry me")).await;
 
     assert!(first.is_err(), "the answer is lost");
     assert_eq!(after_first, 3, "but the provider exists");
@@ -1175,7 +1122,7 @@ async fn example_done_but_answer_lost_creates_on_the_first_try() {
 
 #[tokio::test]
 async fn example_slow_network_delays_every_request() {
-    let srv = start_with_scenarios(vec![example("slow-network.json")]).await;
+    let srv = start_with_scenarios(vec![example_scenario("slow-network.json")]).await;
 
     // With sigma 0.4, five standard deviations below an 80 ms median is 11 ms.
     let (r, elapsed) = timed(srv.get("/api/providers")).await;
@@ -1229,11 +1176,8 @@ async fn prefer_answers_every_documented_error_of_every_operation_within_its_con
 #[tokio::test]
 async fn an_error_rule_on_every_operation_answers_within_its_contract() {
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
-        json!({"error": {"status": 503, "message": "maintenance"}}),
-    )
-    .await;
+    srv.add_fault_rule(json!({"error": {"status": 503, "message": "maintenance"}}))
+        .await;
     for op in &srv.engine().contracts.operations {
         let method = Method::from_bytes(op.method.as_str().as_bytes()).unwrap();
         let r = srv.req(method, &concrete(&op.path)).send().await;
@@ -1253,7 +1197,7 @@ fn family_route(srv: &TestServer, method: &str, path: &str) -> bool {
 
 #[tokio::test]
 async fn example_fusion_bulk_rejected_answers_code_3080() {
-    let srv = start_with_scenarios(vec![example("fusion-bulk-rejected.json")]).await;
+    let srv = start_with_scenarios(vec![example_scenario("fusion-bulk-rejected.json")]).await;
     let paths = [
         "/api/v01/draas/eu/tenants/t-1/subscriptions/1/trunkgroups/bulk",
         "/api/v01/draas/eu/tenants/t-1/subscriptions/1/accesstrunks/bulk",
@@ -1275,7 +1219,7 @@ async fn example_fusion_bulk_rejected_answers_code_3080() {
 
 #[tokio::test]
 async fn example_operator_answers_500_twice_then_recovers() {
-    let srv = start_with_scenarios(vec![example("operator-500-twice.json")]).await;
+    let srv = start_with_scenarios(vec![example_scenario("operator-500-twice.json")]).await;
     let path = "/api/rest/public/operator/incoming_trunks";
     if !family_route(&srv, "GET", path) {
         return; // the operator family is not built in yet

@@ -4,6 +4,7 @@
 mod common;
 
 use common::TestServer;
+use common::fixtures::fusion_access_trunk_create_example;
 use serde_json::{Value, json};
 
 const SUB: &str =
@@ -22,48 +23,13 @@ fn pt_path(tg: i64) -> String {
     format!("{SUB}/trunkgroups/{tg}/peer_trunks")
 }
 
-fn ids(list: &Value) -> Vec<i64> {
+/// The numeric `id`s of a fusion list answer, in order.
+fn numeric_ids(list: &Value) -> Vec<i64> {
     list.as_array()
         .unwrap()
         .iter()
         .map(|v| v["id"].as_i64().unwrap())
         .collect()
-}
-
-async fn advance(srv: &TestServer, seconds: f64) {
-    let r = srv
-        .post("/__admin/clock/advance", json!({ "seconds": seconds }))
-        .await;
-    r.expect(200);
-}
-
-async fn apply_settings(srv: &TestServer, settings: Value) {
-    let r = srv
-        .post(
-            "/__admin/scenarios",
-            json!({"name": "settings", "settings": {"fusion": settings}}),
-        )
-        .await;
-    r.expect(200);
-}
-
-/// The document's example create body (second half).
-fn create_example() -> Value {
-    json!({
-        "authRequired": false,
-        "extra": {},
-        "ipWhitelist": "127.0.0.1",
-        "name": "RBEN Test New",
-        "billingId": "",
-        "pops": [
-            {"id": 1, "inboundCalls": false, "outboundCalls": true, "transport": "UDP"},
-            {"id": 2, "inboundCalls": true, "outboundCalls": false, "transport": "UDP", "sipOptions": false}
-        ],
-        "primaryPeerIp": "10.1.2.3",
-        "primaryPeerPort": 5678,
-        "priority": 20,
-        "weight": 12
-    })
 }
 
 fn modify_example() -> Value {
@@ -177,7 +143,10 @@ async fn access_trunk_list_shows_the_document_example_sorted_by_name() {
     let srv = TestServer::start().await;
     let r = srv.get(&at_path(SIP_TG)).await;
     r.expect(200);
-    assert_eq!(ids(&r.json["accessTrunks"]), vec![3, 4, 1, 2, 17, 18]);
+    assert_eq!(
+        numeric_ids(&r.json["accessTrunks"]),
+        vec![3, 4, 1, 2, 17, 18]
+    );
     insta::assert_json_snapshot!("fusion2_access_trunk_list", r.json);
 }
 
@@ -185,13 +154,13 @@ async fn access_trunk_list_shows_the_document_example_sorted_by_name() {
 async fn access_trunk_list_searches_name_ip_and_port_case_insensitively() {
     let srv = TestServer::start().await;
     let by_name = srv.get(&format!("{}?search=pepsi", at_path(SIP_TG))).await;
-    assert_eq!(ids(&by_name.json["accessTrunks"]), vec![1, 2]);
+    assert_eq!(numeric_ids(&by_name.json["accessTrunks"]), vec![1, 2]);
     let by_port = srv.get(&format!("{}?search=5678", at_path(SIP_TG))).await;
-    assert_eq!(ids(&by_port.json["accessTrunks"]), vec![17, 18]);
+    assert_eq!(numeric_ids(&by_port.json["accessTrunks"]), vec![17, 18]);
     let by_ip = srv
         .get(&format!("{}?search=10.1.1.2", at_path(SIP_TG)))
         .await;
-    assert_eq!(ids(&by_ip.json["accessTrunks"]), vec![3, 4]);
+    assert_eq!(numeric_ids(&by_ip.json["accessTrunks"]), vec![3, 4]);
     assert_eq!(by_ip.json["results"], 2);
 }
 
@@ -205,11 +174,17 @@ async fn access_trunk_list_sorts_by_a_searchable_property_both_ways() {
         ))
         .await;
     desc.expect(200);
-    assert_eq!(ids(&desc.json["accessTrunks"]), vec![17, 18, 1, 2, 3, 4]);
+    assert_eq!(
+        numeric_ids(&desc.json["accessTrunks"]),
+        vec![17, 18, 1, 2, 3, 4]
+    );
     let asc = srv
         .get(&format!("{}?sort=primaryPeerPort", at_path(SIP_TG)))
         .await;
-    assert_eq!(ids(&asc.json["accessTrunks"]), vec![3, 4, 1, 2, 17, 18]);
+    assert_eq!(
+        numeric_ids(&asc.json["accessTrunks"]),
+        vec![3, 4, 1, 2, 17, 18]
+    );
 }
 
 #[tokio::test]
@@ -225,7 +200,7 @@ async fn access_trunk_list_pages_with_an_opaque_next_token() {
     let srv = TestServer::start().await;
     let first = srv.get(&format!("{}?page_size=4", at_path(SIP_TG))).await;
     first.expect(200);
-    assert_eq!(ids(&first.json["accessTrunks"]), vec![3, 4, 1, 2]);
+    assert_eq!(numeric_ids(&first.json["accessTrunks"]), vec![3, 4, 1, 2]);
     assert_eq!(
         (first.json["results"].clone(), first.json["pages"].clone()),
         (json!(6), json!(2))
@@ -239,7 +214,7 @@ async fn access_trunk_list_pages_with_an_opaque_next_token() {
         .get(&format!("{}?page_size=4&next={next}", at_path(SIP_TG)))
         .await;
     second.expect(200);
-    assert_eq!(ids(&second.json["accessTrunks"]), vec![17, 18]);
+    assert_eq!(numeric_ids(&second.json["accessTrunks"]), vec![17, 18]);
     assert_eq!(second.json["page"], 2);
     assert!(second.json.get("next").is_none());
 }
@@ -298,7 +273,9 @@ async fn an_unknown_access_trunk_or_one_of_another_trunk_group_is_404() {
 #[tokio::test]
 async fn create_makes_one_access_trunk_per_pop_with_its_own_id() {
     let srv = TestServer::start().await;
-    let r = srv.post(&at_path(22), create_example()).await;
+    let r = srv
+        .post(&at_path(22), fusion_access_trunk_create_example())
+        .await;
     r.expect(200);
     let created = r.json["accessTrunks"].as_array().unwrap();
     assert_eq!(created.len(), 2);
@@ -307,7 +284,7 @@ async fn create_makes_one_access_trunk_per_pop_with_its_own_id() {
     insta::assert_json_snapshot!("fusion2_access_trunk_created", r.json, {
         ".accessTrunks[].uuid" => "[uuid]"
     });
-    for id in ids(&r.json["accessTrunks"]) {
+    for id in numeric_ids(&r.json["accessTrunks"]) {
         srv.get(&format!("{}/{id}", at_path(22))).await.expect(200);
     }
 }
@@ -423,7 +400,9 @@ async fn access_trunks_belong_to_sip_trunk_groups_only() {
 #[tokio::test]
 async fn create_on_an_unknown_trunk_group_is_404() {
     let srv = TestServer::start().await;
-    let r = srv.post(&at_path(999), create_example()).await;
+    let r = srv
+        .post(&at_path(999), fusion_access_trunk_create_example())
+        .await;
     r.expect(404);
 }
 
@@ -516,7 +495,7 @@ async fn a_created_access_trunk_is_pending_until_the_sync_delay_has_passed() {
         .unwrap();
     let path = format!("{}/{id}?withStatus", at_path(22));
     assert_eq!(srv.get(&path).await.json["status"], "pending");
-    advance(&srv, 2.0).await;
+    srv.advance_clock(2.0).await;
     assert_eq!(srv.get(&path).await.json["status"], "ok");
 }
 
@@ -552,7 +531,7 @@ async fn a_trunk_group_is_pending_while_its_access_trunks_synchronise() {
         .await
         .expect(204);
     assert_eq!(srv.get(&tg).await.json["status"], "pending");
-    advance(&srv, 2.0).await;
+    srv.advance_clock(2.0).await;
     assert_eq!(srv.get(&tg).await.json["status"], "ok");
 }
 
@@ -832,7 +811,7 @@ async fn trunk_group_bulk_job_runs_on_the_virtual_clock_and_creates_what_it_says
         "nothing runs before its time"
     );
 
-    advance(&srv, 1.0).await;
+    srv.advance_clock(1.0).await;
 
     let done = history(&srv, "trunkgroups", "").await;
     insta::assert_json_snapshot!("fusion2_trunk_group_bulk_done", done["bulks"][0], {
@@ -860,7 +839,7 @@ async fn a_bulk_item_with_a_known_uuid_updates_that_trunk_group() {
     srv.put(&format!("{SUB}/trunkgroups/bulk"), body)
         .await
         .expect(200);
-    advance(&srv, 1.0).await;
+    srv.advance_clock(1.0).await;
     let tg = srv.get(&format!("{SUB}/trunkgroups/2")).await;
     assert_eq!(tg.json["name"], "IDAL trunk2 renamed");
     assert_eq!(tg.json["maxCalls"], 7);
@@ -883,7 +862,7 @@ async fn a_failing_item_does_not_stop_the_others_and_the_job_ends_in_failure() {
     srv.put(&format!("{SUB}/trunkgroups/bulk"), body)
         .await
         .expect(200);
-    advance(&srv, 1.0).await;
+    srv.advance_clock(1.0).await;
     let job = history(&srv, "trunkgroups", "").await["bulks"][0].clone();
     assert_eq!(job["status"], "failure");
     assert_eq!(
@@ -922,7 +901,7 @@ async fn access_trunk_bulk_creates_one_per_pop_and_updates_by_uuid() {
         .expect(200);
     // Nothing yet beside the seeded access trunk 6.
     assert_eq!(srv.get(&at_path(22)).await.json["results"], 1);
-    advance(&srv, 1.0).await;
+    srv.advance_clock(1.0).await;
     let list = srv.get(&at_path(22)).await;
     assert_eq!(list.json["results"], 3);
     let list = json!({"accessTrunks": list.json["accessTrunks"]
@@ -946,7 +925,7 @@ async fn access_trunk_bulk_creates_one_per_pop_and_updates_by_uuid() {
     srv.put(&format!("{SUB}/accesstrunks/bulk"), update)
         .await
         .expect(200);
-    advance(&srv, 1.0).await;
+    srv.advance_clock(1.0).await;
     let after = srv.get(&at_path(22)).await;
     let updated = after.json["accessTrunks"]
         .as_array()
@@ -976,7 +955,7 @@ async fn access_trunk_bulk_items_follow_the_business_rule_and_need_a_trunk_group
     srv.put(&format!("{SUB}/accesstrunks/bulk"), body)
         .await
         .expect(200);
-    advance(&srv, 1.0).await;
+    srv.advance_clock(1.0).await;
     let job = history(&srv, "accesstrunks", "").await["bulks"][0].clone();
     assert_eq!(
         (job["status"].clone(), job["success_count"].clone()),
@@ -1001,7 +980,7 @@ async fn peer_trunk_bulk_creates_peer_trunk_groups_with_their_peers() {
     )
     .await
     .expect(200);
-    advance(&srv, 1.0).await;
+    srv.advance_clock(1.0).await;
     let job = history(&srv, "peertrunks", "").await["bulks"][0].clone();
     assert_eq!(
         (job["status"].clone(), job["success_count"].clone()),
@@ -1037,7 +1016,7 @@ async fn peer_trunk_bulk_on_an_existing_group_updates_peers_by_pop_and_adds_the_
     srv.put(&format!("{SUB}/peertrunks/bulk"), body)
         .await
         .expect(200);
-    advance(&srv, 1.0).await;
+    srv.advance_clock(1.0).await;
     let after = srv.get(&pt_path(PEER_TG)).await;
     assert_eq!(
         after.json["results"].as_i64().unwrap(),
@@ -1060,7 +1039,7 @@ async fn peer_trunk_bulk_refuses_sip_and_untyped_new_groups_item_by_item() {
     srv.put(&format!("{SUB}/peertrunks/bulk"), body)
         .await
         .expect(200);
-    advance(&srv, 1.0).await;
+    srv.advance_clock(1.0).await;
     let job = history(&srv, "peertrunks", "").await["bulks"][0].clone();
     assert_eq!(
         (job["status"].clone(), job["success_count"].clone()),
@@ -1073,19 +1052,20 @@ async fn peer_trunk_bulk_refuses_sip_and_untyped_new_groups_item_by_item() {
 #[tokio::test]
 async fn the_bulk_duration_setting_decides_when_a_job_runs() {
     let srv = TestServer::start().await;
-    apply_settings(&srv, json!({"bulk_duration_seconds": 30})).await;
+    srv.apply_settings(json!({"fusion": {"bulk_duration_seconds": 30}}))
+        .await;
     srv.put(
         &format!("{SUB}/trunkgroups/bulk"),
         bulk_trunk_groups_example(),
     )
     .await
     .expect(200);
-    advance(&srv, 29.0).await;
+    srv.advance_clock(29.0).await;
     assert_eq!(
         history(&srv, "trunkgroups", "").await["bulks"][0]["status"],
         "ongoing"
     );
-    advance(&srv, 1.0).await;
+    srv.advance_clock(1.0).await;
     assert_eq!(
         history(&srv, "trunkgroups", "").await["bulks"][0]["status"],
         "success"
@@ -1133,7 +1113,7 @@ async fn bulk_history_pages_searches_and_filters() {
     );
     let json_filter = "?filters=%5B%7B%22field%22%3A%22id%22%2C%22operator%22%3A%22lt%22%2C%22value%22%3A90%7D%5D";
     let old = history(&srv, "trunkgroups", json_filter).await;
-    assert_eq!(ids(&old["bulks"]), vec![89]);
+    assert_eq!(numeric_ids(&old["bulks"]), vec![89]);
 }
 
 #[tokio::test]
@@ -1166,7 +1146,8 @@ async fn bulk_history_of_an_unknown_tenant_is_404_or_empty_with_any_parent() {
         )
         .await;
     put.expect(404);
-    apply_settings(&srv, json!({"any_parent": true})).await;
+    srv.apply_settings(json!({"fusion": {"any_parent": true}}))
+        .await;
     let r = srv.get(&format!("{other}/peertrunks/bulk_jobs")).await;
     r.expect(200);
     assert_eq!(
@@ -1178,7 +1159,8 @@ async fn bulk_history_of_an_unknown_tenant_is_404_or_empty_with_any_parent() {
 #[tokio::test]
 async fn empty_bulk_history_is_404_with_the_empty_list_setting() {
     let srv = TestServer::start().await;
-    apply_settings(&srv, json!({"empty_list_404": true})).await;
+    srv.apply_settings(json!({"fusion": {"empty_list_404": true}}))
+        .await;
     let r = srv
         .get(&format!(
             "{TENANT}/peertrunks/bulk_jobs?search=nothing-like-this"
@@ -1225,7 +1207,7 @@ async fn an_ongoing_bulk_job_survives_a_state_dump_and_restore() {
         .put("/__admin/state", json!({"fusion": dump.json["fusion"]}))
         .await;
     restore.expect(200);
-    advance(&srv, 1.0).await;
+    srv.advance_clock(1.0).await;
     assert_eq!(
         history(&srv, "trunkgroups", "").await["bulks"][0]["status"],
         "success"
@@ -1258,7 +1240,10 @@ async fn a_scenario_with_a_duplicate_access_trunk_id_is_refused() {
 async fn every_example_request_body_of_the_second_half_is_accepted_by_the_contract() {
     let srv = TestServer::start().await;
     let examples = [
-        ("fusion_create_access_trunks", create_example()),
+        (
+            "fusion_create_access_trunks",
+            fusion_access_trunk_create_example(),
+        ),
         ("fusion_modify_access_trunk", modify_example()),
         (
             "fusion_create_peer_trunk",

@@ -7,7 +7,7 @@ mod common;
 
 use common::{Resp, TestServer};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const SUB: &str =
     "/api/v01/draas/draas_v1/tenants/11111111-1111-4111-8111-111111111111/subscriptions/1";
@@ -20,14 +20,6 @@ async fn prefer(srv: &TestServer, method: Method, path: &str, code: u16) -> Resp
         .header("prefer", &format!("code={code}"))
         .send()
         .await
-}
-
-async fn add_rule(srv: &TestServer, rule: Value) {
-    srv.req(Method::POST, "/__admin/faults")
-        .json(&rule)
-        .send()
-        .await
-        .expect(201);
 }
 
 fn assert_no_trunkmock_words(resp: &Resp) {
@@ -100,13 +92,11 @@ async fn prefer_answers_the_fusion_code_and_wording_of_each_operation() {
 #[tokio::test]
 async fn a_code_less_fault_rule_takes_the_vendor_code_and_keeps_its_own_message() {
     let srv = TestServer::start().await;
-    add_rule(
-        &srv,
+    srv.add_fault_rule(
         json!({"match": {"method": "GET", "path": "/access_trunks/3$"}, "error": {"status": 404}}),
     )
     .await;
-    add_rule(
-        &srv,
+    srv.add_fault_rule(
         json!({"match": {"method": "DELETE", "path": "/trunkgroups/22$"},
                "error": {"status": 500, "message": "database unavailable"}}),
     )
@@ -168,13 +158,10 @@ async fn apio_injected_errors_use_the_documented_sub_errors_and_texts() {
         json!({"details": "Service is not assigned to this group."})
     );
     // A rule naming sub-error 19 without a message gets the operation's documented text.
-    add_rule(
-        &srv,
-        json!({"match": {"method": "POST", "path": "/prefixes/$"}, "error": {"status": 400, "code": 19}}),
+    srv.add_fault_rule(json!({"match": {"method": "POST", "path": "/prefixes/$"}, "error": {"status": 400, "code": 19}}),
     )
     .await;
-    add_rule(
-        &srv,
+    srv.add_fault_rule(
         json!({"match": {"method": "POST", "path": "/numbers/$"}, "error": {"status": 400}}),
     )
     .await;

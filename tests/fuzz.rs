@@ -191,13 +191,10 @@ const CONTENT_TYPES: [&str; 6] = [
 ];
 
 /// Bodies of the documents' examples, by operationId.
-fn examples() -> BTreeMap<String, Vec<Value>> {
+fn example_bodies_by_operation() -> BTreeMap<String, Vec<Value>> {
     let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for stem in EXAMPLES {
-        let path = common::repo().join(format!("tests/data/examples/{stem}.json"));
-        let list: Vec<Value> =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        for ex in list {
+        for ex in common::fixtures::document_examples(stem) {
             if let Some(id) = ex["operationId"].as_str() {
                 out.entry(id.to_string())
                     .or_default()
@@ -228,7 +225,7 @@ impl Drop for CaseReport {
     }
 }
 
-async fn run(seed: u64, cases: usize) {
+async fn run_fuzz_cases(seed: u64, cases: usize) {
     let srv = TestServer::start().await;
     let ops: Vec<_> = srv
         .engine()
@@ -250,7 +247,7 @@ async fn run(seed: u64, cases: usize) {
             )
         })
         .collect();
-    let examples = examples();
+    let examples = example_bodies_by_operation();
     let mut rng = IdGen::new(seed);
     for case in 0..cases {
         let (op_id, op_method, template, names) = &ops[rng.range(0, ops.len() as u64 - 1) as usize];
@@ -306,7 +303,7 @@ async fn run(seed: u64, cases: usize) {
 
 #[tokio::test]
 async fn a_short_fuzz_finds_no_5xx_and_no_contract_breach() {
-    run(11, 1_000).await;
+    run_fuzz_cases(11, 1_000).await;
 }
 
 #[tokio::test]
@@ -320,6 +317,6 @@ async fn a_long_fuzz_finds_no_5xx_and_no_contract_breach() {
     };
     let (seed, cases) = (env("FUZZ_SEED", 1), env("FUZZ_CASES", 20_000) as usize);
     let started = std::time::Instant::now();
-    run(seed, cases).await;
+    run_fuzz_cases(seed, cases).await;
     println!("{cases} cases, seed {seed}, in {:?}", started.elapsed());
 }

@@ -16,7 +16,14 @@ const GET_ROUTES: [&str; 4] = [
     "/api/v1/tenants/foo/groups/foogroup/services/trunk_groups/",
 ];
 
-async fn raw(srv: &TestServer, method: Method, path: &str, headers: &[(&str, &str)]) -> Resp {
+/// Sends with extra headers and no contract check (HEAD, OPTIONS and CORS answers are not in
+/// the contracts).
+async fn unchecked_with_headers(
+    srv: &TestServer,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Resp {
     let mut req = srv.req(method, path);
     for (k, v) in headers {
         req = req.header(k, v);
@@ -30,7 +37,7 @@ async fn head_answers_like_get_without_the_body_in_every_family() {
     for path in GET_ROUTES {
         let get = srv.get(path).await;
         get.expect(200);
-        let head = raw(&srv, Method::HEAD, path, &[]).await;
+        let head = unchecked_with_headers(&srv, Method::HEAD, path, &[]).await;
         assert_eq!(head.status, 200, "{path}");
         assert!(head.bytes.is_empty(), "{path}: HEAD sent a body");
         assert_eq!(
@@ -45,7 +52,7 @@ async fn head_answers_like_get_without_the_body_in_every_family() {
         );
     }
     // A HEAD of something missing is the same 404 as its GET, still without a body.
-    let head = raw(&srv, Method::HEAD, "/api/providers/nope", &[]).await;
+    let head = unchecked_with_headers(&srv, Method::HEAD, "/api/providers/nope", &[]).await;
     assert_eq!(head.status, 404);
     assert!(head.bytes.is_empty());
 }
@@ -60,14 +67,14 @@ async fn options_answers_204_with_the_paths_methods_in_every_family() {
         "GET, HEAD, OPTIONS, POST",
     ];
     for (path, allow) in GET_ROUTES.iter().zip(expected) {
-        let r = raw(&srv, Method::OPTIONS, path, &[]).await;
+        let r = unchecked_with_headers(&srv, Method::OPTIONS, path, &[]).await;
         assert_eq!(r.status, 204, "{path}");
         assert_eq!(r.header("allow"), Some(allow), "{path}");
         assert!(r.bytes.is_empty());
         // Without --cors there is no CORS answer at all.
         assert_eq!(r.header("access-control-allow-origin"), None);
     }
-    let missing = raw(&srv, Method::OPTIONS, "/api/nothing-here", &[]).await;
+    let missing = unchecked_with_headers(&srv, Method::OPTIONS, "/api/nothing-here", &[]).await;
     assert_eq!(missing.status, 404);
 }
 
@@ -76,7 +83,7 @@ async fn cors_answers_preflights_and_names_the_origin_on_every_answer() {
     let srv = TestServer::start_with(|o| o.engine.cors = true).await;
     let origin = "http://localhost:5173";
     for path in GET_ROUTES {
-        let pre = raw(
+        let pre = unchecked_with_headers(
             &srv,
             Method::OPTIONS,
             path,
@@ -110,7 +117,7 @@ async fn cors_answers_preflights_and_names_the_origin_on_every_answer() {
         assert_eq!(get.header("vary"), Some("Origin"));
     }
     // Error answers carry it too, or a browser script could not read why it failed.
-    let missing = raw(
+    let missing = unchecked_with_headers(
         &srv,
         Method::GET,
         "/api/providers/nope",
@@ -138,7 +145,7 @@ fn portless_scenario() -> std::path::PathBuf {
 async fn verify_responses_turns_a_broken_answer_into_a_500_naming_operation_and_pointer() {
     let scenario = portless_scenario();
     let checked = TestServer::start_with(|o| o.scenarios = vec![scenario.clone()]).await;
-    let r = raw(&checked, Method::GET, "/api/providers/cG9ydGxlc3M=", &[]).await;
+    let r = unchecked_with_headers(&checked, Method::GET, "/api/providers/cG9ydGxlc3M=", &[]).await;
     assert_eq!(r.status, 500, "{}", r.text());
     let message = r.json["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("pbx_get_provider 200"), "{message}");
@@ -150,7 +157,8 @@ async fn verify_responses_turns_a_broken_answer_into_a_500_naming_operation_and_
         o.engine.verify_responses = false;
     })
     .await;
-    let r = raw(&unchecked, Method::GET, "/api/providers/cG9ydGxlc3M=", &[]).await;
+    let r =
+        unchecked_with_headers(&unchecked, Method::GET, "/api/providers/cG9ydGxlc3M=", &[]).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json["port"], serde_json::Value::Null);
 }

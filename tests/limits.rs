@@ -9,25 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::TestServer;
+use common::fixtures::pbx_provider_with_concurrency;
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 const FUSION_BASE: &str =
     "/api/v01/draas/draas_v1/tenants/11111111-1111-4111-8111-111111111111/subscriptions/1";
-
-fn provider(name: &str) -> Value {
-    json!({"name": name, "transport": "UDP", "hostname": "h.example", "port": 5060,
-           "outbound_server": "o.example", "outbound_server_port": 5060, "concurrency": 10})
-}
-
-async fn advance(srv: &TestServer, body: &str) -> common::Resp {
-    srv.req(Method::POST, "/__admin/clock/advance")
-        .body("application/json", body.to_string())
-        .send()
-        .await
-}
 
 /// The server still answers a plain call.
 async fn still_serving(srv: &TestServer) {
@@ -48,15 +37,17 @@ async fn clock_advance_refuses_negative_non_numeric_huge_and_overflowing_values(
         r#"{"seconds": 3200000000}"#,
         r#"{"seconds": [1]}"#,
     ] {
-        let r = advance(&srv, bad).await;
+        let r = srv.advance_clock_with_body(bad).await;
         assert_eq!(r.status, 400, "{bad}: {}", r.text());
         assert!(r.json["error"].is_string(), "{bad}: {}", r.text());
     }
     // Ninety years is fine once; twice would pass the 100-year bound and changes nothing.
-    advance(&srv, r#"{"seconds": 2840000000}"#)
+    srv.advance_clock_with_body(r#"{"seconds": 2840000000}"#)
         .await
         .expect(200);
-    let r = advance(&srv, r#"{"seconds": 2840000000}"#).await;
+    let r = srv
+        .advance_clock_with_body(r#"{"seconds": 2840000000}"#)
+        .await;
     r.expect(400);
     assert!(r.text().contains("100 years"), "{}", r.text());
     let clock = srv.get("/__admin/clock").await;
@@ -135,32 +126,19 @@ async fn deep_nesting_and_huge_numbers_in_bodies_are_400_in_each_family() {
     still_serving(&srv).await;
 }
 
-/// Sends raw bytes on a new connection and reads what comes back before the server closes
-/// or `wait` passes.
-async fn raw(srv: &TestServer, bytes: &[u8], wait: Duration) -> String {
-    let mut s = TcpStream::connect(srv.running.addr).await.unwrap();
-    s.write_all(bytes).await.unwrap();
-    let _ = s.shutdown().await;
-    let mut out = Vec::new();
-    let _ = tokio::time::timeout(wait, s.read_to_end(&mut out)).await;
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[tokio::test]
 async fn a_lying_content_length_never_takes_the_server_down() {
     let srv = TestServer::start().await;
     let wait = Duration::from_secs(5);
     // Shorter body than announced, then the client stops sending.
-    let short = raw(
-        &srv,
+    let short = common::raw::exchange(&srv,
         b"POST /api/providers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":",
         wait,
     )
     .await;
     assert!(!short.contains(" 500 "), "{short}");
     // A length past the body limit is refused before any byte of the body is read.
-    let over = raw(
-        &srv,
+    let over = common::raw::exchange(&srv,
         b"POST /api/providers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{}",
         wait,
     )
@@ -173,15 +151,14 @@ async fn a_lying_content_length_never_takes_the_server_down() {
         "Content-Length: -1\r\n",
     ] {
         let req = format!("POST /api/providers HTTP/1.1\r\nHost: x\r\n{head}\r\n{{}}");
-        let got = raw(&srv, req.as_bytes(), wait).await;
+        let got = common::raw::exchange(&srv, req.as_bytes(), wait).await;
         assert!(
             got.is_empty() || got.starts_with("HTTP/1.1 4"),
             "{head}: {got}"
         );
     }
     // Longer body than announced: the extra bytes are the next (broken) request.
-    let long = raw(
-        &srv,
+    let long = common::raw::exchange(&srv,
         b"POST /api/providers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}garbage garbage\r\n\r\n",
         wait,
     )
@@ -208,7 +185,10 @@ async fn two_hundred_stalled_half_sent_requests_do_not_delay_a_normal_one() {
     // Answered at once: the bound is generous for a loaded 2-core CI machine, not a timing.
     let answer = tokio::time::timeout(
         Duration::from_secs(5),
-        srv.post("/api/providers", provider("meanwhile")),
+        srv.post(
+            "/api/providers",
+            pbx_provider_with_concurrency("meanwhile", 10),
+        ),
     )
     .await
     .expect("a normal request is answered while 200 others stall");
@@ -248,7 +228,12 @@ async fn sixteen_hundred_concurrent_creates_on_one_session_are_all_kept() {
         let (srv, gate) = (srv.clone(), gate.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = gate.acquire().await.unwrap();
-            let r = srv.post("/api/providers", provider(&format!("p{i}"))).await;
+            let r = srv
+                .post(
+                    "/api/providers",
+                    pbx_provider_with_concurrency(&format!("p{i}"), 10),
+                )
+                .await;
             r.expect(201);
             r.json["id"].as_str().unwrap().to_string()
         }));
@@ -370,7 +355,12 @@ async fn pbx_creates_past_max_providers_answer_400_in_the_pbx_shape() {
         .send()
         .await;
     assert!(r.status < 300, "{}", r.text());
-    let refused = srv.post("/api/providers", provider("one too many")).await;
+    let refused = srv
+        .post(
+            "/api/providers",
+            pbx_provider_with_concurrency("one too many", 10),
+        )
+        .await;
     refused.expect(400);
     insta::assert_json_snapshot!(refused.json);
     // A typo in the setting is refused with its pointer.
@@ -401,7 +391,7 @@ async fn a_bad_peer_or_access_trunk_path_id_is_a_documented_400() {
 async fn raw_dot_segments_and_a_uri_past_64_kib_are_refused_not_crashed_on() {
     let srv = TestServer::start().await;
     let wait = Duration::from_secs(5);
-    let dots = raw(
+    let dots = common::raw::exchange(
         &srv,
         b"GET /api/providers/../../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         wait,
@@ -416,7 +406,7 @@ async fn raw_dot_segments_and_a_uri_past_64_kib_are_refused_not_crashed_on() {
         "GET /api/providers?filter={} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         "(".repeat(70_000)
     );
-    let got = raw(&srv, long.as_bytes(), wait).await;
+    let got = common::raw::exchange(&srv, long.as_bytes(), wait).await;
     assert!(
         got.is_empty() || got.starts_with("HTTP/1.1 4"),
         "{}",
@@ -489,9 +479,13 @@ async fn fusion_transitions_stay_exact_when_tick_skips_and_the_delay_shrinks() {
     assert_eq!(sync_status(&srv, slow).await, "pending");
     sync_delay(&srv, 1.0).await;
     let fast = new_trunk_group(&srv, "fast").await;
-    advance(&srv, r#"{"seconds": 2}"#).await.expect(200);
+    srv.advance_clock_with_body(r#"{"seconds": 2}"#)
+        .await
+        .expect(200);
     assert_eq!(sync_status(&srv, fast).await, "ok");
     assert_eq!(sync_status(&srv, slow).await, "pending");
-    advance(&srv, r#"{"seconds": 100}"#).await.expect(200);
+    srv.advance_clock_with_body(r#"{"seconds": 100}"#)
+        .await
+        .expect(200);
     assert_eq!(sync_status(&srv, slow).await, "ok");
 }

@@ -114,17 +114,9 @@ fn request_body(method: &Method, doc: &Value) -> Vec<u8> {
 /// A server whose default session writes links with the vendor's base URL.
 async fn start() -> TestServer {
     let srv = TestServer::start().await;
-    set_settings(&srv, json!({ "operator": { "base_url": VENDOR_BASE } })).await;
+    srv.apply_settings(json!({ "operator": { "base_url": VENDOR_BASE } }))
+        .await;
     srv
-}
-
-async fn set_settings(srv: &TestServer, settings: Value) {
-    srv.post(
-        "/__admin/scenarios",
-        json!({ "name": "operator test", "settings": settings }),
-    )
-    .await
-    .expect(200);
 }
 
 /// Sends a JSON:API request (checked against the request schema) and checks the answer.
@@ -175,19 +167,9 @@ async fn send_broken_document(srv: &TestServer, method: Method, path: &str, doc:
     resp
 }
 
-/// Sends a request built directly with reqwest (for headers `Req` always sets).
-async fn raw(builder: reqwest::RequestBuilder) -> Resp {
-    let r = builder.send().await.expect("request sent");
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    let bytes = r.bytes().await.expect("body").to_vec();
-    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Resp {
-        status,
-        headers,
-        bytes,
-        json,
-    }
+/// Sends a request built directly with reqwest (for headers `Req` always sets), unchecked.
+async fn send_built(builder: reqwest::RequestBuilder) -> Resp {
+    common::read_response(builder.send().await.expect("request sent")).await
 }
 
 fn new_trunk(customer: &str, attributes: Value) -> Value {
@@ -199,7 +181,8 @@ fn new_customer(id: &str, name: &str) -> Value {
     json!({"data": {"type": "customers", "id": id, "attributes": {"name": name}}})
 }
 
-fn ids(resp: &Resp) -> Vec<String> {
+/// The ids of a JSON:API collection answer, in order.
+fn resource_ids(resp: &Resp) -> Vec<String> {
     resp.json["data"]
         .as_array()
         .expect("a collection")
@@ -798,14 +781,14 @@ async fn filters_select_by_customer_domain_and_id() {
 
     let mut both = vec![alpha.clone(), zulu.clone()];
     both.sort();
-    assert_eq!(ids(&by_customer), both);
+    assert_eq!(resource_ids(&by_customer), both);
     assert_eq!(by_customer.json["meta"]["record_count"], 2);
     assert_eq!(
-        ids(&by_domain),
+        resource_ids(&by_domain),
         vec!["95c00bac-989f-4ae1-95e8-66bea63bf998"]
     );
-    assert_eq!(ids(&by_id), vec![zulu]);
-    assert_eq!(ids(&none), Vec::<String>::new());
+    assert_eq!(resource_ids(&by_id), vec![zulu]);
+    assert_eq!(resource_ids(&none), Vec::<String>::new());
     assert_eq!(none.json["meta"]["record_count"], 0);
 }
 
@@ -836,7 +819,7 @@ async fn sort_takes_several_fields_and_a_minus_for_descending() {
     resp.expect(200);
     // UDP before TCP (descending), names descending within; the three "Default" trunks by id.
     assert_eq!(
-        ids(&resp),
+        resource_ids(&resp),
         vec![
             zulu,
             "9f5021f5-210d-4194-bcc6-f4f9141fb3a8".to_string(),
@@ -1331,8 +1314,8 @@ async fn customers_filter_sort_and_page_like_trunks() {
     .await;
 
     // Numeric ids order numerically, as the vendor's database would.
-    assert_eq!(ids(&by_id), vec!["9", "10", "123", "200"]);
-    assert_eq!(ids(&by_name), vec!["200", "10"]);
+    assert_eq!(resource_ids(&by_id), vec!["9", "10", "123", "200"]);
+    assert_eq!(resource_ids(&by_name), vec!["200", "10"]);
     assert_eq!(
         by_name.json["data"][0]["attributes"],
         json!({"name": "Two hundred"})
@@ -1343,7 +1326,7 @@ async fn customers_filter_sort_and_page_like_trunks() {
             "{VENDOR_BASE}{CUSTOMERS}?sort=-name&fields%5Bcustomers%5D=name&page%5Bnumber%5D=2&page%5Bsize%5D=2"
         )
     );
-    assert_eq!(ids(&filtered), vec!["9", "10"]);
+    assert_eq!(resource_ids(&filtered), vec!["9", "10"]);
 }
 
 #[tokio::test]
@@ -1405,10 +1388,11 @@ async fn a_document_in_another_media_type_or_without_one_is_415() {
         .send()
         .await;
     // reqwest adds no Content-Type to a bare body.
-    let no_type = raw(srv
-        .client
-        .patch(srv.url(&format!("{TRUNKS}/{PATCHED_ID}")))
-        .body(body))
+    let no_type = send_built(
+        srv.client
+            .patch(srv.url(&format!("{TRUNKS}/{PATCHED_ID}")))
+            .body(body),
+    )
     .await;
 
     for resp in [&plain_json, &no_type] {
@@ -1541,9 +1525,7 @@ async fn links_honour_forwarded_scheme_and_host_from_a_proxy() {
 #[tokio::test]
 async fn the_default_codecs_and_domain_suffix_settings_shape_new_trunks() {
     let srv = start().await;
-    set_settings(
-        &srv,
-        json!({"operator": {"default_codecs": ["OPUS", "G722"], "domain_suffix": "did.example.net"}}),
+    srv.apply_settings(json!({"operator": {"default_codecs": ["OPUS", "G722"], "domain_suffix": "did.example.net"}}),
     )
     .await;
 
@@ -1565,7 +1547,8 @@ async fn the_default_codecs_and_domain_suffix_settings_shape_new_trunks() {
 #[tokio::test]
 async fn the_max_resources_setting_caps_each_collection() {
     let srv = start().await;
-    set_settings(&srv, json!({"operator": {"max_resources": 5}})).await;
+    srv.apply_settings(json!({"operator": {"max_resources": 5}}))
+        .await;
 
     let fifth = post(&srv, TRUNKS, new_trunk("123", json!({}))).await;
     let sixth = post(&srv, TRUNKS, new_trunk("123", json!({}))).await;

@@ -3,22 +3,12 @@
 mod common;
 
 use common::TestServer;
+use common::fixtures::tcp_pbx_provider;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 const EXAMPLE_ID: &str = "NzAwNTUxOTA5NzczMTQ4MTYw";
 const BACKUP_ID: &str = "NzAwNTUxOTA5NzczMTQ4MjA0";
-
-fn new_provider(name: &str) -> Value {
-    json!({"name": name, "transport": "TCP", "hostname": "sip.example.net", "port": 5060,
-           "outbound_server": "sbc.example.net", "outbound_server_port": 5060, "concurrency": 8})
-}
-
-async fn create(srv: &TestServer, body: Value) -> String {
-    let resp = srv.post("/api/providers", body).await;
-    resp.expect(201);
-    resp.json["id"].as_str().expect("an id").to_string()
-}
 
 fn names(list: &Value) -> Vec<&str> {
     list["items"]
@@ -40,9 +30,9 @@ async fn list_returns_the_seeded_providers_as_summaries() {
 #[tokio::test]
 async fn create_then_retrieve_shows_defaults_and_never_the_password() {
     let srv = TestServer::start().await;
-    let mut body = new_provider("Carrier A");
+    let mut body = tcp_pbx_provider("Carrier A");
     body["password"] = json!("hunter2");
-    let id = create(&srv, body).await;
+    let id = srv.create_pbx_provider(body).await;
     let got = srv.get(&format!("/api/providers/{id}")).await;
     got.expect(200);
     assert!(got.json.get("password").is_none());
@@ -52,7 +42,7 @@ async fn create_then_retrieve_shows_defaults_and_never_the_password() {
 #[tokio::test]
 async fn created_ids_look_like_the_documents_base64_numbers() {
     let srv = TestServer::start().await;
-    let id = create(&srv, new_provider("x")).await;
+    let id = srv.create_pbx_provider(tcp_pbx_provider("x")).await;
     use base64::Engine as _;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(&id)
@@ -77,7 +67,7 @@ async fn the_documents_example_create_body_is_accepted() {
 #[tokio::test]
 async fn create_refuses_missing_and_out_of_range_fields_naming_them() {
     let srv = TestServer::start().await;
-    let mut body = new_provider("x");
+    let mut body = tcp_pbx_provider("x");
     body.as_object_mut().unwrap().remove("transport");
     body["port"] = json!(70000);
     body["name"] = json!("");
@@ -89,7 +79,7 @@ async fn create_refuses_missing_and_out_of_range_fields_naming_them() {
 #[tokio::test]
 async fn create_refuses_an_unknown_enum_value() {
     let srv = TestServer::start().await;
-    let mut body = new_provider("x");
+    let mut body = tcp_pbx_provider("x");
     body["transport"] = json!("SCTP");
     let resp = srv.post("/api/providers", body).await;
     resp.expect(400);
@@ -100,10 +90,10 @@ async fn create_refuses_an_unknown_enum_value() {
 #[tokio::test]
 async fn explicit_nulls_are_blank_fields_that_take_the_defaults() {
     let srv = TestServer::start().await;
-    let mut body = new_provider("blank");
+    let mut body = tcp_pbx_provider("blank");
     body["register_interval"] = Value::Null;
     body["brand"] = Value::Null;
-    let id = create(&srv, body).await;
+    let id = srv.create_pbx_provider(body).await;
     let got = srv.get(&format!("/api/providers/{id}")).await;
     assert_eq!(got.json["register_interval"], 600);
     assert_eq!(got.json["brand"], Value::Null);
@@ -132,7 +122,7 @@ async fn a_wrong_content_type_is_refused() {
     let srv = TestServer::start().await;
     let resp = srv
         .req(Method::POST, "/api/providers")
-        .body("text/plain", new_provider("x").to_string())
+        .body("text/plain", tcp_pbx_provider("x").to_string())
         .send()
         .await;
     resp.expect(400);
@@ -142,7 +132,7 @@ async fn a_wrong_content_type_is_refused() {
 #[tokio::test]
 async fn overlapping_did_numbers_are_refused() {
     let srv = TestServer::start().await;
-    let mut body = new_provider("clash");
+    let mut body = tcp_pbx_provider("clash");
     body["did_numbers"] = json!("500;17000-19000");
     let resp = srv.post("/api/providers", body).await;
     resp.expect(400);
@@ -182,7 +172,7 @@ async fn update_of_an_unknown_provider_is_404() {
 #[tokio::test]
 async fn update_refuses_did_numbers_of_another_provider() {
     let srv = TestServer::start().await;
-    let id = create(&srv, new_provider("x")).await;
+    let id = srv.create_pbx_provider(tcp_pbx_provider("x")).await;
     let resp = srv
         .post(
             &format!("/api/providers/{id}"),
@@ -235,9 +225,9 @@ async fn destroy_answers_204_empty_then_the_provider_is_gone() {
         .await
         .expect(404);
     // Its numbers are free again.
-    let mut body = new_provider("reuse");
+    let mut body = tcp_pbx_provider("reuse");
     body["did_numbers"] = json!("3000");
-    create(&srv, body).await;
+    srv.create_pbx_provider(body).await;
 }
 
 #[tokio::test]
@@ -281,9 +271,9 @@ async fn export_is_routed_before_the_id_template() {
 async fn filter_supports_comparisons_and_boolean_logic() {
     let srv = TestServer::start().await;
     for (name, port) in [("alpha", 5060), ("beta", 5070), ("gamma", 5080)] {
-        let mut b = new_provider(name);
+        let mut b = tcp_pbx_provider(name);
         b["port"] = json!(port);
-        create(&srv, b).await;
+        srv.create_pbx_provider(b).await;
     }
     let q = |f: &str| format!("/api/providers?filter={}", urlencode(f));
     let r = srv.get(&q("port ge 5070 and port lt 5100")).await;
@@ -322,9 +312,9 @@ async fn a_bad_filter_or_orderby_is_400_naming_the_parameter() {
 async fn orderby_sorts_by_several_fields() {
     let srv = TestServer::start().await;
     for (name, port) in [("b", 1), ("a", 1), ("c", 2)] {
-        let mut body = new_provider(name);
+        let mut body = tcp_pbx_provider(name);
         body["port"] = json!(port);
-        create(&srv, body).await;
+        srv.create_pbx_provider(body).await;
     }
     let r = srv
         .get(&format!(
@@ -347,7 +337,8 @@ async fn search_matches_text_fields_case_insensitively() {
 async fn skip_and_top_page_through_the_list_and_count_stays_total() {
     let srv = TestServer::start().await;
     for i in 0..5 {
-        create(&srv, new_provider(&format!("p{i}"))).await;
+        srv.create_pbx_provider(tcp_pbx_provider(&format!("p{i}")))
+            .await;
     }
     let r = srv.get("/api/providers?skip=2&top=3").await;
     r.expect(200);
@@ -450,7 +441,7 @@ async fn overlong_filters_orderbys_and_searches_are_400_naming_the_parameter() {
 #[tokio::test]
 async fn did_numbers_too_large_or_spanning_too_many_numbers_are_refused() {
     let srv = TestServer::start().await;
-    let mut body = new_provider("huge");
+    let mut body = tcp_pbx_provider("huge");
     body["did_numbers"] = json!("1-99999999999999999999");
     let r = srv.post("/api/providers", body.clone()).await;
     r.expect(400);
@@ -475,19 +466,19 @@ async fn did_numbers_too_large_or_spanning_too_many_numbers_are_refused() {
     let backup = srv.get(&format!("/api/providers/{BACKUP_ID}")).await.json;
     assert_eq!(backup["did_numbers"], "3000;12000-18000");
     body["did_numbers"] = json!("20000000-20999999");
-    create(&srv, body).await;
+    srv.create_pbx_provider(body).await;
 }
 
 #[tokio::test]
 async fn the_state_form_keeps_every_field_in_order_with_defaults_blanks_and_the_password() {
     let srv = TestServer::start().await;
-    let mut body = new_provider("typed");
+    let mut body = tcp_pbx_provider("typed");
     body["password"] = json!("pw");
     body["brand"] = Value::Null;
     body["register_interval"] = Value::Null;
     body["shared"] = json!(true);
     body["inbound_parameters"] = json!({"called_num": "TO_USER", "caller_num": "FROM_USER"});
-    let id = create(&srv, body).await;
+    let id = srv.create_pbx_provider(body).await;
     srv.post(
         &format!("/api/providers/{id}"),
         json!({"auth_id": null, "enabled": null, "inlan": true, "brand": "ignored",
@@ -605,7 +596,7 @@ fn resident_memory_per_provider() {
     );
     let mut kept = Vec::new();
     for (label, body, n) in [
-        ("minimal body", new_provider("carrier"), 100_000),
+        ("minimal body", tcp_pbx_provider("carrier"), 100_000),
         ("document's full example", full, 20_000),
     ] {
         // Each state is kept alive, so the next measurement cannot reuse its freed memory.

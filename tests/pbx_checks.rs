@@ -6,21 +6,11 @@
 mod common;
 
 use common::TestServer;
+use common::fixtures::tcp_pbx_provider;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 const EXAMPLE_ID: &str = "NzAwNTUxOTA5NzczMTQ4MTYw";
-
-fn new_provider(name: &str) -> Value {
-    json!({"name": name, "transport": "TCP", "hostname": "sip.example.net", "port": 5060,
-           "outbound_server": "sbc.example.net", "outbound_server_port": 5060, "concurrency": 8})
-}
-
-async fn create(srv: &TestServer, body: Value) -> String {
-    let resp = srv.post("/api/providers", body).await;
-    resp.expect(201);
-    resp.json["id"].as_str().expect("an id").to_string()
-}
 
 fn detail(r: &common::Resp) -> &Value {
     assert_eq!(
@@ -35,7 +25,7 @@ fn detail(r: &common::Resp) -> &Value {
 #[tokio::test]
 async fn null_for_a_required_field_is_refused_naming_each_and_changes_nothing() {
     let srv = TestServer::start().await;
-    let id = create(&srv, new_provider("kept")).await;
+    let id = srv.create_pbx_provider(tcp_pbx_provider("kept")).await;
     let before = srv.get(&format!("/api/providers/{id}")).await.json;
     let r = srv
         .post(
@@ -51,7 +41,7 @@ async fn null_for_a_required_field_is_refused_naming_each_and_changes_nothing() 
 #[tokio::test]
 async fn null_blanks_an_optional_field_and_resets_one_with_a_default() {
     let srv = TestServer::start().await;
-    let id = create(&srv, new_provider("blanks")).await;
+    let id = srv.create_pbx_provider(tcp_pbx_provider("blanks")).await;
     let path = format!("/api/providers/{id}");
     srv.post(&path, json!({"auth_id": "u1", "keep_alive_interval": 30}))
         .await
@@ -67,7 +57,7 @@ async fn null_blanks_an_optional_field_and_resets_one_with_a_default() {
 #[tokio::test]
 async fn port_zero_is_refused_for_tcp_and_tls_on_both_port_fields_but_not_udp() {
     let srv = TestServer::start().await;
-    let mut body = new_provider("zero");
+    let mut body = tcp_pbx_provider("zero");
     body["port"] = json!(0);
     body["outbound_server_port"] = json!(0);
     let r = srv.post("/api/providers", body.clone()).await;
@@ -82,7 +72,7 @@ async fn port_zero_is_refused_for_tcp_and_tls_on_both_port_fields_but_not_udp() 
     assert!(d["outbound_server_port"].is_string());
 
     body["transport"] = json!("UDP");
-    let id = create(&srv, body).await;
+    let id = srv.create_pbx_provider(body).await;
     // Switching to TLS without a port leaves port 0 on a TLS trunk: refused too.
     let r = srv
         .post(&format!("/api/providers/{id}"), json!({"transport": "TLS"}))
@@ -94,7 +84,7 @@ async fn port_zero_is_refused_for_tcp_and_tls_on_both_port_fields_but_not_udp() 
 #[tokio::test]
 async fn counts_intervals_and_hostname_must_be_sensible() {
     let srv = TestServer::start().await;
-    let mut body = new_provider("ranges");
+    let mut body = tcp_pbx_provider("ranges");
     body["concurrency"] = json!(-5);
     body["hostname"] = json!("");
     body["register_interval"] = json!(0);
@@ -112,11 +102,11 @@ async fn additional_ips_takes_addresses_and_cidrs_and_the_documents_placeholder(
         "2001:db8::1;10.0.0.0/8",
         "text",
     ] {
-        let mut body = new_provider("ips");
+        let mut body = tcp_pbx_provider("ips");
         body["additional_ips"] = json!(good);
-        create(&srv, body).await;
+        srv.create_pbx_provider(body).await;
     }
-    let mut body = new_provider("ips");
+    let mut body = tcp_pbx_provider("ips");
     body["additional_ips"] = json!("not-an-ip");
     let r = srv.post("/api/providers", body).await;
     r.expect(400);
@@ -131,7 +121,7 @@ async fn additional_ips_takes_addresses_and_cidrs_and_the_documents_placeholder(
 #[tokio::test]
 async fn sip_parameters_take_only_documented_keys_merged_with_the_defaults() {
     let srv = TestServer::start().await;
-    let mut body = new_provider("params");
+    let mut body = tcp_pbx_provider("params");
     body["inbound_parameters"] = json!({"caller_num": "FROM_USER", "colour": "red"});
     let r = srv.post("/api/providers", body.clone()).await;
     r.expect(400);
@@ -142,7 +132,7 @@ async fn sip_parameters_take_only_documented_keys_merged_with_the_defaults() {
 
     body["inbound_parameters"] = json!({"caller_num": "FROM_USER"});
     body["outbound_parameters"] = json!({"to_user_part": {"value": "CUSTOM"}});
-    let id = create(&srv, body).await;
+    let id = srv.create_pbx_provider(body).await;
     let got = srv.get(&format!("/api/providers/{id}")).await.json;
     assert_eq!(got["inbound_parameters"]["caller_num"], "FROM_USER");
     assert_eq!(

@@ -1,47 +1,24 @@
 //! `--state-file` (here through `MockServerBuilder::state_file`): sessions survive a graceful
 //! restart, `POST /__admin/snapshot` writes them atomically, a corrupt file stops the start.
 
-use std::path::PathBuf;
+mod common;
 
+use common::files::temp_dir;
+use common::fixtures::minimal_pbx_provider;
+use common::plain::{self, pbx_provider_count};
 use hyper::Method;
 use serde_json::{Value, json};
 use trunkmock::MockServer;
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "trunkmock-persist-{tag}-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn providers(state: &Value) -> usize {
-    state["pbx"]["providers"].as_array().unwrap().len()
-}
-
 async fn create_provider(server: &MockServer, session: &str) {
-    let r = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .post(format!("{}/api/providers", server.uri()))
-        .header("x-trunkmock-session", session)
-        .json(
-            &json!({"name": "kept", "transport": "UDP", "hostname": "h", "port": 1,
-                      "outbound_server": "o", "outbound_server_port": 1, "concurrency": 1}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
+    let url = format!("{}/api/providers", server.uri());
+    let (status, _) = plain::post_in_session(&url, session, &minimal_pbx_provider("kept")).await;
+    assert_eq!(status, 201);
 }
 
 #[tokio::test]
 async fn sessions_survive_a_graceful_restart() {
-    let file = temp_dir("restart").join("state.json");
+    let file = temp_dir("persist-restart").join("state.json");
     let first = MockServer::builder().state_file(&file).start().await;
     create_provider(&first, "qa").await;
     first.session("qa").advance_clock(120.0).await;
@@ -50,8 +27,8 @@ async fn sessions_survive_a_graceful_restart() {
 
     let second = MockServer::builder().state_file(&file).start().await;
     let qa = second.session("qa");
-    assert_eq!(providers(&qa.state().await), 3);
-    assert_eq!(providers(&second.state().await), 2);
+    assert_eq!(pbx_provider_count(&qa.state().await), 3);
+    assert_eq!(pbx_provider_count(&second.state().await), 2);
     let (_, clock) = second
         .admin(Method::GET, "/__admin/clock", "qa", None)
         .await;
@@ -72,7 +49,7 @@ async fn sessions_survive_a_graceful_restart() {
 
 #[tokio::test]
 async fn snapshot_writes_the_file_while_serving() {
-    let file = temp_dir("snapshot").join("state.json");
+    let file = temp_dir("persist-snapshot").join("state.json");
     let server = MockServer::builder().state_file(&file).start().await;
     create_provider(&server, "default").await;
     let (status, body) = server
@@ -81,7 +58,10 @@ async fn snapshot_writes_the_file_while_serving() {
     assert_eq!(status, 200);
     assert_eq!(body["sessions"], 1);
     let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-    assert_eq!(providers(&saved["sessions"]["default"]["state"]), 3);
+    assert_eq!(
+        pbx_provider_count(&saved["sessions"]["default"]["state"]),
+        3
+    );
     assert!(!trunkmock::persist::temp_path(&file).exists());
 }
 
@@ -97,7 +77,7 @@ async fn snapshot_without_a_state_file_is_a_conflict() {
 
 #[tokio::test]
 async fn a_corrupt_state_file_stops_the_start_naming_file_and_pointer() {
-    let dir = temp_dir("corrupt");
+    let dir = temp_dir("persist-corrupt");
     let file = dir.join("state.json");
     std::fs::write(&file, b"{\"format\": \"trunkmock-state/1\", \"sessions\": ").unwrap();
     let err = MockServer::builder()
@@ -139,7 +119,7 @@ async fn a_corrupt_state_file_stops_the_start_naming_file_and_pointer() {
 
 #[tokio::test]
 async fn a_leftover_temporary_file_from_a_crash_mid_snapshot_does_not_matter() {
-    let file = temp_dir("leftover").join("state.json");
+    let file = temp_dir("persist-leftover").join("state.json");
     let first = MockServer::builder().state_file(&file).start().await;
     create_provider(&first, "default").await;
     first.stop().await;
@@ -148,7 +128,7 @@ async fn a_leftover_temporary_file_from_a_crash_mid_snapshot_does_not_matter() {
     std::fs::write(&temp, b"{\"format\": \"trunk").unwrap();
 
     let second = MockServer::builder().state_file(&file).start().await;
-    assert_eq!(providers(&second.state().await), 3);
+    assert_eq!(pbx_provider_count(&second.state().await), 3);
     let (status, _) = second
         .admin(Method::POST, "/__admin/snapshot", "default", None)
         .await;
@@ -158,7 +138,7 @@ async fn a_leftover_temporary_file_from_a_crash_mid_snapshot_does_not_matter() {
 
 #[tokio::test]
 async fn a_missing_state_file_starts_from_the_scenario() {
-    let file = temp_dir("missing").join("state.json");
+    let file = temp_dir("persist-missing").join("state.json");
     let server = MockServer::builder().state_file(&file).start().await;
-    assert_eq!(providers(&server.state().await), 2);
+    assert_eq!(pbx_provider_count(&server.state().await), 2);
 }

@@ -14,6 +14,7 @@ mod common;
 
 use std::collections::HashMap;
 
+use common::fixtures::document_example_body;
 use common::{Resp, TestServer};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -70,13 +71,6 @@ impl Step {
         self.save = Some((pointer, name));
         self
     }
-}
-
-/// The request body of example `i` of a document's example file.
-fn example(stem: &str, i: usize) -> Value {
-    let path = common::repo().join(format!("tests/data/examples/{stem}.json"));
-    let list: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    list[i]["body"].clone()
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -223,7 +217,7 @@ fn bulk_history() -> Value {
 }
 
 fn fusion_steps() -> Vec<Step> {
-    let ex = |i| example("fusion-draas-trunking", i);
+    let ex = |i| document_example_body("fusion-draas-trunking", i);
     let tg = |rest: &str| format!("{SUB}/trunkgroups{rest}");
     let started = json!({"code": 0, "reason": ""});
     vec![
@@ -367,7 +361,7 @@ async fn fusion_document_replays_in_order() {
 // ---- apio -----------------------------------------------------------------------------------
 
 fn apio_trunk_group_steps() -> Vec<Step> {
-    let ex = |i| example("apio-group-trunk-groups", i);
+    let ex = |i| document_example_body("apio-group-trunk-groups", i);
     let department = json!({"tenantId": "", "groupId": "", "departmentName": ""});
     let detail = json!({
         "department": department, "accessDevice": {"name": "", "level": ""},
@@ -408,7 +402,7 @@ async fn apio_trunk_group_document_replays_in_order() {
 }
 
 fn apio_connectivity_steps() -> Vec<Step> {
-    let ex = |i| example("apio-immediate-trunking-connectivity", i);
+    let ex = |i| document_example_body("apio-immediate-trunking-connectivity", i);
     let holder = json!({
         "groupId": "", "userId": "", "lastName": "", "firstName": "", "phoneNumber": "",
         "extension": "", "emailAddress": "", "enterpriseTrunk": "", "active": true

@@ -1,23 +1,15 @@
 //! `--watch` (here through `MockServerBuilder::watch`): an edited scenario file is picked up
 //! without a restart by new sessions and resets; an edit that does not load changes nothing.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::files::{temp_dir, write_json};
+use common::plain::pbx_provider_count;
 use hyper::Method;
 use serde_json::{Value, json};
 use trunkmock::MockServer;
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "trunkmock-watch-{tag}-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A scenario whose pbx state holds `n` providers named after their rank.
 fn scenario(n: usize) -> Value {
@@ -25,10 +17,6 @@ fn scenario(n: usize) -> Value {
         .map(|i| json!({"id": format!("p{i}"), "name": format!("p{i}"), "hostname": "h", "port": 5060}))
         .collect();
     json!({"name": format!("{n} providers"), "state": {"pbx": {"providers": providers}}})
-}
-
-fn write(path: &Path, value: &Value) {
-    std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
 }
 
 async fn revision(server: &MockServer) -> u64 {
@@ -48,14 +36,10 @@ async fn wait_for_revision(server: &MockServer, want: u64) {
     }
 }
 
-fn providers(state: &Value) -> usize {
-    state["pbx"]["providers"].as_array().unwrap().len()
-}
-
 #[tokio::test]
 async fn an_edited_scenario_reaches_new_sessions_and_resets_but_not_running_ones() {
-    let file = temp_dir("edit").join("scenario.json");
-    write(&file, &scenario(1));
+    let file = temp_dir("watch-edit").join("scenario.json");
+    write_json(&file, &scenario(1));
     let server = MockServer::builder()
         .without_default_scenario()
         .scenario_file(&file)
@@ -64,20 +48,23 @@ async fn an_edited_scenario_reaches_new_sessions_and_resets_but_not_running_ones
         .await;
     assert_eq!(revision(&server).await, 1);
     let before = server.session("before");
-    assert_eq!(providers(&before.state().await), 1);
+    assert_eq!(pbx_provider_count(&before.state().await), 1);
 
-    write(&file, &scenario(3));
+    write_json(&file, &scenario(3));
     wait_for_revision(&server, 2).await;
 
-    assert_eq!(providers(&server.session("after").state().await), 3);
     assert_eq!(
-        providers(&before.state().await),
+        pbx_provider_count(&server.session("after").state().await),
+        3
+    );
+    assert_eq!(
+        pbx_provider_count(&before.state().await),
         1,
         "a running session keeps its state"
     );
     before.reset().await;
     assert_eq!(
-        providers(&before.state().await),
+        pbx_provider_count(&before.state().await),
         3,
         "a reset starts from the new scenario"
     );
@@ -85,8 +72,8 @@ async fn an_edited_scenario_reaches_new_sessions_and_resets_but_not_running_ones
 
 #[tokio::test]
 async fn an_edit_that_does_not_load_keeps_the_previous_scenario() {
-    let file = temp_dir("invalid").join("scenario.json");
-    write(&file, &scenario(1));
+    let file = temp_dir("watch-invalid").join("scenario.json");
+    write_json(&file, &scenario(1));
     let server = MockServer::builder()
         .without_default_scenario()
         .scenario_file(&file)
@@ -97,30 +84,36 @@ async fn an_edit_that_does_not_load_keeps_the_previous_scenario() {
     // Half-written JSON, then a state of the wrong type: both refused, revision unchanged.
     std::fs::write(&file, "{\"state\": ").unwrap();
     trunkmock::watch::reload(server.engine(), std::slice::from_ref(&file), &[]);
-    write(
+    write_json(
         &file,
         &json!({"state": {"pbx": {"providers": [{"id": "x", "port": "eighty"}]}}}),
     );
     trunkmock::watch::reload(server.engine(), std::slice::from_ref(&file), &[]);
     assert_eq!(revision(&server).await, 1);
-    assert_eq!(providers(&server.session("fresh").state().await), 1);
+    assert_eq!(
+        pbx_provider_count(&server.session("fresh").state().await),
+        1
+    );
 
     // The watcher lived through the refused edits and takes the next good one.
-    write(&file, &scenario(2));
+    write_json(&file, &scenario(2));
     wait_for_revision(&server, 2).await;
-    assert_eq!(providers(&server.session("later").state().await), 2);
+    assert_eq!(
+        pbx_provider_count(&server.session("later").state().await),
+        2
+    );
 }
 
 #[tokio::test]
 async fn a_refused_blueprint_names_file_and_pointer() {
-    let file = temp_dir("pointer").join("scenario.json");
-    write(&file, &scenario(1));
+    let file = temp_dir("watch-pointer").join("scenario.json");
+    write_json(&file, &scenario(1));
     let server = MockServer::builder()
         .without_default_scenario()
         .scenario_file(&file)
         .start()
         .await;
-    write(
+    write_json(
         &file,
         &json!({"state": {"pbx": {"providers": [{"id": "x", "port": "eighty"}]}}}),
     );

@@ -3,13 +3,17 @@
 #![allow(dead_code)]
 
 pub mod exact;
+pub mod files;
+pub mod fixtures;
+pub mod plain;
+pub mod raw;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use reqwest::Method;
 use reqwest::header::HeaderMap;
-use serde_json::Value;
+use serde_json::{Value, json};
 use trunkmock::server::Running;
 use trunkmock::{Engine, Options};
 
@@ -100,6 +104,52 @@ impl TestServer {
 
     pub async fn patch(&self, path: &str, body: Value) -> Resp {
         self.req(Method::PATCH, path).json(&body).send().await
+    }
+
+    /// A `DELETE` with a JSON body (apio and fusion delete numbers and prefixes that way).
+    pub async fn delete_with_body(&self, path: &str, body: Value) -> Resp {
+        self.req(Method::DELETE, path).json(&body).send().await
+    }
+
+    /// Moves the default session's virtual clock on by `seconds`; panics unless it answers 200.
+    pub async fn advance_clock(&self, seconds: impl Into<f64>) {
+        let seconds: f64 = seconds.into();
+        self.post("/__admin/clock/advance", json!({ "seconds": seconds }))
+            .await
+            .expect(200);
+    }
+
+    /// Sends `body` as is to the clock advance, for tests of what it refuses.
+    pub async fn advance_clock_with_body(&self, body: &str) -> Resp {
+        self.req(Method::POST, "/__admin/clock/advance")
+            .body("application/json", body.to_string())
+            .send()
+            .await
+    }
+
+    /// Applies `settings` (keyed by family, as in a scenario file) to the default session
+    /// through `POST /__admin/scenarios`; panics unless it answers 200.
+    pub async fn apply_settings(&self, settings: Value) {
+        self.post(
+            "/__admin/scenarios",
+            json!({ "name": "settings", "settings": settings }),
+        )
+        .await
+        .expect(200);
+    }
+
+    /// Adds a fault rule through the admin API and returns its id.
+    pub async fn add_fault_rule(&self, rule: Value) -> String {
+        let r = self.post("/__admin/faults", rule).await;
+        r.expect(201);
+        r.json["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a pbx provider and returns its id; panics unless it answers 201.
+    pub async fn create_pbx_provider(&self, body: Value) -> String {
+        let resp = self.post("/api/providers", body).await;
+        resp.expect(201);
+        resp.json["id"].as_str().expect("an id").to_string()
     }
 
     /// Checks a response exactly against the contract operation for `method path` (see
@@ -201,17 +251,22 @@ impl Req<'_> {
     /// Sends without the contract check (for answers no contract documents).
     pub async fn send_unchecked(&self) -> Resp {
         let builder = self.inner.try_clone().expect("cloneable request");
-        let r = builder.send().await.expect("request sent");
-        let status = r.status().as_u16();
-        let headers = r.headers().clone();
-        let bytes = r.bytes().await.expect("body read").to_vec();
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers,
-            bytes,
-            json,
-        }
+        read_response(builder.send().await.expect("request sent")).await
+    }
+}
+
+/// Reads a whole reqwest answer into a [`Resp`], without any check (for requests built
+/// directly with reqwest, e.g. with headers [`Req`] always sets).
+pub async fn read_response(r: reqwest::Response) -> Resp {
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let bytes = r.bytes().await.expect("body read").to_vec();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Resp {
+        status,
+        headers,
+        bytes,
+        json,
     }
 }
 
