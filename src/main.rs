@@ -200,6 +200,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         verify_responses: args.verify_responses,
         cors: args.cors,
         state_file: args.state_file.clone(),
+        ..EngineConfig::default()
     };
     let engine = match trunkmock::build_engine(&options(&args.source, config)) {
         Ok(e) => e,

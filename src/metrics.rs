@@ -192,10 +192,15 @@ pub fn render(engine: &Engine) -> String {
     let _ = writeln!(out, "trunkmock_sessions {}", engine.sessions.len());
     out.push_str("# HELP trunkmock_max_sessions The --max-sessions limit.\n# TYPE trunkmock_max_sessions gauge\n");
     let _ = writeln!(out, "trunkmock_max_sessions {}", engine.sessions.max());
-    // Counted at scrape time: the journals know their length, not (yet) their bytes.
+    // Counted at scrape time: the journals know their length; their bytes are the shared budget.
     let entries: usize = engine.sessions.all().iter().map(|s| s.journal.len()).sum();
     out.push_str("# HELP trunkmock_journal_entries Requests held in every session's journal.\n# TYPE trunkmock_journal_entries gauge\n");
     let _ = writeln!(out, "trunkmock_journal_entries {entries}");
+    let budget = engine.sessions.journal_budget();
+    out.push_str("# HELP trunkmock_journal_bytes Bytes held by every session's journal together.\n# TYPE trunkmock_journal_bytes gauge\n");
+    let _ = writeln!(out, "trunkmock_journal_bytes {}", budget.used());
+    out.push_str("# HELP trunkmock_journal_bytes_limit The --journal-bytes limit.\n# TYPE trunkmock_journal_bytes_limit gauge\n");
+    let _ = writeln!(out, "trunkmock_journal_bytes_limit {}", budget.limit());
     out
 }
 

@@ -489,3 +489,25 @@ async fn fusion_transitions_stay_exact_when_tick_skips_and_the_delay_shrinks() {
         .expect(200);
     assert_eq!(sync_status(&srv, slow).await, "ok");
 }
+
+#[tokio::test]
+async fn a_request_head_never_finished_is_hung_up_on_after_the_header_timeout() {
+    let srv = TestServer::start_with(|o| {
+        o.engine.header_read_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let mut stalled = TcpStream::connect(srv.running.addr).await.unwrap();
+    // A head without its closing blank line: the server waits for the rest, then gives up.
+    stalled
+        .write_all(b"GET /api/providers HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    // Bounded: the server closes after 300 ms; 20 s only limits a failure.
+    let read = tokio::time::timeout(Duration::from_secs(20), stalled.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the stalled connection was never closed");
+    // Whatever it says before closing, it is no answer to the unfinished request.
+    assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
+    // A well-formed request still answers.
+    srv.get("/api/providers").await.expect(200);
+}

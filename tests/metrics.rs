@@ -57,9 +57,17 @@ async fn metrics_count_requests_by_operation_and_status_faults_latency_and_sessi
         "trunkmock_request_duration_seconds_bucket{family=\"pbx\",le=\"+Inf\"} 4",
         "trunkmock_sessions 2",
         "trunkmock_journal_entries 5",
+        "trunkmock_journal_bytes_limit 67108864",
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
     }
+    // Five journaled requests hold some bytes, and the gauge says how many.
+    let bytes: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("trunkmock_journal_bytes "))
+        .and_then(|v| v.parse().ok())
+        .expect("a trunkmock_journal_bytes sample");
+    assert!(bytes > 0, "{text}");
     // Every sample line is `name{labels} number`, as a scraper reads it.
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let (_, value) = line.rsplit_once(' ').unwrap();

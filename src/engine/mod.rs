@@ -43,6 +43,9 @@ pub const SESSION_HEADER: &str = "x-trunkmock-session";
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub body_limit: usize,
+    /// How long a client may take to send a request's head; past it the connection is closed,
+    /// so stalled half-sent requests cannot pile up.
+    pub header_read_timeout: std::time::Duration,
     pub journal_limit: usize,
     /// Bytes the journals of every session may hold together.
     pub journal_bytes: usize,
@@ -65,6 +68,7 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             body_limit: 1024 * 1024,
+            header_read_timeout: std::time::Duration::from_secs(30),
             journal_limit: 10_000,
             journal_bytes: 64 * 1024 * 1024,
             session_ttl_secs: 3600,
