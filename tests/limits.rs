@@ -12,7 +12,7 @@ use common::TestServer;
 use common::fixtures::pbx_provider_with_concurrency;
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const FUSION_BASE: &str =
