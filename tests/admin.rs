@@ -181,21 +181,9 @@ async fn state_round_trips_exactly() {
     srv.post("/api/providers", pbx_provider("kept"))
         .await
         .expect(201);
-    let dumped = srv.get("/__admin/state").await;
-    dumped.expect(200);
-    // Restore it into a fresh session and dump again: the same document.
-    srv.req(Method::PUT, "/__admin/state")
-        .session("copy")
-        .json(&dumped.json)
-        .send()
-        .await
-        .expect(200);
-    let copy = srv
-        .req(Method::GET, "/__admin/state")
-        .session("copy")
-        .send()
-        .await;
-    assert_eq!(dumped.json, copy.json);
+    // Restore the dump into a fresh session and dump again: the same document.
+    let (dumped, copy) = srv.state_and_its_copy_in("copy").await;
+    assert_eq!(dumped, copy);
     let list = srv
         .req(Method::GET, "/api/providers")
         .session("copy")

@@ -3,7 +3,7 @@
 mod common;
 
 use common::TestServer;
-use common::fixtures::apio_trunk_group_create_example;
+use common::fixtures::{apio_trunk_group_create_example, apio_trunk_names};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -232,13 +232,7 @@ async fn list_filters_on_the_trunking_mode() {
     let srv = TestServer::start().await;
     let resp = srv.get(&format!("{TG}?trunkingMode=teamsDR")).await;
     resp.expect(200);
-    let names: Vec<&str> = resp.json["trunks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["TeamsTrunk"]);
+    assert_eq!(apio_trunk_names(&resp.json), ["TeamsTrunk"]);
     srv.get(&format!("{TG}?trunkingMode=other"))
         .await
         .expect(400);

@@ -6,6 +6,7 @@
 mod common;
 
 use common::TestServer;
+use common::fixtures::apio_trunk_names;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -163,13 +164,7 @@ async fn a_list_refuses_a_query_parameter_it_does_not_know() {
         .get("/api/v1/tenants/foo/groups/foogroup/services/trunk_groups/?trunkingMode=teamsDR")
         .await;
     teams.expect(200);
-    let names: Vec<&str> = teams.json["trunks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["TeamsTrunk"]);
+    assert_eq!(apio_trunk_names(&teams.json), ["TeamsTrunk"]);
 }
 
 #[tokio::test]

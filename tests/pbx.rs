@@ -486,22 +486,10 @@ async fn the_state_form_keeps_every_field_in_order_with_defaults_blanks_and_the_
     )
     .await
     .expect(200);
-    let state = srv.get("/__admin/state").await;
-    state.expect(200);
-    insta::assert_json_snapshot!(state.json["pbx"], {".providers[2].id" => "[id]"});
     // Restored into another session, it reads back identically.
-    srv.req(Method::PUT, "/__admin/state")
-        .session("copy")
-        .json(&state.json)
-        .send()
-        .await
-        .expect(200);
-    let copy = srv
-        .req(Method::GET, "/__admin/state")
-        .session("copy")
-        .send()
-        .await;
-    assert_eq!(copy.json["pbx"], state.json["pbx"]);
+    let (state, copy) = srv.state_and_its_copy_in("copy").await;
+    insta::assert_json_snapshot!(state["pbx"], {".providers[2].id" => "[id]"});
+    assert_eq!(copy["pbx"], state["pbx"]);
 }
 
 #[tokio::test]

@@ -145,6 +145,25 @@ impl TestServer {
         r.json["id"].as_str().unwrap().to_string()
     }
 
+    /// Dumps the default session's state, restores it into `session` and dumps that: the two
+    /// documents, for tests that a dump round-trips.
+    pub async fn state_and_its_copy_in(&self, session: &str) -> (Value, Value) {
+        let dumped = self.get("/__admin/state").await;
+        dumped.expect(200);
+        self.req(Method::PUT, "/__admin/state")
+            .session(session)
+            .json(&dumped.json)
+            .send()
+            .await
+            .expect(200);
+        let copy = self
+            .req(Method::GET, "/__admin/state")
+            .session(session)
+            .send()
+            .await;
+        (dumped.json, copy.json)
+    }
+
     /// Creates a pbx provider and returns its id; panics unless it answers 201.
     pub async fn create_pbx_provider(&self, body: Value) -> String {
         let resp = self.post("/api/providers", body).await;
