@@ -16,6 +16,14 @@ async fn create_provider(server: &MockServer, session: &str) {
     assert_eq!(status, 201);
 }
 
+/// Why a server on the state file `file` refuses to start (panics if it starts).
+async fn start_error(file: &std::path::Path) -> String {
+    match MockServer::builder().state_file(file).try_start().await {
+        Ok(_) => panic!("{} was accepted", file.display()),
+        Err(e) => e.to_string(),
+    }
+}
+
 #[tokio::test]
 async fn sessions_survive_a_graceful_restart() {
     let file = temp_dir("persist-restart").join("state.json");
@@ -80,12 +88,7 @@ async fn a_corrupt_state_file_stops_the_start_naming_file_and_pointer() {
     let dir = temp_dir("persist-corrupt");
     let file = dir.join("state.json");
     std::fs::write(&file, b"{\"format\": \"trunkmock-state/1\", \"sessions\": ").unwrap();
-    let err = MockServer::builder()
-        .state_file(&file)
-        .try_start()
-        .await
-        .err()
-        .unwrap();
+    let err = start_error(&file).await;
     assert!(
         err.to_string()
             .starts_with(&format!("{}#: not valid JSON", file.display())),
@@ -95,12 +98,7 @@ async fn a_corrupt_state_file_stops_the_start_naming_file_and_pointer() {
     let bad = json!({"format": "trunkmock-state/1",
                      "sessions": {"qa": {"state": {"pbx": {"providers": [{"port": "eighty"}]}}}}});
     std::fs::write(&file, bad.to_string()).unwrap();
-    let err = MockServer::builder()
-        .state_file(&file)
-        .try_start()
-        .await
-        .err()
-        .unwrap();
+    let err = start_error(&file).await;
     assert!(
         err.to_string()
             .contains("state.json#/sessions/qa/state/pbx/providers/0"),
@@ -108,12 +106,7 @@ async fn a_corrupt_state_file_stops_the_start_naming_file_and_pointer() {
     );
 
     std::fs::write(&file, json!({"sessions": {}}).to_string()).unwrap();
-    let err = MockServer::builder()
-        .state_file(&file)
-        .try_start()
-        .await
-        .err()
-        .unwrap();
+    let err = start_error(&file).await;
     assert!(err.to_string().contains("state.json#/format"), "{err}");
 }
 

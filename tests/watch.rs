@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::files::{temp_dir, write_json};
@@ -36,9 +37,9 @@ async fn wait_for_revision(server: &MockServer, want: u64) {
     }
 }
 
-#[tokio::test]
-async fn an_edited_scenario_reaches_new_sessions_and_resets_but_not_running_ones() {
-    let file = temp_dir("watch-edit").join("scenario.json");
+/// A server with only a one-provider scenario file, watched every 20 ms, and that file.
+async fn watched_one_provider_scenario(tag: &str) -> (PathBuf, MockServer) {
+    let file = temp_dir(tag).join("scenario.json");
     write_json(&file, &scenario(1));
     let server = MockServer::builder()
         .without_default_scenario()
@@ -46,6 +47,12 @@ async fn an_edited_scenario_reaches_new_sessions_and_resets_but_not_running_ones
         .watch(Duration::from_millis(20))
         .start()
         .await;
+    (file, server)
+}
+
+#[tokio::test]
+async fn an_edited_scenario_reaches_new_sessions_and_resets_but_not_running_ones() {
+    let (file, server) = watched_one_provider_scenario("watch-edit").await;
     assert_eq!(revision(&server).await, 1);
     let before = server.session("before");
     assert_eq!(pbx_provider_count(&before.state().await), 1);
@@ -72,14 +79,7 @@ async fn an_edited_scenario_reaches_new_sessions_and_resets_but_not_running_ones
 
 #[tokio::test]
 async fn an_edit_that_does_not_load_keeps_the_previous_scenario() {
-    let file = temp_dir("watch-invalid").join("scenario.json");
-    write_json(&file, &scenario(1));
-    let server = MockServer::builder()
-        .without_default_scenario()
-        .scenario_file(&file)
-        .watch(Duration::from_millis(20))
-        .start()
-        .await;
+    let (file, server) = watched_one_provider_scenario("watch-invalid").await;
 
     // Half-written JSON, then a state of the wrong type: both refused, revision unchanged.
     std::fs::write(&file, "{\"state\": ").unwrap();
