@@ -488,13 +488,19 @@ fn sigterm_stops_the_server_gracefully() {
     );
 }
 
-#[test]
-fn check_passes_on_the_repository() {
-    let out = Command::new(BIN)
+/// Runs `trunkmock check ARGS` from the repository root.
+fn check_in_repo(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
         .arg("check")
+        .args(args)
         .current_dir(common::repo())
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn check_passes_on_the_repository() {
+    let out = check_in_repo(&[]);
     assert!(
         out.status.success(),
         "{}",
@@ -510,11 +516,7 @@ fn check_names_file_and_pointer_of_a_broken_contract() {
     let mut doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     doc["paths"]["/api/providers"]["get"]["parameters"][4]["schema"]["minimum"] = json!("one");
     write_json(&path, &doc);
-    let out = Command::new(BIN)
-        .args(["check", "--contracts", dir.to_str().unwrap()])
-        .current_dir(common::repo())
-        .output()
-        .unwrap();
+    let out = check_in_repo(&["--contracts", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -531,11 +533,7 @@ fn check_names_file_and_pointer_of_a_broken_scenario() {
         &path,
         &json!({"state": {"pbx": {"providers": [{"id": "a", "name": "n", "port": "eighty"}]}}}),
     );
-    let out = Command::new(BIN)
-        .args(["check", "--scenario", path.to_str().unwrap()])
-        .current_dir(common::repo())
-        .output()
-        .unwrap();
+    let out = check_in_repo(&["--scenario", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -555,11 +553,7 @@ fn check_refuses_a_mistyped_setting_or_a_setting_of_the_wrong_type() {
             "colour": "red"
         }}),
     );
-    let out = Command::new(BIN)
-        .args(["check", "--scenario", path.to_str().unwrap()])
-        .current_dir(common::repo())
-        .output()
-        .unwrap();
+    let out = check_in_repo(&["--scenario", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -164,15 +164,12 @@ async fn a_panicking_handler_answers_500_in_the_family_shape_and_the_server_keep
     assert_eq!(r.status(), 200);
 }
 
-#[test]
-fn the_engine_refuses_an_operation_without_a_handler() {
-    let mut doc = panicky_contract();
-    doc["paths"]["/panicky/extra"] = json!({"get": {
-        "operationId": "panicky_extra", "responses": {"200": {"description": "ok"}}}});
+/// Why the engine refuses the panicky family on the contract `doc` (panics if it accepts).
+fn engine_refusal(doc: Value) -> String {
     let contracts =
         Contracts::from_documents(vec![("panicky".into(), "panicky.openapi.json".into(), doc)])
             .unwrap();
-    let err = Engine::new(
+    Engine::new(
         EngineConfig::default(),
         contracts,
         vec![FamilyAdapter::new(Panicky {
@@ -181,7 +178,16 @@ fn the_engine_refuses_an_operation_without_a_handler() {
         Blueprint::default(),
     )
     .err()
-    .expect("refused");
+    .expect("refused")
+    .to_string()
+}
+
+#[test]
+fn the_engine_refuses_an_operation_without_a_handler() {
+    let mut doc = panicky_contract();
+    doc["paths"]["/panicky/extra"] = json!({"get": {
+        "operationId": "panicky_extra", "responses": {"200": {"description": "ok"}}}});
+    let err = engine_refusal(doc);
     assert!(err.to_string().contains("panicky_extra"), "{err}");
     assert!(err.to_string().contains("has no handler"), "{err}");
 }
@@ -191,19 +197,7 @@ fn the_engine_refuses_a_handler_without_an_operation() {
     let mut doc = panicky_contract();
     doc["paths"] = json!({"/other": {"get": {
         "operationId": "panicky_other", "responses": {"200": {"description": "ok"}}}}});
-    let contracts =
-        Contracts::from_documents(vec![("panicky".into(), "panicky.openapi.json".into(), doc)])
-            .unwrap();
-    let err = Engine::new(
-        EngineConfig::default(),
-        contracts,
-        vec![FamilyAdapter::new(Panicky {
-            listed_twice: false,
-        })],
-        Blueprint::default(),
-    )
-    .err()
-    .expect("refused");
+    let err = engine_refusal(doc);
     assert!(
         err.to_string()
             .contains("handler panicky_boom has no operation"),
