@@ -322,13 +322,7 @@ async fn an_unknown_tenant_or_group_is_404() {
 async fn a_connectivity_url_without_its_trailing_slash_is_404_saying_so() {
     let srv = TestServer::start().await;
     let resp = srv.get(&format!("{ITC}numbers")).await;
-    resp.expect(404);
-    assert!(
-        resp.json["details"]
-            .as_str()
-            .unwrap()
-            .ends_with("the URL must end with '/'")
-    );
+    common::apio::assert_refused_for_its_missing_slash(&resp);
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 mod common;
 
 use common::TestServer;
-use common::fixtures::{apio_trunk_group_create_example, apio_trunk_names};
+use common::fixtures::apio_trunk_group_create_example;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -129,13 +129,7 @@ async fn a_url_without_its_trailing_slash_is_404_saying_it_must_end_with_a_slash
     resp.expect(404);
     insta::assert_json_snapshot!(resp.json);
     let resp = srv.get(backup("trunkgroup").trim_end_matches('/')).await;
-    resp.expect(404);
-    assert!(
-        resp.json["details"]
-            .as_str()
-            .unwrap()
-            .ends_with("the URL must end with '/'")
-    );
+    common::apio::assert_refused_for_its_missing_slash(&resp);
 }
 
 #[tokio::test]
@@ -232,7 +226,7 @@ async fn list_filters_on_the_trunking_mode() {
     let srv = TestServer::start().await;
     let resp = srv.get(&format!("{TG}?trunkingMode=teamsDR")).await;
     resp.expect(200);
-    assert_eq!(apio_trunk_names(&resp.json), ["TeamsTrunk"]);
+    assert_eq!(common::apio::trunk_names(&resp.json), ["TeamsTrunk"]);
     srv.get(&format!("{TG}?trunkingMode=other"))
         .await
         .expect(400);

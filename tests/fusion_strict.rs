@@ -6,7 +6,6 @@
 mod common;
 
 use common::TestServer;
-use common::fixtures::apio_trunk_names;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -164,7 +163,7 @@ async fn a_list_refuses_a_query_parameter_it_does_not_know() {
         .get("/api/v1/tenants/foo/groups/foogroup/services/trunk_groups/?trunkingMode=teamsDR")
         .await;
     teams.expect(200);
-    assert_eq!(apio_trunk_names(&teams.json), ["TeamsTrunk"]);
+    assert_eq!(common::apio::trunk_names(&teams.json), ["TeamsTrunk"]);
 }
 
 #[tokio::test]

@@ -79,13 +79,3 @@ pub fn fusion_access_trunk_create_example() -> Value {
         "weight": 12
     })
 }
-
-/// The trunk group names of an apio trunk groups list answer, in order.
-pub fn apio_trunk_names(list: &Value) -> Vec<&str> {
-    list["trunks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect()
-}

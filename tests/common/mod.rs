@@ -2,6 +2,7 @@
 //! reqwest, and check every response against the contract of the operation it answers.
 #![allow(dead_code)]
 
+pub mod apio;
 pub mod exact;
 pub mod files;
 pub mod fixtures;
