@@ -211,6 +211,14 @@ fn error(status: &str, code: &str, source: Value) -> (String, String, Value) {
     (status.to_string(), code.to_string(), source)
 }
 
+/// The answer has `status` and exactly one error object, with that status, `code` and
+/// `source`.
+#[track_caller]
+fn assert_single_error(resp: &Resp, status: u16, code: &str, source: Value) {
+    resp.expect(status);
+    assert_eq!(errors(resp), vec![error(&status.to_string(), code, source)]);
+}
+
 /// The document's POST example, JSON as shown.
 fn documented_create() -> Value {
     json!({"data": {"type": "incoming_trunks",
@@ -329,11 +337,7 @@ async fn deleting_a_trunk_answers_204_without_a_body_and_then_404() {
 
     first.expect(204);
     assert!(first.bytes.is_empty());
-    second.expect(404);
-    assert_eq!(
-        errors(&second),
-        vec![error("404", "record_not_found", Value::Null)]
-    );
+    assert_single_error(&second, 404, "record_not_found", Value::Null);
     get(&srv, &path).await.expect(404);
     assert_eq!(get(&srv, TRUNKS).await.json["meta"]["record_count"], 3);
 }
@@ -409,14 +413,11 @@ async fn a_domain_sent_on_create_is_refused_as_read_only() {
     )
     .await;
 
-    resp.expect(422);
-    assert_eq!(
-        errors(&resp),
-        vec![error(
-            "422",
-            "read_only_attribute",
-            json!({"pointer": "/data/attributes/domain"})
-        )]
+    assert_single_error(
+        &resp,
+        422,
+        "read_only_attribute",
+        json!({"pointer": "/data/attributes/domain"}),
     );
 }
 
@@ -442,14 +443,11 @@ async fn create_with_a_client_generated_id_is_403() {
 
     let resp = post(&srv, TRUNKS, doc).await;
 
-    resp.expect(403);
-    assert_eq!(
-        errors(&resp),
-        vec![error(
-            "403",
-            "client_generated_id",
-            json!({"pointer": "/data/id"})
-        )]
+    assert_single_error(
+        &resp,
+        403,
+        "client_generated_id",
+        json!({"pointer": "/data/id"}),
     );
 }
 
@@ -476,14 +474,11 @@ async fn create_without_the_customer_relationship_is_422() {
     )
     .await;
 
-    resp.expect(422);
-    assert_eq!(
-        errors(&resp),
-        vec![error(
-            "422",
-            "validation_error",
-            json!({"pointer": "/data/relationships"})
-        )]
+    assert_single_error(
+        &resp,
+        422,
+        "validation_error",
+        json!({"pointer": "/data/relationships"}),
     );
 }
 
@@ -532,14 +527,11 @@ async fn an_unknown_attribute_is_422_pointing_at_the_attribute_itself() {
     )
     .await;
 
-    resp.expect(422);
-    assert_eq!(
-        errors(&resp),
-        vec![error(
-            "422",
-            "validation_error",
-            json!({"pointer": "/data/attributes/colour"})
-        )]
+    assert_single_error(
+        &resp,
+        422,
+        "validation_error",
+        json!({"pointer": "/data/attributes/colour"}),
     );
     assert_eq!(get(&srv, TRUNKS).await.json["meta"]["record_count"], 4);
 }
@@ -606,14 +598,11 @@ async fn patch_whose_id_differs_from_the_url_is_409() {
     )
     .await;
 
-    resp.expect(409);
-    assert_eq!(
-        errors(&resp),
-        vec![error(
-            "409",
-            "key_not_included_in_url",
-            json!({"pointer": "/data/id"})
-        )]
+    assert_single_error(
+        &resp,
+        409,
+        "key_not_included_in_url",
+        json!({"pointer": "/data/id"}),
     );
     // Neither trunk changed.
     assert_eq!(
@@ -637,14 +626,11 @@ async fn patch_with_another_type_is_409() {
     )
     .await;
 
-    resp.expect(409);
-    assert_eq!(
-        errors(&resp),
-        vec![error(
-            "409",
-            "type_mismatch",
-            json!({"pointer": "/data/type"})
-        )]
+    assert_single_error(
+        &resp,
+        409,
+        "type_mismatch",
+        json!({"pointer": "/data/type"}),
     );
 }
 
@@ -660,11 +646,7 @@ async fn patch_of_an_unknown_trunk_is_404() {
     )
     .await;
 
-    resp.expect(404);
-    assert_eq!(
-        errors(&resp),
-        vec![error("404", "record_not_found", Value::Null)]
-    );
+    assert_single_error(&resp, 404, "record_not_found", Value::Null);
 }
 
 #[tokio::test]
@@ -682,14 +664,11 @@ async fn the_customer_relationship_cannot_be_changed_but_may_be_sent_unchanged()
     let change = patch(&srv, &path, with_customer("456")).await;
     let same = patch(&srv, &path, with_customer("123")).await;
 
-    change.expect(403);
-    assert_eq!(
-        errors(&change),
-        vec![error(
-            "403",
-            "relationship_not_updatable",
-            json!({"pointer": "/data/relationships/customer"})
-        )]
+    assert_single_error(
+        &change,
+        403,
+        "relationship_not_updatable",
+        json!({"pointer": "/data/relationships/customer"}),
     );
     same.expect(200);
     assert_eq!(same.json["data"]["attributes"]["name"], "moved");
@@ -712,14 +691,11 @@ async fn a_fetched_trunk_can_be_sent_back_but_its_domain_cannot_change() {
     let changed = patch(&srv, &path, round_trip).await;
 
     same.expect(200);
-    changed.expect(422);
-    assert_eq!(
-        errors(&changed),
-        vec![error(
-            "422",
-            "read_only_attribute",
-            json!({"pointer": "/data/attributes/domain"})
-        )]
+    assert_single_error(
+        &changed,
+        422,
+        "read_only_attribute",
+        json!({"pointer": "/data/attributes/domain"}),
     );
 }
 
@@ -798,14 +774,11 @@ async fn an_unsupported_filter_is_400_naming_the_parameter() {
 
     let resp = get(&srv, &format!("{TRUNKS}?filter[name]=Default")).await;
 
-    resp.expect(400);
-    assert_eq!(
-        errors(&resp),
-        vec![error(
-            "400",
-            "filter_not_allowed",
-            json!({"parameter": "filter[name]"})
-        )]
+    assert_single_error(
+        &resp,
+        400,
+        "filter_not_allowed",
+        json!({"parameter": "filter[name]"}),
     );
 }
 
@@ -1166,11 +1139,7 @@ async fn a_customer_id_that_is_taken_is_409() {
 
     let resp = post(&srv, CUSTOMERS, new_customer("123", "Copy")).await;
 
-    resp.expect(409);
-    assert_eq!(
-        errors(&resp),
-        vec![error("409", "id_taken", json!({"pointer": "/data/id"}))]
-    );
+    assert_single_error(&resp, 409, "id_taken", json!({"pointer": "/data/id"}));
     assert_eq!(
         get(&srv, &format!("{CUSTOMERS}/123")).await.json["data"]["attributes"]["name"],
         "Example customer"
@@ -1200,14 +1169,11 @@ async fn a_customer_needs_an_id_a_name_and_valid_attributes() {
     )
     .await;
 
-    no_id.expect(422);
-    assert_eq!(
-        errors(&no_id),
-        vec![error(
-            "422",
-            "validation_error",
-            json!({"pointer": "/data/id"})
-        )]
+    assert_single_error(
+        &no_id,
+        422,
+        "validation_error",
+        json!({"pointer": "/data/id"}),
     );
     bad.expect(422);
     let mut pointers: Vec<Value> = errors(&bad)
@@ -1335,14 +1301,11 @@ async fn customers_have_nothing_to_include() {
 
     let resp = get(&srv, &format!("{CUSTOMERS}/123?include=incoming_trunks")).await;
 
-    resp.expect(400);
-    assert_eq!(
-        errors(&resp),
-        vec![error(
-            "400",
-            "invalid_include",
-            json!({"parameter": "include"})
-        )]
+    assert_single_error(
+        &resp,
+        400,
+        "invalid_include",
+        json!({"parameter": "include"}),
     );
 }
 
@@ -1438,11 +1401,7 @@ async fn an_accept_whose_every_json_api_instance_has_parameters_is_406() {
     let plain_json = with_accept("application/json").await;
 
     assert_jsonapi(&refused);
-    refused.expect(406);
-    assert_eq!(
-        errors(&refused),
-        vec![error("406", "not_acceptable", Value::Null)]
-    );
+    assert_single_error(&refused, 406, "not_acceptable", Value::Null);
     for ok in [&one_plain, &weighted, &anything, &plain_json] {
         assert_jsonapi(ok);
         ok.expect(200);
@@ -1555,11 +1514,7 @@ async fn the_max_resources_setting_caps_each_collection() {
     let second_customer = post(&srv, CUSTOMERS, new_customer("2", "Two")).await;
 
     fifth.expect(201);
-    sixth.expect(403);
-    assert_eq!(
-        errors(&sixth),
-        vec![error("403", "resource_limit_reached", Value::Null)]
-    );
+    assert_single_error(&sixth, 403, "resource_limit_reached", Value::Null);
     second_customer.expect(201);
 }
 
