@@ -405,7 +405,16 @@ impl Engine {
             body: &body,
             now_ms: request.now_ms,
         };
-        session.slot(target.family).handle(target.handler, &parts)
+        let reply = session.slot(target.family).handle(target.handler, &parts);
+        self.note_change(
+            session,
+            operation,
+            &request.head.method,
+            request.path_params,
+            request.now_ms,
+            &reply,
+        );
+        reply
     }
 
     /// Step 5: the family's preflight, then parameters and body against the contract. On
