@@ -201,6 +201,7 @@ impl Engine {
         operation: usize,
         method: &Method,
         path_params: &Pairs,
+        request: &Value,
         now_ms: i64,
         reply: &Reply,
     ) {
@@ -221,7 +222,7 @@ impl Engine {
             }
             _ => "updated",
         };
-        let name = fam.event_name(&op.operation_id, &body);
+        let name = fam.event_name(&op.operation_id, request, &body);
         let event = session.events.push(Event {
             id: String::new(),
             seq: 0,

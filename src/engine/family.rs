@@ -137,9 +137,10 @@ pub trait Family: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// The vendor's notification name for a successful write of `operation_id` answered
-    /// with `body`, when the vendor documents one (fusion). Default: none.
-    fn event_name(&self, _operation_id: &str, _body: &Value) -> Option<String> {
+    /// The vendor's notification name for a successful write of `operation_id` with the
+    /// request body `request`, answered with `answer`, when the vendor documents one (fusion).
+    /// Default: none.
+    fn event_name(&self, _operation_id: &str, _request: &Value, _answer: &Value) -> Option<String> {
         None
     }
 
@@ -201,7 +202,7 @@ pub trait DynFamily: Send + Sync {
         code: Option<&Value>,
     ) -> Option<VendorError>;
     /// The vendor's notification name for a successful write, if any.
-    fn event_name(&self, operation_id: &str, body: &Value) -> Option<String>;
+    fn event_name(&self, operation_id: &str, request: &Value, answer: &Value) -> Option<String>;
     /// Checks the family's entry of a scenario's `settings`.
     fn check_settings(&self, value: &Value) -> Result<(), StateError>;
     /// A fresh state slot for one session.
@@ -289,8 +290,8 @@ impl<F: Family> DynFamily for FamilyAdapter<F> {
         self.family.vendor_error(operation_id, status, code)
     }
 
-    fn event_name(&self, operation_id: &str, body: &Value) -> Option<String> {
-        self.family.event_name(operation_id, body)
+    fn event_name(&self, operation_id: &str, request: &Value, answer: &Value) -> Option<String> {
+        self.family.event_name(operation_id, request, answer)
     }
 
     fn check_settings(&self, value: &Value) -> Result<(), StateError> {

@@ -411,6 +411,7 @@ impl Engine {
             operation,
             &request.head.method,
             request.path_params,
+            &body,
             request.now_ms,
             &reply,
         );
