@@ -57,24 +57,25 @@ pub fn list(engine: &Engine, session: &Session, query: &Pairs) -> Reply {
     ok(json!({ "events": events, "count": events.len() }))
 }
 
+/// One receive in flight: the receiver travels with it and comes back with the result.
+type Pending = Pin<
+    Box<
+        dyn std::future::Future<
+                Output = (
+                    broadcast::Receiver<Arc<Event>>,
+                    Result<Arc<Event>, broadcast::error::RecvError>,
+                ),
+            > + Send,
+    >,
+>;
+
 /// A live `text/event-stream` body: one `id:`/`event:`/`data:` block per event, from the
 /// moment of subscription; a reader that falls too far behind gets a `lagged` comment.
 pub struct EventStream {
     rx: broadcast::Receiver<Arc<Event>>,
     query: EventQuery,
     /// The pending receive, kept across polls.
-    next: Option<
-        Pin<
-            Box<
-                dyn std::future::Future<
-                        Output = (
-                            broadcast::Receiver<Arc<Event>>,
-                            Result<Arc<Event>, broadcast::error::RecvError>,
-                        ),
-                    > + Send,
-            >,
-        >,
-    >,
+    next: Option<Pending>,
     opened: bool,
 }
 

@@ -151,6 +151,16 @@ impl EventLog {
     }
 }
 
+/// A request the handler answered, as the event step reads it.
+pub(crate) struct Write<'a> {
+    pub method: &'a Method,
+    pub path_params: &'a Pairs,
+    /// The request's parsed body (`null` without one).
+    pub request: &'a Value,
+    pub now_ms: i64,
+    pub reply: &'a Reply,
+}
+
 /// Whether an answer to `method` means the state changed.
 fn is_change(method: &Method, status: StatusCode) -> bool {
     status.is_success()
@@ -195,16 +205,14 @@ fn resource_id(body: &Value, path_params: &Pairs) -> Option<String> {
 impl Engine {
     /// After a handler ran: records an event when its answer says the state changed, and any
     /// events the family's clock-driven work left in the slot.
-    pub(crate) fn note_change(
-        &self,
-        session: &Session,
-        operation: usize,
-        method: &Method,
-        path_params: &Pairs,
-        request: &Value,
-        now_ms: i64,
-        reply: &Reply,
-    ) {
+    pub(crate) fn note_change(&self, session: &Session, operation: usize, seen: Write<'_>) {
+        let Write {
+            method,
+            path_params,
+            request,
+            now_ms,
+            reply,
+        } = seen;
         let family = self.targets[operation].family;
         self.note_family_events(session, family, now_ms);
         if !is_change(method, reply.status) {

@@ -406,15 +406,14 @@ impl Engine {
             now_ms: request.now_ms,
         };
         let reply = session.slot(target.family).handle(target.handler, &parts);
-        self.note_change(
-            session,
-            operation,
-            &request.head.method,
-            request.path_params,
-            &body,
-            request.now_ms,
-            &reply,
-        );
+        let write = super::events::Write {
+            method: &request.head.method,
+            path_params: request.path_params,
+            request: &body,
+            now_ms: request.now_ms,
+            reply: &reply,
+        };
+        self.note_change(session, operation, write);
         reply
     }
 

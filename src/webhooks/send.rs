@@ -60,7 +60,7 @@ pub(super) async fn run(
             let mut faults = shared.faults.lock().unwrap_or_else(|e| e.into_inner());
             faults.iter_mut().find_map(|f| {
                 f.decide(&event, draws.next())
-                    .then(|| (f.action, f.delay_ms))
+                    .then_some((f.action, f.delay_ms))
             })
         };
         match fault {
