@@ -101,6 +101,17 @@ impl Receiver {
     }
 }
 
+/// The payload schema the fusion contract publishes under `webhooks`.
+fn notification_schema() -> jsonschema::Validator {
+    let doc: Value = serde_json::from_slice(
+        &std::fs::read(common::repo().join("contracts/fusion.openapi.json")).unwrap(),
+    )
+    .unwrap();
+    let schema = &doc["webhooks"]["notification"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"];
+    jsonschema::validator_for(schema).unwrap()
+}
+
 async fn register(srv: &TestServer, session: &str, hook: Value) -> Value {
     let r = srv
         .req(Method::POST, "/__admin/webhooks")
@@ -159,6 +170,11 @@ async fn each_fusion_write_sends_its_documented_notification() {
     assert_eq!(got[0].body["name"], "create trunk_group");
     assert_eq!(got[0].body["resource"]["name"], "hooked");
     assert_eq!(got[0].event_id, got[0].body["id"].as_str().unwrap());
+    let schema = notification_schema();
+    for g in &got {
+        let errors: Vec<String> = schema.iter_errors(&g.body).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?} in {}", g.body);
+    }
 }
 
 #[tokio::test]
