@@ -429,3 +429,21 @@ async fn a_bad_receiver_is_refused() {
     .await
     .expect(400);
 }
+
+#[tokio::test]
+async fn a_scenario_applied_to_a_session_adds_its_receivers() {
+    let srv = TestServer::start().await;
+    let rx = Receiver::start().await;
+    srv.post(
+        "/__admin/scenarios",
+        json!({ "name": "hooks", "webhooks": [{ "url": rx.url, "id": "applied" }] }),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        srv.get("/__admin/webhooks").await.json["webhooks"][0]["id"],
+        "applied"
+    );
+    create_tg(&srv, "applied").await;
+    rx.wait_for(1).await;
+}

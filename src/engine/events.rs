@@ -23,6 +23,11 @@ use super::store::Session;
 
 /// How many events a session keeps; older ones are dropped first.
 pub const EVENT_LIMIT: usize = 1000;
+/// How many bytes of events (their resources, roughly as serialised) a session keeps, so a
+/// thousand sessions writing large objects stay within about a GiB at the very worst.
+pub const EVENT_BYTES: usize = 1 << 20;
+/// What an event weighs besides its resource: its names, ids and times.
+const EVENT_OVERHEAD: usize = 256;
 /// How many events a slow live reader may fall behind before it misses some.
 const CHANNEL_CAPACITY: usize = 1024;
 
@@ -86,7 +91,9 @@ impl EventQuery {
 
 struct Ring {
     next_seq: u64,
-    events: VecDeque<Arc<Event>>,
+    /// Each event with its weight in bytes.
+    events: VecDeque<(Arc<Event>, usize)>,
+    bytes: usize,
 }
 
 /// A session's events: the bounded ring and the live channel.
@@ -101,6 +108,7 @@ impl Default for EventLog {
             ring: Mutex::new(Ring {
                 next_seq: 1,
                 events: VecDeque::new(),
+                bytes: 0,
             }),
             live: broadcast::channel(CHANNEL_CAPACITY).0,
         }
@@ -111,15 +119,23 @@ impl EventLog {
     /// Numbers the event, keeps it and tells live readers. The lock is held only to number and
     /// push, so the order in the ring is the order readers see.
     pub fn push(&self, mut event: Event) -> Arc<Event> {
+        // Weighed before the lock: serialising a large resource must not hold up readers.
+        let weight = serde_json::to_vec(&event.resource).map_or(0, |v| v.len()) + EVENT_OVERHEAD;
         let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         event.seq = ring.next_seq;
         event.id = format!("evt-{}", event.seq);
         ring.next_seq += 1;
         let event = Arc::new(event);
-        if ring.events.len() >= EVENT_LIMIT {
-            ring.events.pop_front();
+        // The newest event is always kept, however large.
+        while !ring.events.is_empty()
+            && (ring.events.len() >= EVENT_LIMIT || ring.bytes + weight > EVENT_BYTES)
+        {
+            if let Some((_, w)) = ring.events.pop_front() {
+                ring.bytes -= w;
+            }
         }
-        ring.events.push_back(event.clone());
+        ring.bytes += weight;
+        ring.events.push_back((event.clone(), weight));
         // No reader is not an error: nobody listens yet.
         let _ = self.live.send(event.clone());
         event
@@ -131,6 +147,7 @@ impl EventLog {
         ring.events
             .iter()
             .rev()
+            .map(|(e, _)| e)
             .filter(|e| q.matches_event(e))
             .take(limit)
             .cloned()
@@ -143,11 +160,9 @@ impl EventLog {
 
     /// Forgets the kept events (a reset); numbering goes on so ids stay unique.
     pub fn clear(&self) {
-        self.ring
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .events
-            .clear();
+        let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        ring.events.clear();
+        ring.bytes = 0;
     }
 }
 
@@ -310,6 +325,20 @@ mod tests {
         assert_eq!(all.len(), EVENT_LIMIT);
         assert_eq!(all[0].seq, (EVENT_LIMIT + 5) as u64);
         assert_eq!(all[0].id, format!("evt-{}", EVENT_LIMIT + 5));
+    }
+
+    #[test]
+    fn the_ring_keeps_within_its_byte_bound() {
+        let log = EventLog::default();
+        let big = Value::String("x".repeat(EVENT_BYTES / 4));
+        for _ in 0..10 {
+            let mut e = event("pbx", "created");
+            e.resource = big.clone();
+            log.push(e);
+        }
+        let kept = log.list(&EventQuery::default(), usize::MAX);
+        assert!(kept.len() < 4 && !kept.is_empty(), "{}", kept.len());
+        assert_eq!(kept[0].seq, 10);
     }
 
     #[test]
