@@ -447,3 +447,22 @@ async fn a_scenario_applied_to_a_session_adds_its_receivers() {
     create_tg(&srv, "applied").await;
     rx.wait_for(1).await;
 }
+
+#[tokio::test]
+async fn a_receiver_that_never_answers_does_not_slow_the_api() {
+    let srv = TestServer::start().await;
+    // Accepts connections (the kernel's backlog does) and never answers a byte.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", silent.local_addr().unwrap());
+    register(&srv, "default", json!({ "url": url, "retries": 0 })).await;
+    let started = std::time::Instant::now();
+    for n in 0..3 {
+        create_tg(&srv, &format!("fast {n}")).await;
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(silent);
+}
