@@ -15,6 +15,7 @@ pub mod mock_server;
 pub mod persist;
 pub mod server;
 pub mod watch;
+pub mod webhooks;
 pub mod wire;
 
 pub use config::{Options, build_engine, check};

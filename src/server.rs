@@ -85,6 +85,25 @@ async fn respond(
 ) -> hyper::Response<ResponseBody> {
     // The admin API is never faulted, delayed or journaled: it is decided here, apart from
     // the API pipeline.
+    if crate::admin::events::is_stream(req.method(), req.uri().path()) {
+        let (parts, _) = req.into_parts();
+        return match crate::admin::events::open(engine, &parts) {
+            Ok(stream) => {
+                let mut r = hyper::Response::new(Either::Right(Either::Right(stream)));
+                let h = r.headers_mut();
+                h.insert(
+                    hyper::header::CONTENT_TYPE,
+                    hyper::header::HeaderValue::from_static("text/event-stream"),
+                );
+                h.insert(
+                    hyper::header::CACHE_CONTROL,
+                    hyper::header::HeaderValue::from_static("no-cache"),
+                );
+                r
+            }
+            Err(reply) => crate::engine::http::to_response(reply).map(Either::Left),
+        };
+    }
     if crate::admin::is_admin_path(req.uri().path()) {
         return crate::admin::answer(engine, req).await.map(Either::Left);
     }
@@ -116,7 +135,10 @@ async fn respond(
                 .await
                 .map(|c| c.to_bytes())
                 .unwrap_or_default();
-            hyper::Response::from_parts(parts, Either::Right(DribbleBody::new(bytes, spec)))
+            hyper::Response::from_parts(
+                parts,
+                Either::Right(Either::Left(DribbleBody::new(bytes, spec))),
+            )
         }
         None => response.map(Either::Left),
     }

@@ -24,7 +24,7 @@ use tokio::net::TcpStream;
 use crate::engine::faults::{DribbleSpec, WireFault, WireFaultKind};
 
 /// The body type the server answers with: whole, or dribbled.
-pub type ResponseBody = Either<Full<Bytes>, DribbleBody>;
+pub type ResponseBody = Either<Full<Bytes>, Either<DribbleBody, crate::admin::events::EventStream>>;
 
 /// Shared between a connection's socket and its service: the fault to act on, if any.
 #[derive(Default)]

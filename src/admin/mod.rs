@@ -3,6 +3,8 @@
 //! Every call acts on the session named by `X-Trunkmock-Session` (default `default`).
 
 mod contracts;
+pub mod events;
+mod webhooks;
 mod writes;
 
 use writes::{add_faults, apply_scenario, restore_state};
@@ -214,6 +216,17 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
                 )
             }
         }
+        (&Method::GET, ["events"]) => events::list(engine, &session, &query),
+        (&Method::GET, ["webhooks"]) => webhooks::list(&session),
+        (&Method::POST, ["webhooks"]) => webhooks::add(&session, &body),
+        (&Method::DELETE, ["webhooks"]) => webhooks::clear(&session),
+        (&Method::GET, ["webhooks", "deliveries"]) => webhooks::deliveries(&session),
+        (&Method::GET, ["webhooks", "faults"]) => webhooks::faults(&session),
+        (&Method::POST, ["webhooks", "faults"]) => webhooks::add_faults(&session, &body),
+        (&Method::DELETE, ["webhooks", "faults"]) => webhooks::clear_faults(&session),
+        (&Method::DELETE, ["webhooks", id]) => {
+            webhooks::remove(&session, &crate::engine::call::decode_component(id))
+        }
         (&Method::GET, ["clock"]) => clock_body(engine, &session),
         (&Method::POST, ["clock", "advance"]) => {
             let v = match parse_json(&body) {
@@ -230,7 +243,11 @@ pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> R
                 _ => Err(clock::TooFar),
             };
             match advanced {
-                Ok(_) => clock_body(engine, &session),
+                Ok(_) => {
+                    // What the clock just made happen becomes events (and webhooks) now.
+                    engine.note_clock(&session);
+                    clock_body(engine, &session)
+                }
                 Err(_) => error(
                     StatusCode::BAD_REQUEST,
                     format!(

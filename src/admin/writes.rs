@@ -90,6 +90,10 @@ pub(super) fn apply_scenario(engine: &Engine, session: &Session, body: &[u8]) ->
         }
         return reply;
     }
+    // Receivers come last: nothing before can fail any more, so they are all or nothing too.
+    for r in scenario.webhooks {
+        session.webhooks.add(r);
+    }
     ok(json!({
         "applied": scenario.name,
         "session": session.name,

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::call::{Call, Pairs, Params};
+use super::events::FamilyEvent;
 use super::ids::IdGen;
 use super::problem::Problem;
 use super::reply::Reply;
@@ -130,6 +131,19 @@ pub trait Family: Send + Sync + 'static {
     /// handler runs or the state is dumped.
     fn tick(&self, _state: &mut Self::State, _now_ms: i64, _settings: &Self::Settings) {}
 
+    /// The changes `tick` made since the last call, for the session's events (the family keeps
+    /// them in its state until the engine takes them). Default: the family reports none.
+    fn take_events(&self, _state: &mut Self::State) -> Vec<FamilyEvent> {
+        Vec::new()
+    }
+
+    /// The vendor's notification name for a successful write of `operation_id` with the
+    /// request body `request`, answered with `answer`, when the vendor documents one (fusion).
+    /// Default: none.
+    fn event_name(&self, _operation_id: &str, _request: &Value, _answer: &Value) -> Option<String> {
+        None
+    }
+
     /// The vendor's code and wording for an error of `status` on `operation_id` that a fault
     /// rule or `Prefer: code=N` injects, given the code the rule names (`None`: the rule names
     /// none). `None` keeps the generic rendering. See [`VendorError`].
@@ -187,6 +201,8 @@ pub trait DynFamily: Send + Sync {
         status: StatusCode,
         code: Option<&Value>,
     ) -> Option<VendorError>;
+    /// The vendor's notification name for a successful write, if any.
+    fn event_name(&self, operation_id: &str, request: &Value, answer: &Value) -> Option<String>;
     /// Checks the family's entry of a scenario's `settings`.
     fn check_settings(&self, value: &Value) -> Result<(), StateError>;
     /// A fresh state slot for one session.
@@ -215,6 +231,8 @@ pub trait FamilySlot: Send + Sync {
     ) -> Result<(), StateError>;
     /// Takes new settings (all or nothing).
     fn configure(&self, settings: &Settings) -> Result<(), StateError>;
+    /// Catches up with the clock and hands over the changes that made.
+    fn take_events(&self, now_ms: i64) -> Vec<FamilyEvent>;
 }
 
 /// A [`Call`] without the id generator and settings, which the slot lends from behind its lock.
@@ -270,6 +288,10 @@ impl<F: Family> DynFamily for FamilyAdapter<F> {
         code: Option<&Value>,
     ) -> Option<VendorError> {
         self.family.vendor_error(operation_id, status, code)
+    }
+
+    fn event_name(&self, operation_id: &str, request: &Value, answer: &Value) -> Option<String> {
+        self.family.event_name(operation_id, request, answer)
     }
 
     fn check_settings(&self, value: &Value) -> Result<(), StateError> {
@@ -393,6 +415,19 @@ impl<F: Family> FamilySlot for Slot<F> {
         let settings = read_settings(&self.family.family, settings)?;
         self.lock().settings = settings;
         Ok(())
+    }
+
+    fn take_events(&self, now_ms: i64) -> Vec<FamilyEvent> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let fam = &self.family.family;
+        // Caught like a handler: a panic in the family's clock work must not take the
+        // request (or the admin call) down.
+        catch_unwind(AssertUnwindSafe(|| {
+            fam.tick(&mut inner.state, now_ms, &inner.settings);
+            fam.take_events(&mut inner.state)
+        }))
+        .unwrap_or_default()
     }
 }
 

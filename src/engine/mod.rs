@@ -6,6 +6,7 @@
 pub mod call;
 pub mod clock;
 pub mod contracts;
+pub mod events;
 pub mod family;
 pub mod faults;
 pub mod http;

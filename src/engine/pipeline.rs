@@ -405,7 +405,16 @@ impl Engine {
             body: &body,
             now_ms: request.now_ms,
         };
-        session.slot(target.family).handle(target.handler, &parts)
+        let reply = session.slot(target.family).handle(target.handler, &parts);
+        let write = super::events::Write {
+            method: &request.head.method,
+            path_params: request.path_params,
+            request: &body,
+            now_ms: request.now_ms,
+            reply: &reply,
+        };
+        self.note_change(session, operation, write);
+        reply
     }
 
     /// Step 5: the family's preflight, then parameters and body against the contract. On

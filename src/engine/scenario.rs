@@ -37,6 +37,9 @@ pub struct Scenario {
     pub state: Map<String, Value>,
     #[serde(default)]
     pub faults: Vec<Value>,
+    /// Webhook receivers every session starts with (`crate::webhooks::Receiver`).
+    #[serde(default)]
+    pub webhooks: Vec<crate::webhooks::Receiver>,
 }
 
 impl Scenario {
@@ -79,6 +82,8 @@ pub struct Blueprint {
     pub rules: Vec<NamedRule>,
     /// Each file's own `settings`, so a bad engine-wide setting is reported with its file.
     pub settings_sources: Vec<(String, Map<String, Value>)>,
+    /// Webhook receivers of every file, in order.
+    pub webhooks: Vec<crate::webhooks::Receiver>,
 }
 
 impl Blueprint {
@@ -93,6 +98,7 @@ impl Blueprint {
             self.faults
                 .push((file.to_string(), format!("/faults/{i}"), fault));
         }
+        self.webhooks.extend(scenario.webhooks);
         self.sources.push((file.to_string(), scenario.name));
     }
 }

@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 use serde_json::{Map, Value};
 
 use super::clock::{RealClock, SessionClock};
+use super::events::EventLog;
 use super::family::{DynFamily, FamilySlot, StateError};
 use super::faults::FaultBook;
 use super::ids::IdGen;
@@ -30,6 +31,10 @@ pub struct Session {
     settings: RwLock<Arc<SessionSettings>>,
     /// The session's fault rules, starting as the scenario's.
     pub faults: FaultBook,
+    /// The session's state changes, kept bounded and broadcast live.
+    pub events: EventLog,
+    /// The session's webhook receivers and delivery record.
+    pub webhooks: crate::webhooks::Webhooks,
 }
 
 impl Session {
@@ -204,6 +209,12 @@ impl Sessions {
             clock: SessionClock::default(),
             settings: RwLock::new(Arc::new(SessionSettings::new(blueprint.settings.clone()))),
             faults: FaultBook::new(&blueprint.rules, self.fault_seed(name)),
+            events: EventLog::default(),
+            webhooks: crate::webhooks::Webhooks::from_blueprint(
+                name,
+                blueprint,
+                self.fault_seed(name),
+            ),
         })
     }
 
@@ -319,6 +330,8 @@ impl Sessions {
         session.faults.reset(&blueprint.rules);
         session.clock.reset();
         session.journal.clear();
+        session.events.clear();
+        session.webhooks.reset(blueprint);
         Ok(())
     }
 }

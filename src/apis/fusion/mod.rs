@@ -6,6 +6,7 @@ pub mod errors;
 pub mod handlers;
 pub mod injected;
 pub mod model;
+pub mod notifications;
 pub mod settings;
 pub mod views;
 
@@ -112,6 +113,19 @@ impl Family for Fusion {
         Err(errors::render_problem(&problem))
     }
 
+    fn take_events(&self, state: &mut FusionState) -> Vec<crate::engine::events::FamilyEvent> {
+        std::mem::take(&mut state.events)
+    }
+
+    fn event_name(
+        &self,
+        operation_id: &str,
+        request: &serde_json::Value,
+        answer: &serde_json::Value,
+    ) -> Option<String> {
+        notifications::event_name(operation_id, request, answer)
+    }
+
     fn vendor_error(
         &self,
         operation_id: &str,
@@ -127,9 +141,12 @@ impl Family for Fusion {
         if state.due.nothing_due(now_ms, min_delay) {
             return;
         }
+        let before = notifications::Snapshot::take(state);
         // Bulk jobs first: what they change starts its own sync delay from the job's run time.
         model::bulk_run::run_due(state, now_ms, settings);
         state.settle(now_ms);
+        let changes = before.changes(state);
+        state.events.extend(changes);
         let next = state.next_due_ms();
         state.due.scanned(now_ms, next, min_delay);
     }

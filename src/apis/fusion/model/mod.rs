@@ -45,6 +45,9 @@ pub struct FusionState {
     /// When `tick` next has work to do; never stored, recomputed after a load.
     #[serde(skip)]
     pub due: sync::DueCache,
+    /// Changes the clock made, until the engine takes them as events.
+    #[serde(skip)]
+    pub events: Vec<crate::engine::events::FamilyEvent>,
 }
 
 impl Default for FusionState {
@@ -54,6 +57,7 @@ impl Default for FusionState {
             tenants: Vec::new(),
             next_ids: IdCounters::default(),
             due: sync::DueCache::default(),
+            events: Vec::new(),
         }
     }
 }

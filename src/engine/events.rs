@@ -1,0 +1,364 @@
+//! Events: every state change of a session, in every family, as one record. A write that
+//! succeeded (POST/PUT/PATCH/DELETE answered 2xx) becomes an event derived by the engine from
+//! what it already knows (operationId, method, path parameters, the answer), so no handler has
+//! to remember to emit one; changes the virtual clock drives (fusion sync, bulk jobs) come from
+//! the family's tick through [`FamilyEvent`]s the slot drains.
+//!
+//! Each session keeps the newest events in a bounded ring ([`EVENT_LIMIT`]), and a broadcast
+//! channel carries them live to `GET /__admin/events/stream` and to webhook delivery.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use hyper::{Method, StatusCode};
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+use super::Engine;
+use super::call::Pairs;
+use super::clock;
+use super::reply::{Reply, ReplyBody};
+use super::store::Session;
+
+/// How many events a session keeps; older ones are dropped first.
+pub const EVENT_LIMIT: usize = 1000;
+/// How many bytes of events (their resources, roughly as serialised) a session keeps, so a
+/// thousand sessions writing large objects stay within about a GiB at the very worst.
+pub const EVENT_BYTES: usize = 1 << 20;
+/// What an event weighs besides its resource: its names, ids and times.
+const EVENT_OVERHEAD: usize = 256;
+/// How many events a slow live reader may fall behind before it misses some.
+const CHANNEL_CAPACITY: usize = 1024;
+
+/// A change a family reports itself (from its clock-driven work), before the engine stamps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FamilyEvent {
+    /// `created`, `updated`, `deleted` or `status_changed`.
+    pub kind: &'static str,
+    /// The vendor's own name for the notification, when it has one.
+    pub name: Option<String>,
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    pub resource: Value,
+}
+
+/// One recorded change.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// Unique within the session and stable: `evt-<seq>`; webhooks send it for de-duplication.
+    pub id: String,
+    pub seq: u64,
+    pub session: String,
+    pub family: String,
+    /// The operation that caused it, or `clock` for changes the virtual clock drove.
+    pub operation_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The vendor's notification name (fusion), else absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    /// Virtual time of the session (RFC 3339).
+    pub time: String,
+    /// Real time of the process (RFC 3339).
+    pub wall_time: String,
+    /// The resource after the change (the answer's body; `null` for a delete without one).
+    pub resource: Value,
+}
+
+/// What `GET /__admin/events` filters on.
+#[derive(Debug, Default)]
+pub struct EventQuery {
+    pub family: Option<String>,
+    /// Matches the event's `type`, its vendor `name` or its `resource_type`.
+    pub kind: Option<String>,
+    /// Only events with a larger `seq`.
+    pub since: Option<u64>,
+}
+
+impl EventQuery {
+    pub fn matches_event(&self, e: &Event) -> bool {
+        self.family.as_ref().is_none_or(|f| *f == e.family)
+            && self
+                .kind
+                .as_ref()
+                .is_none_or(|k| *k == e.kind || Some(k) == e.name.as_ref() || *k == e.resource_type)
+            && self.since.is_none_or(|s| e.seq > s)
+    }
+}
+
+struct Ring {
+    next_seq: u64,
+    /// Each event with its weight in bytes.
+    events: VecDeque<(Arc<Event>, usize)>,
+    bytes: usize,
+}
+
+/// A session's events: the bounded ring and the live channel.
+pub struct EventLog {
+    ring: Mutex<Ring>,
+    live: broadcast::Sender<Arc<Event>>,
+}
+
+impl Default for EventLog {
+    fn default() -> Self {
+        Self {
+            ring: Mutex::new(Ring {
+                next_seq: 1,
+                events: VecDeque::new(),
+                bytes: 0,
+            }),
+            live: broadcast::channel(CHANNEL_CAPACITY).0,
+        }
+    }
+}
+
+impl EventLog {
+    /// Numbers the event, keeps it and tells live readers. The lock is held only to number and
+    /// push, so the order in the ring is the order readers see.
+    pub fn push(&self, mut event: Event) -> Arc<Event> {
+        // Weighed before the lock: serialising a large resource must not hold up readers.
+        let weight = serde_json::to_vec(&event.resource).map_or(0, |v| v.len()) + EVENT_OVERHEAD;
+        let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        event.seq = ring.next_seq;
+        event.id = format!("evt-{}", event.seq);
+        ring.next_seq += 1;
+        let event = Arc::new(event);
+        // The newest event is always kept, however large.
+        while !ring.events.is_empty()
+            && (ring.events.len() >= EVENT_LIMIT || ring.bytes + weight > EVENT_BYTES)
+        {
+            if let Some((_, w)) = ring.events.pop_front() {
+                ring.bytes -= w;
+            }
+        }
+        ring.bytes += weight;
+        ring.events.push_back((event.clone(), weight));
+        // No reader is not an error: nobody listens yet.
+        let _ = self.live.send(event.clone());
+        event
+    }
+
+    /// Matching events, newest first, at most `limit`.
+    pub fn list(&self, q: &EventQuery, limit: usize) -> Vec<Arc<Event>> {
+        let ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        ring.events
+            .iter()
+            .rev()
+            .map(|(e, _)| e)
+            .filter(|e| q.matches_event(e))
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.live.subscribe()
+    }
+
+    /// Forgets the kept events (a reset); numbering goes on so ids stay unique.
+    pub fn clear(&self) {
+        let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        ring.events.clear();
+        ring.bytes = 0;
+    }
+}
+
+/// A request the handler answered, as the event step reads it.
+pub(crate) struct Write<'a> {
+    pub method: &'a Method,
+    pub path_params: &'a Pairs,
+    /// The request's parsed body (`null` without one).
+    pub request: &'a Value,
+    pub now_ms: i64,
+    pub reply: &'a Reply,
+}
+
+/// Whether an answer to `method` means the state changed.
+fn is_change(method: &Method, status: StatusCode) -> bool {
+    status.is_success()
+        && matches!(
+            *method,
+            Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+        )
+}
+
+/// The resource type of a contract path: its last literal segment, singular-ish as written
+/// (`/v1/trunk_groups/{id}` → `trunk_groups`).
+fn resource_type(path: &str) -> String {
+    path.split('/')
+        .rev()
+        .find(|s| !s.is_empty() && !s.starts_with('{'))
+        .unwrap_or("resource")
+        .to_string()
+}
+
+/// The answer's JSON body, whichever way the handler built it.
+fn answer_body(reply: &Reply) -> Value {
+    match &reply.body {
+        ReplyBody::Json(v) => v.clone(),
+        ReplyBody::Bytes(b) => serde_json::from_slice(b).unwrap_or(Value::Null),
+        ReplyBody::Empty => Value::Null,
+    }
+}
+
+/// The changed resource's id: the answer's `id` (also under JSON:API `data`), else the last
+/// path parameter.
+fn resource_id(body: &Value, path_params: &Pairs) -> Option<String> {
+    let from_body = body
+        .get("id")
+        .or_else(|| body.get("data").and_then(|d| d.get("id")));
+    match from_body {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => path_params.0.last().map(|(_, v)| v.clone()),
+    }
+}
+
+impl Engine {
+    /// After a handler ran: records an event when its answer says the state changed, and any
+    /// events the family's clock-driven work left in the slot.
+    pub(crate) fn note_change(&self, session: &Session, operation: usize, seen: Write<'_>) {
+        let Write {
+            method,
+            path_params,
+            request,
+            now_ms,
+            reply,
+        } = seen;
+        let family = self.targets[operation].family;
+        self.note_family_events(session, family, now_ms);
+        if !is_change(method, reply.status) {
+            return;
+        }
+        let op = &self.contracts.operations[operation];
+        let fam = &self.families[family];
+        let body = answer_body(reply);
+        let kind = match *method {
+            Method::DELETE => "deleted",
+            Method::POST
+                if reply.status == StatusCode::CREATED || op.operation_id.starts_with("create") =>
+            {
+                "created"
+            }
+            _ => "updated",
+        };
+        let name = fam.event_name(&op.operation_id, request, &body);
+        let event = session.events.push(Event {
+            id: String::new(),
+            seq: 0,
+            session: session.name.clone(),
+            family: fam.name().to_string(),
+            operation_id: op.operation_id.clone(),
+            kind: kind.to_string(),
+            name,
+            resource_type: resource_type(&op.path),
+            resource_id: resource_id(&body, path_params),
+            time: clock::rfc3339(now_ms),
+            wall_time: clock::rfc3339(self.clock.now_ms()),
+            resource: body,
+        });
+        session.webhooks.offer(&event);
+    }
+
+    /// Lets every family of the session catch up with its clock and records what changed
+    /// (after `POST /__admin/clock/advance` and before events are listed).
+    pub fn note_clock(&self, session: &Session) {
+        let now_ms = session.clock.now_ms(&self.clock);
+        for family in 0..self.families.len() {
+            self.note_family_events(session, family, now_ms);
+        }
+    }
+
+    fn note_family_events(&self, session: &Session, family: usize, now_ms: i64) {
+        let fam = &self.families[family];
+        for e in session.slot(family).take_events(now_ms) {
+            let event = session.events.push(Event {
+                id: String::new(),
+                seq: 0,
+                session: session.name.clone(),
+                family: fam.name().to_string(),
+                operation_id: "clock".to_string(),
+                kind: e.kind.to_string(),
+                name: e.name,
+                resource_type: e.resource_type,
+                resource_id: e.resource_id,
+                time: clock::rfc3339(now_ms),
+                wall_time: clock::rfc3339(self.clock.now_ms()),
+                resource: e.resource,
+            });
+            session.webhooks.offer(&event);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(family: &str, kind: &str) -> Event {
+        Event {
+            id: String::new(),
+            seq: 0,
+            session: "s".into(),
+            family: family.into(),
+            operation_id: "op".into(),
+            kind: kind.into(),
+            name: None,
+            resource_type: "things".into(),
+            resource_id: None,
+            time: String::new(),
+            wall_time: String::new(),
+            resource: Value::Null,
+        }
+    }
+
+    #[test]
+    fn the_ring_keeps_the_newest_events_and_lists_them_newest_first() {
+        let log = EventLog::default();
+        for _ in 0..EVENT_LIMIT + 5 {
+            log.push(event("pbx", "created"));
+        }
+        let all = log.list(&EventQuery::default(), usize::MAX);
+        assert_eq!(all.len(), EVENT_LIMIT);
+        assert_eq!(all[0].seq, (EVENT_LIMIT + 5) as u64);
+        assert_eq!(all[0].id, format!("evt-{}", EVENT_LIMIT + 5));
+    }
+
+    #[test]
+    fn the_ring_keeps_within_its_byte_bound() {
+        let log = EventLog::default();
+        let big = Value::String("x".repeat(EVENT_BYTES / 4));
+        for _ in 0..10 {
+            let mut e = event("pbx", "created");
+            e.resource = big.clone();
+            log.push(e);
+        }
+        let kept = log.list(&EventQuery::default(), usize::MAX);
+        assert!(kept.len() < 4 && !kept.is_empty(), "{}", kept.len());
+        assert_eq!(kept[0].seq, 10);
+    }
+
+    #[test]
+    fn filters_family_type_and_since() {
+        let log = EventLog::default();
+        log.push(event("pbx", "created"));
+        log.push(event("fusion", "deleted"));
+        log.push(event("fusion", "created"));
+        let q = EventQuery {
+            family: Some("fusion".into()),
+            kind: Some("created".into()),
+            since: Some(1),
+        };
+        let got: Vec<u64> = log.list(&q, 10).iter().map(|e| e.seq).collect();
+        assert_eq!(got, vec![3]);
+    }
+
+    #[test]
+    fn resource_type_is_the_last_literal_segment() {
+        assert_eq!(resource_type("/a/trunk_groups/{id}"), "trunk_groups");
+        assert_eq!(resource_type("/a/trunk_groups/{id}/suspend"), "suspend");
+    }
+}
