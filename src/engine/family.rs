@@ -141,6 +141,29 @@ pub trait Family: Send + Sync + 'static {
     ) -> Option<VendorError> {
         None
     }
+
+    /// How the family's clients sign in; `None`: the family takes no credentials at all.
+    fn auth_scheme(&self) -> Option<super::auth::AuthScheme> {
+        None
+    }
+
+    /// Checks one scenario user's family-specific fields (roles, level, scope); the error's
+    /// pointer is relative to the user (`/roles/0`).
+    fn check_user(&self, _user: &super::auth::AuthUser) -> Result<(), StateError> {
+        Ok(())
+    }
+
+    /// Whether `user` may call `operation_id` with these path parameters and body; `Err`
+    /// carries the 403's wording.
+    fn permits(
+        &self,
+        _user: &super::auth::AuthUser,
+        _operation_id: &str,
+        _path_params: &Pairs,
+        _body: &[u8],
+    ) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// What a family says an injected error of one status on one operation looks like at the
@@ -187,6 +210,15 @@ pub trait DynFamily: Send + Sync {
         status: StatusCode,
         code: Option<&Value>,
     ) -> Option<VendorError>;
+    fn auth_scheme(&self) -> Option<super::auth::AuthScheme>;
+    fn check_user(&self, user: &super::auth::AuthUser) -> Result<(), StateError>;
+    fn permits(
+        &self,
+        user: &super::auth::AuthUser,
+        operation_id: &str,
+        path_params: &Pairs,
+        body: &[u8],
+    ) -> Result<(), String>;
     /// Checks the family's entry of a scenario's `settings`.
     fn check_settings(&self, value: &Value) -> Result<(), StateError>;
     /// A fresh state slot for one session.
@@ -227,6 +259,8 @@ pub struct CallParts<'a> {
     pub headers: &'a HeaderMap,
     pub body: &'a Value,
     pub now_ms: i64,
+    /// The family's users and the session's tokens, for the sign-in handlers.
+    pub auth: Option<&'a super::auth::AuthDesk<'a>>,
 }
 
 /// Wraps a [`Family`] for the engine.
@@ -270,6 +304,24 @@ impl<F: Family> DynFamily for FamilyAdapter<F> {
         code: Option<&Value>,
     ) -> Option<VendorError> {
         self.family.vendor_error(operation_id, status, code)
+    }
+
+    fn auth_scheme(&self) -> Option<super::auth::AuthScheme> {
+        self.family.auth_scheme()
+    }
+
+    fn check_user(&self, user: &super::auth::AuthUser) -> Result<(), StateError> {
+        self.family.check_user(user)
+    }
+
+    fn permits(
+        &self,
+        user: &super::auth::AuthUser,
+        operation_id: &str,
+        path_params: &Pairs,
+        body: &[u8],
+    ) -> Result<(), String> {
+        self.family.permits(user, operation_id, path_params, body)
     }
 
     fn check_settings(&self, value: &Value) -> Result<(), StateError> {
@@ -335,6 +387,7 @@ impl<F: Family> FamilySlot for Slot<F> {
                 headers: parts.headers,
                 body: parts.body,
                 now_ms: parts.now_ms,
+                auth: parts.auth,
                 ids: &mut inner.ids,
                 settings: &inner.settings,
             };

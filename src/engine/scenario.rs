@@ -37,6 +37,9 @@ pub struct Scenario {
     pub state: Map<String, Value>,
     #[serde(default)]
     pub faults: Vec<Value>,
+    /// Users per family (`{"fusion": {"users": [...]}}`), see [`super::auth`].
+    #[serde(default)]
+    pub auth: super::auth::AuthSection,
 }
 
 impl Scenario {
@@ -79,6 +82,10 @@ pub struct Blueprint {
     pub rules: Vec<NamedRule>,
     /// Each file's own `settings`, so a bad engine-wide setting is reported with its file.
     pub settings_sources: Vec<(String, Map<String, Value>)>,
+    /// Users per family, a later file's family replacing an earlier one's.
+    pub auth: super::auth::AuthSection,
+    /// Each file's own `auth`, so a bad user is reported with its file.
+    pub auth_sources: Vec<(String, super::auth::AuthSection)>,
 }
 
 impl Blueprint {
@@ -93,6 +100,10 @@ impl Blueprint {
             self.faults
                 .push((file.to_string(), format!("/faults/{i}"), fault));
         }
+        for (family, users) in &scenario.auth {
+            self.auth.insert(family.clone(), users.clone());
+        }
+        self.auth_sources.push((file.to_string(), scenario.auth));
         self.sources.push((file.to_string(), scenario.name));
     }
 }

@@ -30,6 +30,8 @@ pub struct Session {
     settings: RwLock<Arc<SessionSettings>>,
     /// The session's fault rules, starting as the scenario's.
     pub faults: FaultBook,
+    /// The scenario's users and the tokens this session handed out.
+    pub auth: super::auth::SessionAuth,
 }
 
 impl Session {
@@ -204,6 +206,7 @@ impl Sessions {
             clock: SessionClock::default(),
             settings: RwLock::new(Arc::new(SessionSettings::new(blueprint.settings.clone()))),
             faults: FaultBook::new(&blueprint.rules, self.fault_seed(name)),
+            auth: super::auth::SessionAuth::new(&blueprint.auth),
         })
     }
 
@@ -319,6 +322,7 @@ impl Sessions {
         session.faults.reset(&blueprint.rules);
         session.clock.reset();
         session.journal.clear();
+        session.auth.reset(&blueprint.auth);
         Ok(())
     }
 }
