@@ -8,8 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use trunkmock::engine::auth::AuthMode;
 
-const TGS: &str =
-    "/api/v01/draas/draas_v1/tenants/11111111-1111-4111-8111-111111111111/subscriptions/1/trunkgroups";
+const TGS: &str = "/api/v01/draas/draas_v1/tenants/11111111-1111-4111-8111-111111111111/subscriptions/1/trunkgroups";
 
 async fn strict() -> TestServer {
     TestServer::start_with(|o| {
@@ -56,7 +55,10 @@ async fn fusion_login_hands_out_a_token_pair_and_a_wrong_password_answers_the_ve
         .await;
     r.expect(401);
     assert_eq!(r.json, json!({"error": "Invalid username or password"}));
-    assert_eq!(r.header("www-authenticate"), Some("Bearer realm=\"fusion\""));
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some("Bearer realm=\"fusion\"")
+    );
 }
 
 #[tokio::test]
@@ -64,7 +66,10 @@ async fn required_mode_refuses_missing_bad_and_expired_tokens_and_refresh_carrie
     let srv = strict().await;
     let bare = srv.get(TGS).await;
     bare.expect(401);
-    assert_eq!(bare.header("www-authenticate"), Some("Bearer realm=\"fusion\""));
+    assert_eq!(
+        bare.header("www-authenticate"),
+        Some("Bearer realm=\"fusion\"")
+    );
     assert_eq!(bare.json["reason"], "credentials are required");
     get_as(&srv, TGS, "made-up").await.expect(401);
 

@@ -11,8 +11,7 @@ use serde_json::json;
 const PROVIDERS: &str = "/api/providers";
 const APIO_TGS: &str = "/api/v1/tenants/footenant/groups/foogroup/services/trunk_groups/";
 const APIO_OTHER: &str = "/api/v1/tenants/footenant/groups/othergroup/services/trunk_groups/";
-const ITC_AVAILABLE: &str =
-    "/api/v1/tenant/footenant/group/foogroup/services/immediate_trunking_connectivity/available_numbers/";
+const ITC_AVAILABLE: &str = "/api/v1/tenant/footenant/group/foogroup/services/immediate_trunking_connectivity/available_numbers/";
 const TRUNKS: &str = "/api/rest/public/operator/incoming_trunks";
 
 async fn strict() -> TestServer {
@@ -57,7 +56,10 @@ async fn pbx_sign_in_answers_the_vendors_token_document_and_checks_the_domain() 
         )
         .await;
     wrong_domain.expect(401);
-    assert_eq!(wrong_domain.json["errors"][0]["code"], "INVALID_CREDENTIALS");
+    assert_eq!(
+        wrong_domain.json["errors"][0]["code"],
+        "INVALID_CREDENTIALS"
+    );
 }
 
 #[tokio::test]
@@ -66,7 +68,10 @@ async fn pbx_required_mode_expiry_refresh_and_the_viewers_403() {
     let bare = srv.get(PROVIDERS).await;
     bare.expect(401);
     assert_eq!(bare.json["errors"][0]["code"], "UNAUTHORIZED");
-    assert_eq!(bare.header("www-authenticate"), Some("Bearer realm=\"pbx\""));
+    assert_eq!(
+        bare.header("www-authenticate"),
+        Some("Bearer realm=\"pbx\"")
+    );
 
     let viewer = pbx_sign_in(&srv, "viewer", "viewer-secret").await;
     let token = viewer.json["access_token"].as_str().unwrap().to_string();
@@ -100,7 +105,10 @@ async fn pbx_required_mode_expiry_refresh_and_the_viewers_403() {
         .await;
     renewed.expect(200);
     srv.req(Method::GET, PROVIDERS)
-        .header("authorization", &bearer(renewed.json["access_token"].as_str().unwrap()))
+        .header(
+            "authorization",
+            &bearer(renewed.json["access_token"].as_str().unwrap()),
+        )
         .send()
         .await
         .expect(200);
@@ -187,7 +195,10 @@ async fn operator_checks_basic_credentials_on_every_call() {
     let srv = strict().await;
     let bare = srv.get(TRUNKS).await;
     bare.expect(401);
-    assert_eq!(bare.header("www-authenticate"), Some("Basic realm=\"operator\""));
+    assert_eq!(
+        bare.header("www-authenticate"),
+        Some("Basic realm=\"operator\"")
+    );
     assert!(bare.json["errors"][0]["title"].is_string());
     srv.req(Method::GET, TRUNKS)
         .header("authorization", &basic("admin", "admin-secret"))
