@@ -182,6 +182,15 @@ async fn an_apio_group_admin_is_held_to_its_group_and_level() {
         .await;
     other.expect(403);
     insta::assert_json_snapshot!(other.json);
+    // keep_number is the document's restricted parameter: Tenant Admin at least.
+    srv.req(
+        Method::DELETE,
+        &format!("{APIO_TGS}APIO_Trunk_Group_Existing/?keep_number=true"),
+    )
+    .header("authorization", &auth)
+    .send()
+    .await
+    .expect(403);
     // The document asks Tenant Admin for the available numbers.
     srv.req(Method::GET, ITC_AVAILABLE)
         .header("authorization", &auth)

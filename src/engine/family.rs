@@ -153,14 +153,11 @@ pub trait Family: Send + Sync + 'static {
         Ok(())
     }
 
-    /// Whether `user` may call `operation_id` with these path parameters and body; `Err`
-    /// carries the 403's wording.
+    /// Whether `user` may make this attempt; `Err` carries the 403's wording.
     fn permits(
         &self,
         _user: &super::auth::AuthUser,
-        _operation_id: &str,
-        _path_params: &Pairs,
-        _body: &[u8],
+        _attempt: &super::auth::Attempt<'_>,
     ) -> Result<(), String> {
         Ok(())
     }
@@ -215,9 +212,7 @@ pub trait DynFamily: Send + Sync {
     fn permits(
         &self,
         user: &super::auth::AuthUser,
-        operation_id: &str,
-        path_params: &Pairs,
-        body: &[u8],
+        attempt: &super::auth::Attempt<'_>,
     ) -> Result<(), String>;
     /// Checks the family's entry of a scenario's `settings`.
     fn check_settings(&self, value: &Value) -> Result<(), StateError>;
@@ -317,11 +312,9 @@ impl<F: Family> DynFamily for FamilyAdapter<F> {
     fn permits(
         &self,
         user: &super::auth::AuthUser,
-        operation_id: &str,
-        path_params: &Pairs,
-        body: &[u8],
+        attempt: &super::auth::Attempt<'_>,
     ) -> Result<(), String> {
-        self.family.permits(user, operation_id, path_params, body)
+        self.family.permits(user, attempt)
     }
 
     fn check_settings(&self, value: &Value) -> Result<(), StateError> {

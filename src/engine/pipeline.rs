@@ -237,6 +237,7 @@ impl Engine {
                 let auth = super::auth::step::AuthRequest {
                     headers: &head.headers,
                     path_params: params,
+                    query: &query,
                     raw: &raw,
                     now_ms,
                 };

@@ -13,8 +13,7 @@ use serde_json::{Value, json};
 use super::Call;
 use super::errors::ApioError;
 use super::model::ApioState;
-use crate::engine::auth::{AuthScheme, AuthUser};
-use crate::engine::call::Pairs;
+use crate::engine::auth::{Attempt, AuthScheme, AuthUser};
 use crate::engine::family::StateError;
 use crate::engine::reply::Reply;
 
@@ -76,12 +75,8 @@ pub fn check_user(user: &AuthUser) -> Result<(), StateError> {
     }
 }
 
-pub fn permits(
-    user: &AuthUser,
-    operation_id: &str,
-    params: &Pairs,
-    body: &[u8],
-) -> Result<(), String> {
+pub fn permits(user: &AuthUser, attempt: &Attempt<'_>) -> Result<(), String> {
+    let (operation_id, params) = (attempt.operation_id, attempt.path_params);
     let have = user.level.as_deref().and_then(rank).unwrap_or(0);
     let need = minimum(operation_id);
     if have < rank(need).unwrap_or(0) {
@@ -97,11 +92,11 @@ pub fn permits(
     {
         return Err(format!("{} may not act outside group {g}", user.username));
     }
-    let restricted = serde_json::from_slice::<Value>(body).ok().is_some_and(|b| {
-        ["keep_number", "keep_numbers"]
-            .iter()
-            .any(|k| b.get(k).is_some())
-    });
+    // The restricted parameter may come in the query or the body (the contract takes both).
+    let in_body = serde_json::from_slice::<Value>(attempt.body)
+        .ok()
+        .is_some_and(|b| b.get("keep_number").is_some());
+    let restricted = in_body || attempt.query.contains("keep_number");
     if operation_id == "apio_delete_trunk_group" && restricted && have < 1 {
         return Err("keep_number needs at least Tenant Admin".into());
     }

@@ -89,11 +89,9 @@ impl Family for Apio {
     fn permits(
         &self,
         user: &crate::engine::auth::AuthUser,
-        operation_id: &str,
-        path_params: &crate::engine::call::Pairs,
-        body: &[u8],
+        attempt: &crate::engine::auth::Attempt<'_>,
     ) -> Result<(), String> {
-        auth::permits(user, operation_id, path_params, body)
+        auth::permits(user, attempt)
     }
 
     fn render_problem(&self, problem: &Problem) -> Reply {

@@ -135,11 +135,9 @@ impl Family for Fusion {
     fn permits(
         &self,
         user: &crate::engine::auth::AuthUser,
-        operation_id: &str,
-        path_params: &crate::engine::call::Pairs,
-        _body: &[u8],
+        attempt: &crate::engine::auth::Attempt<'_>,
     ) -> Result<(), String> {
-        auth::permits(user, operation_id, path_params)
+        auth::permits(user, attempt.operation_id, attempt.path_params)
     }
 
     fn tick(&self, state: &mut FusionState, now_ms: i64, settings: &FusionSettings) {

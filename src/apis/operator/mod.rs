@@ -95,11 +95,9 @@ impl Family for Operator {
     fn permits(
         &self,
         user: &crate::engine::auth::AuthUser,
-        operation_id: &str,
-        _path_params: &crate::engine::call::Pairs,
-        _body: &[u8],
+        attempt: &crate::engine::auth::Attempt<'_>,
     ) -> Result<(), String> {
-        auth::permits(user, operation_id)
+        auth::permits(user, attempt.operation_id)
     }
 
     fn render_problem(&self, problem: &Problem) -> Reply {

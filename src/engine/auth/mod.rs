@@ -115,6 +115,15 @@ pub struct AuthScheme {
     pub open_operations: &'static [&'static str],
 }
 
+/// What a permission check looks at: the operation and what the request names in its path,
+/// query and body (apio's restricted parameters may come in either).
+pub struct Attempt<'a> {
+    pub operation_id: &'a str,
+    pub path_params: &'a crate::engine::call::Pairs,
+    pub query: &'a crate::engine::call::Pairs,
+    pub body: &'a [u8],
+}
+
 /// The duplicate usernames of a family's users, as `(index, message)` for `file#pointer`.
 pub fn duplicate_users(users: &FamilyUsers) -> Vec<(usize, String)> {
     let mut seen = HashSet::new();

@@ -19,6 +19,7 @@ use crate::engine::store::Session;
 pub struct AuthRequest<'a> {
     pub headers: &'a hyper::HeaderMap,
     pub path_params: &'a Pairs,
+    pub query: &'a Pairs,
     pub raw: &'a Bytes,
     pub now_ms: i64,
 }
@@ -135,7 +136,13 @@ impl Engine {
                 }
             }
         };
-        match fam.permits(user, op_id, request.path_params, request.raw) {
+        let attempt = super::Attempt {
+            operation_id: op_id,
+            path_params: request.path_params,
+            query: request.query,
+            body: request.raw,
+        };
+        match fam.permits(user, &attempt) {
             Ok(()) => Ok(who),
             Err(why) => Err(refuse(StatusCode::FORBIDDEN, &why)),
         }
