@@ -88,8 +88,8 @@ impl FamilyUsers {
         self.users.first()
     }
 
-    /// The user whose username and password match. Both are compared in full whatever
-    /// matches first, so the answer's timing says nothing (a habit, even in a fake).
+    /// The user whose username and password match. A fake needs no constant-time compare:
+    /// its passwords are test fixtures written in the scenario.
     pub fn verify(&self, username: &str, password: &str) -> Option<&AuthUser> {
         self.users
             .iter()
