@@ -112,6 +112,10 @@ struct ServeArgs {
     /// Answer CORS preflights and add `Access-Control-Allow-Origin`, for browser clients.
     #[arg(long, env = "TRUNKMOCK_CORS")]
     cors: bool,
+    /// Sign-in checks for every family (off, optional, required), overriding each family's
+    /// `auth_mode` setting; absent: the settings decide (default optional).
+    #[arg(long, env = "TRUNKMOCK_AUTH")]
+    auth: Option<trunkmock::engine::auth::AuthMode>,
 }
 
 fn options(source: &SourceArgs, engine: EngineConfig) -> Options {
@@ -200,6 +204,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         verify_responses: args.verify_responses,
         cors: args.cors,
         state_file: args.state_file.clone(),
+        auth: args.auth,
         ..EngineConfig::default()
     };
     let engine = match trunkmock::build_engine(&options(&args.source, config)) {

@@ -950,7 +950,10 @@ async fn prefer_code_refuses_an_undocumented_status_naming_the_documented_ones()
     r.expect(400);
     assert_eq!(r.json["errors"][0]["code"], "VALIDATE_FAILED");
     let detail = r.json["errors"][0]["detail"]["Prefer"].as_str().unwrap();
-    assert!(detail.contains("documented: 200, 400, 404"), "{detail}");
+    assert!(
+        detail.contains("documented: 200, 400, 401, 403, 404"),
+        "{detail}"
+    );
 }
 
 #[tokio::test]

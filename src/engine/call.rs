@@ -140,6 +140,8 @@ pub struct Call<'a, S = ()> {
     pub body: &'a Value,
     /// The session's virtual time in milliseconds since the Unix epoch.
     pub now_ms: i64,
+    /// The family's users and the session's token book (sign-in handlers only use it).
+    pub auth: Option<&'a super::auth::AuthDesk<'a>>,
     /// The family's seeded generator for this session.
     pub ids: &'a mut IdGen,
     pub settings: &'a S,

@@ -155,6 +155,26 @@ pub trait Family: Send + Sync + 'static {
     ) -> Option<VendorError> {
         None
     }
+
+    /// How the family's clients sign in; `None`: the family takes no credentials at all.
+    fn auth_scheme(&self) -> Option<super::auth::AuthScheme> {
+        None
+    }
+
+    /// Checks one scenario user's family-specific fields (roles, level, scope); the error's
+    /// pointer is relative to the user (`/roles/0`).
+    fn check_user(&self, _user: &super::auth::AuthUser) -> Result<(), StateError> {
+        Ok(())
+    }
+
+    /// Whether `user` may make this attempt; `Err` carries the 403's wording.
+    fn permits(
+        &self,
+        _user: &super::auth::AuthUser,
+        _attempt: &super::auth::Attempt<'_>,
+    ) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// What a family says an injected error of one status on one operation looks like at the
@@ -203,6 +223,13 @@ pub trait DynFamily: Send + Sync {
     ) -> Option<VendorError>;
     /// The vendor's notification name for a successful write, if any.
     fn event_name(&self, operation_id: &str, request: &Value, answer: &Value) -> Option<String>;
+    fn auth_scheme(&self) -> Option<super::auth::AuthScheme>;
+    fn check_user(&self, user: &super::auth::AuthUser) -> Result<(), StateError>;
+    fn permits(
+        &self,
+        user: &super::auth::AuthUser,
+        attempt: &super::auth::Attempt<'_>,
+    ) -> Result<(), String>;
     /// Checks the family's entry of a scenario's `settings`.
     fn check_settings(&self, value: &Value) -> Result<(), StateError>;
     /// A fresh state slot for one session.
@@ -245,6 +272,8 @@ pub struct CallParts<'a> {
     pub headers: &'a HeaderMap,
     pub body: &'a Value,
     pub now_ms: i64,
+    /// The family's users and the session's tokens, for the sign-in handlers.
+    pub auth: Option<&'a super::auth::AuthDesk<'a>>,
 }
 
 /// Wraps a [`Family`] for the engine.
@@ -292,6 +321,22 @@ impl<F: Family> DynFamily for FamilyAdapter<F> {
 
     fn event_name(&self, operation_id: &str, request: &Value, answer: &Value) -> Option<String> {
         self.family.event_name(operation_id, request, answer)
+    }
+
+    fn auth_scheme(&self) -> Option<super::auth::AuthScheme> {
+        self.family.auth_scheme()
+    }
+
+    fn check_user(&self, user: &super::auth::AuthUser) -> Result<(), StateError> {
+        self.family.check_user(user)
+    }
+
+    fn permits(
+        &self,
+        user: &super::auth::AuthUser,
+        attempt: &super::auth::Attempt<'_>,
+    ) -> Result<(), String> {
+        self.family.permits(user, attempt)
     }
 
     fn check_settings(&self, value: &Value) -> Result<(), StateError> {
@@ -357,6 +402,7 @@ impl<F: Family> FamilySlot for Slot<F> {
                 headers: parts.headers,
                 body: parts.body,
                 now_ms: parts.now_ms,
+                auth: parts.auth,
                 ids: &mut inner.ids,
                 settings: &inner.settings,
             };

@@ -38,6 +38,10 @@ pub struct JournalEntry {
     /// `"prefer"`); absent for a request answered normally.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
+    /// Who the request was made as: the signed-in (or Basic) user; absent for an anonymous
+    /// request (no credentials, or sign-in not in play).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 fn as_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
@@ -77,6 +81,12 @@ impl CompactHeaders {
         for (name, value) in map {
             s.push_str(name.as_str());
             s.push_str(": ");
+            // Credentials never reach the journal in clear: the scheme stays, the secret goes.
+            if name == hyper::header::AUTHORIZATION || name == hyper::header::COOKIE {
+                s.push_str(&super::auth::step::redact_header(value.as_bytes()));
+                s.push('\n');
+                continue;
+            }
             // Header values cannot hold a newline, so lines split back unambiguously.
             s.push_str(&String::from_utf8_lossy(value.as_bytes()));
             s.push('\n');
@@ -122,6 +132,7 @@ impl JournalEntry {
             + self.operation_id.as_ref().map_or(0, String::len)
             + self.family.as_ref().map_or(0, String::len)
             + self.fault.as_ref().map_or(0, String::len)
+            + self.user.as_ref().map_or(0, String::len)
     }
 }
 
@@ -303,6 +314,7 @@ mod tests {
             status: 200,
             duration_ms: 0.0,
             fault: None,
+            user: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! Families plug in through [`family::Family`]; imports flow from the families to the engine,
 //! never back.
 
+pub mod auth;
 pub mod call;
 pub mod clock;
 pub mod contracts;
@@ -63,6 +64,8 @@ pub struct EngineConfig {
     pub cors: bool,
     /// `--state-file`: where `POST /__admin/snapshot` and a graceful shutdown save sessions.
     pub state_file: Option<std::path::PathBuf>,
+    /// `--auth`: overrides every family's `auth_mode` setting; `None` leaves them be.
+    pub auth: Option<auth::AuthMode>,
 }
 
 impl Default for EngineConfig {
@@ -79,6 +82,7 @@ impl Default for EngineConfig {
             verify_responses: false,
             cors: false,
             state_file: None,
+            auth: None,
         }
     }
 }
@@ -345,6 +349,7 @@ fn prepare_blueprint(
             errors.push(format!("{file}#{pointer}: {message}"));
         }
     }
+    errors.extend(auth::check_sources(&blueprint.auth_sources, families));
     match faults::compile_scenario_rules(&blueprint.faults, contracts) {
         Ok(rules) => blueprint.rules = rules,
         Err(problems) => errors.extend(problems.iter().map(ToString::to_string)),

@@ -73,6 +73,8 @@ struct Outcome {
     fault: Option<String>,
     now_ms: i64,
     raw: Bytes,
+    /// The user the request was made as (`None`: anonymous, or no sign-in in play).
+    who: Option<String>,
 }
 
 /// Renders problems in one family's shape (or the engine's plain one outside every family).
@@ -232,7 +234,26 @@ impl Engine {
                     raw: &raw,
                     now_ms,
                 };
-                self.plan_faults(session, route.operation, &request).await
+                let auth = super::auth::step::AuthRequest {
+                    headers: &head.headers,
+                    path_params: params,
+                    query: &query,
+                    raw: &raw,
+                    now_ms,
+                };
+                match self.authenticate_request(session, route.operation, &auth) {
+                    Ok(who) => {
+                        let mut outcome =
+                            self.plan_faults(session, route.operation, &request).await;
+                        outcome.who = who;
+                        outcome
+                    }
+                    Err(reply) => Outcome::plain(
+                        self.self_check(route.operation, reply),
+                        now_ms,
+                        Bytes::new(),
+                    ),
+                }
             }
             RouteLookup::MethodNotAllowed { allow } => {
                 self.unrouted_delay(session).await;
@@ -258,7 +279,10 @@ impl Engine {
             }
         };
         outcome.now_ms = now_ms;
-        outcome.raw = raw;
+        outcome.raw = match routing.operation {
+            Some(op) if self.is_sign_in(op) => super::auth::step::redact_secrets(&raw),
+            _ => raw,
+        };
         outcome
     }
 
@@ -355,6 +379,7 @@ impl Engine {
             fault,
             now_ms: request.now_ms,
             raw: Bytes::new(),
+            who: None,
         }
     }
 
@@ -404,6 +429,13 @@ impl Engine {
             headers: &request.head.headers,
             body: &body,
             now_ms: request.now_ms,
+            auth: None,
+        };
+        let users = session.auth.users();
+        let desk = self.auth_desk(session, target.family, &users);
+        let parts = CallParts {
+            auth: desk.as_ref(),
+            ..parts
         };
         let reply = session.slot(target.family).handle(target.handler, &parts);
         let write = super::events::Write {
@@ -507,6 +539,7 @@ impl Engine {
                 status,
                 duration_ms: elapsed.as_secs_f64() * 1000.0,
                 fault: outcome.fault.clone(),
+                user: outcome.who.clone(),
             });
         }
         tracing::info!(
@@ -517,6 +550,7 @@ impl Engine {
             duration_us = elapsed.as_micros() as u64,
             session = %session_name,
             fault = outcome.fault.as_deref(),
+            user = outcome.who.as_deref(),
             "request"
         );
     }
@@ -556,6 +590,7 @@ impl Outcome {
             fault: None,
             now_ms,
             raw,
+            who: None,
         }
     }
 }

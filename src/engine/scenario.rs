@@ -40,6 +40,9 @@ pub struct Scenario {
     /// Webhook receivers every session starts with (`crate::webhooks::Receiver`).
     #[serde(default)]
     pub webhooks: Vec<crate::webhooks::Receiver>,
+    /// Users per family (`{"fusion": {"users": [...]}}`), see [`super::auth`].
+    #[serde(default)]
+    pub auth: super::auth::AuthSection,
 }
 
 impl Scenario {
@@ -84,6 +87,10 @@ pub struct Blueprint {
     pub settings_sources: Vec<(String, Map<String, Value>)>,
     /// Webhook receivers of every file, in order.
     pub webhooks: Vec<crate::webhooks::Receiver>,
+    /// Users per family, a later file's family replacing an earlier one's.
+    pub auth: super::auth::AuthSection,
+    /// Each file's own `auth`, so a bad user is reported with its file.
+    pub auth_sources: Vec<(String, super::auth::AuthSection)>,
 }
 
 impl Blueprint {
@@ -99,6 +106,10 @@ impl Blueprint {
                 .push((file.to_string(), format!("/faults/{i}"), fault));
         }
         self.webhooks.extend(scenario.webhooks);
+        for (family, users) in &scenario.auth {
+            self.auth.insert(family.clone(), users.clone());
+        }
+        self.auth_sources.push((file.to_string(), scenario.auth));
         self.sources.push((file.to_string(), scenario.name));
     }
 }

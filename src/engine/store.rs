@@ -35,6 +35,8 @@ pub struct Session {
     pub events: EventLog,
     /// The session's webhook receivers and delivery record.
     pub webhooks: crate::webhooks::Webhooks,
+    /// The scenario's users and the tokens this session handed out.
+    pub auth: super::auth::SessionAuth,
 }
 
 impl Session {
@@ -215,6 +217,7 @@ impl Sessions {
                 blueprint,
                 self.fault_seed(name),
             ),
+            auth: super::auth::SessionAuth::new(&blueprint.auth),
         })
     }
 
@@ -332,6 +335,7 @@ impl Sessions {
         session.journal.clear();
         session.events.clear();
         session.webhooks.reset(blueprint);
+        session.auth.reset(&blueprint.auth);
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 //! trunking connectivity numbers and prefixes (apio-immediate-trunking-connectivity.txt)
 //! under `/api/v1/tenant/...`. Every URL ends with `/`.
 
+pub mod auth;
 pub mod errors;
 pub mod handlers;
 pub mod injected;
@@ -41,6 +42,8 @@ impl Family for Apio {
 
     fn handlers(&self) -> HandlerTable<Self> {
         vec![
+            ("apio_login", auth::login),
+            ("apio_logout", auth::logout),
             ("apio_list_trunk_groups", trunk_groups::list),
             ("apio_create_trunk_group", trunk_groups::create),
             ("apio_get_trunk_group", trunk_groups::get),
@@ -70,6 +73,25 @@ impl Family for Apio {
 
     fn check_state(&self, state: ApioState, _: &ApioSettings) -> Result<ApioState, StateError> {
         state.normalise()
+    }
+
+    fn auth_scheme(&self) -> Option<crate::engine::auth::AuthScheme> {
+        Some(auth::SCHEME)
+    }
+
+    fn check_user(
+        &self,
+        user: &crate::engine::auth::AuthUser,
+    ) -> Result<(), crate::engine::family::StateError> {
+        auth::check_user(user)
+    }
+
+    fn permits(
+        &self,
+        user: &crate::engine::auth::AuthUser,
+        attempt: &crate::engine::auth::Attempt<'_>,
+    ) -> Result<(), String> {
+        auth::permits(user, attempt)
     }
 
     fn render_problem(&self, problem: &Problem) -> Reply {

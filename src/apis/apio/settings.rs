@@ -18,6 +18,11 @@ pub struct ApioSettings {
     /// The most devices, users and numbers (each) one group holds; a create that would add one
     /// more is refused (400).
     pub max_items_per_group: usize,
+    /// Sign-in checks: `off`, `optional` (bare requests served as the first scenario user,
+    /// credentials checked when sent) or `required`; `--auth` overrides it.
+    pub auth_mode: crate::engine::auth::AuthMode,
+    /// Seconds of virtual time an access token lives (its refresh token twice as long).
+    pub token_lifetime_secs: u64,
 }
 
 impl Default for ApioSettings {
@@ -28,6 +33,8 @@ impl Default for ApioSettings {
             teams_config: TeamsConfig::default(),
             max_trunk_groups_per_group: 1_000,
             max_items_per_group: 10_000,
+            auth_mode: crate::engine::auth::AuthMode::Optional,
+            token_lifetime_secs: 3600,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! (fusion-draas-trunking.txt): trunk groups, their numbers and disaster recovery, peer trunk
 //! groups; access trunks, the peer trunks API and bulk jobs build on the same state.
 
+pub mod auth;
 pub mod errors;
 pub mod handlers;
 pub mod injected;
@@ -39,6 +40,8 @@ impl Family for Fusion {
         use handlers::{access_trunks as at, bulk_jobs as bulk, peer_trunks as pt};
         use handlers::{disaster_recovery as dr, numbers, trunk_groups as tg};
         vec![
+            ("fusion_login", auth::login),
+            ("fusion_refresh", auth::refresh),
             ("fusion_list_trunk_groups", tg::list),
             ("fusion_get_trunk_group", tg::get),
             ("fusion_create_trunk_group", tg::create),
@@ -133,6 +136,22 @@ impl Family for Fusion {
         code: Option<&serde_json::Value>,
     ) -> Option<VendorError> {
         injected::vendor_error(operation_id, status, code)
+    }
+
+    fn auth_scheme(&self) -> Option<crate::engine::auth::AuthScheme> {
+        Some(auth::SCHEME)
+    }
+
+    fn check_user(&self, user: &crate::engine::auth::AuthUser) -> Result<(), StateError> {
+        auth::check_user(user)
+    }
+
+    fn permits(
+        &self,
+        user: &crate::engine::auth::AuthUser,
+        attempt: &crate::engine::auth::Attempt<'_>,
+    ) -> Result<(), String> {
+        auth::permits(user, attempt.operation_id, attempt.path_params)
     }
 
     fn tick(&self, state: &mut FusionState, now_ms: i64, settings: &FusionSettings) {

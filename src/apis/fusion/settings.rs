@@ -30,6 +30,11 @@ pub struct FusionSettings {
     pub max_peer_trunks_per_trunk_group: usize,
     /// Finished bulk jobs beyond this many per tenant are forgotten, oldest first.
     pub max_bulk_jobs_per_tenant: usize,
+    /// Sign-in checks: `off`, `optional` (bare requests served as the first scenario user,
+    /// credentials checked when sent) or `required`; `--auth` overrides it.
+    pub auth_mode: crate::engine::auth::AuthMode,
+    /// Seconds of virtual time an access token lives (its refresh token twice as long).
+    pub token_lifetime_secs: u64,
 }
 
 impl Default for FusionSettings {
@@ -48,6 +53,8 @@ impl Default for FusionSettings {
             max_access_trunks_per_trunk_group: 100,
             max_peer_trunks_per_trunk_group: 100,
             max_bulk_jobs_per_tenant: 500,
+            auth_mode: crate::engine::auth::AuthMode::Optional,
+            token_lifetime_secs: 3600,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! served as a JSON:API 1.0 API under `/api/rest/public/operator`
 //! (operator-incoming-trunks-jsonapi.txt).
 
+pub mod auth;
 pub mod errors;
 pub mod handlers;
 pub mod jsonapi;
@@ -78,6 +79,25 @@ impl Family for Operator {
         _: &OperatorSettings,
     ) -> Result<OperatorState, crate::engine::family::StateError> {
         state.normalise()
+    }
+
+    fn auth_scheme(&self) -> Option<crate::engine::auth::AuthScheme> {
+        Some(auth::SCHEME)
+    }
+
+    fn check_user(
+        &self,
+        user: &crate::engine::auth::AuthUser,
+    ) -> Result<(), crate::engine::family::StateError> {
+        auth::check_user(user)
+    }
+
+    fn permits(
+        &self,
+        user: &crate::engine::auth::AuthUser,
+        attempt: &crate::engine::auth::Attempt<'_>,
+    ) -> Result<(), String> {
+        auth::permits(user, attempt.operation_id)
     }
 
     fn render_problem(&self, problem: &Problem) -> Reply {

@@ -18,6 +18,9 @@ pub struct OperatorSettings {
     pub domain_suffix: String,
     /// Most customers and trunks a session holds (403 beyond).
     pub max_resources: usize,
+    /// Sign-in checks: `off`, `optional` (bare requests served as the first scenario user,
+    /// credentials checked when sent) or `required`; `--auth` overrides it.
+    pub auth_mode: crate::engine::auth::AuthMode,
 }
 
 impl Default for OperatorSettings {
@@ -27,6 +30,7 @@ impl Default for OperatorSettings {
             default_codecs: default_codecs(),
             domain_suffix: DEFAULT_DOMAIN_SUFFIX.to_string(),
             max_resources: DEFAULT_MAX_RESOURCES as usize,
+            auth_mode: crate::engine::auth::AuthMode::Optional,
         }
     }
 }

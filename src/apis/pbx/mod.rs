@@ -1,5 +1,6 @@
 //! The `pbx` family: PBX SIP trunk providers under `/api/providers` (pbx-providers.txt).
 
+pub mod auth;
 pub mod errors;
 pub mod filter;
 pub mod handlers;
@@ -34,6 +35,8 @@ impl Family for Pbx {
 
     fn handlers(&self) -> HandlerTable<Self> {
         vec![
+            ("pbx_sign_in", auth::sign_in),
+            ("pbx_refresh", auth::refresh),
             ("pbx_list_providers", handlers::list_providers),
             ("pbx_create_provider", handlers::create_provider),
             ("pbx_get_provider", handlers::get_provider),
@@ -50,5 +53,33 @@ impl Family for Pbx {
 
     fn render_problem(&self, problem: &Problem) -> Reply {
         errors::render_problem(problem)
+    }
+
+    fn auth_scheme(&self) -> Option<crate::engine::auth::AuthScheme> {
+        Some(auth::SCHEME)
+    }
+
+    fn check_user(
+        &self,
+        user: &crate::engine::auth::AuthUser,
+    ) -> Result<(), crate::engine::family::StateError> {
+        auth::check_user(user)
+    }
+
+    fn permits(
+        &self,
+        user: &crate::engine::auth::AuthUser,
+        attempt: &crate::engine::auth::Attempt<'_>,
+    ) -> Result<(), String> {
+        auth::permits(user, attempt.operation_id)
+    }
+
+    fn vendor_error(
+        &self,
+        _operation_id: &str,
+        status: hyper::StatusCode,
+        code: Option<&serde_json::Value>,
+    ) -> Option<crate::engine::family::VendorError> {
+        code.is_none().then(|| auth::vendor_error(status)).flatten()
     }
 }
