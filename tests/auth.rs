@@ -238,3 +238,17 @@ fn check_names_bad_auth_sections_with_file_and_pointer() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn an_unknown_path_beside_a_sign_in_answers_in_the_family_shape() {
+    let srv = common::TestServer::start().await;
+    let fusion = srv.get("/api/v01/auth/logn").await;
+    fusion.expect(404);
+    assert!(fusion.json["code"].is_number(), "{}", fusion.json);
+    let pbx = srv.get("/api/auth/sign_on").await;
+    pbx.expect(404);
+    assert_eq!(pbx.json["errors"][0]["code"], "NOT_FOUND");
+    let apio = srv.get("/api/v1/login").await;
+    apio.expect(404);
+    assert!(apio.json.get("details").is_some(), "{}", apio.json);
+}

@@ -37,7 +37,12 @@ impl Family for Apio {
     /// Both prefixes, so an unknown URL under either (e.g. one without its trailing slash)
     /// is answered in the apio shape.
     fn base_paths(&self) -> &'static [&'static str] {
-        &["/api/v1/tenants/", "/api/v1/tenant/"]
+        &[
+            "/api/v1/tenants/",
+            "/api/v1/tenant/",
+            "/api/v1/login",
+            "/api/v1/logout",
+        ]
     }
 
     fn handlers(&self) -> HandlerTable<Self> {

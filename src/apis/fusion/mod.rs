@@ -33,7 +33,7 @@ impl Family for Fusion {
     }
 
     fn base_paths(&self) -> &'static [&'static str] {
-        &["/api/v01/draas"]
+        &["/api/v01/draas", "/api/v01/auth/"]
     }
 
     fn handlers(&self) -> HandlerTable<Self> {

@@ -30,7 +30,7 @@ impl Family for Pbx {
     }
 
     fn base_paths(&self) -> &'static [&'static str] {
-        &["/api/providers"]
+        &["/api/providers", "/api/auth/"]
     }
 
     fn handlers(&self) -> HandlerTable<Self> {
