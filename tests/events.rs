@@ -115,6 +115,42 @@ async fn a_sync_finishing_on_the_clock_is_an_event_of_the_clock() {
 }
 
 #[tokio::test]
+async fn an_access_trunk_finishing_its_sync_on_the_clock_is_an_event_too() {
+    let srv = TestServer::start().await;
+    let created = srv
+        .post(
+            &format!("{SUB}/trunkgroups/6/access_trunks"),
+            common::fixtures::fusion_access_trunk_create_example(),
+        )
+        .await;
+    created.expect(200);
+    // The document's example creates two access trunks; each finishes its own sync.
+    let mut created_ids: Vec<String> = created.json["accessTrunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].to_string())
+        .collect();
+    created_ids.sort();
+    advance(&srv, 3600).await;
+    let list = events(&srv, "?type=status_changed").await;
+    let mine: Vec<&Value> = list
+        .iter()
+        .filter(|e| e["resource_type"] == "access_trunks")
+        .collect();
+    let mut ids: Vec<String> = mine
+        .iter()
+        .map(|e| e["resource_id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, created_ids, "{list:?}");
+    for e in mine {
+        assert_eq!(e["operation_id"], "clock");
+        assert_eq!(e["resource"]["status"], "ok");
+    }
+}
+
+#[tokio::test]
 async fn a_bulk_job_ending_on_the_clock_is_an_event_and_names_what_it_created() {
     let srv = TestServer::start().await;
     srv.put(

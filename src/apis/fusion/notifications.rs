@@ -55,10 +55,16 @@ pub fn event_name(operation_id: &str, request: &Value, answer: &Value) -> Option
 /// Where a trunk group lives: instance, tenant, subscription, id.
 type TrunkGroupKey = (String, String, i64, i64);
 
+/// Resource types of a trunk group's children, as their paths name them.
+const ACCESS_TRUNKS: &str = "access_trunks";
+const PEER_TRUNKS: &str = "peer_trunks";
+
 /// What the tick may change, as it was before.
 #[derive(Default)]
 pub struct Snapshot {
     trunk_groups: HashMap<TrunkGroupKey, SyncStatus>,
+    /// The sync status of each access trunk and peer trunk, by trunk group, kind and id.
+    children: HashMap<(TrunkGroupKey, &'static str, i64), SyncStatus>,
     jobs: HashMap<(String, String, u64), BulkStatus>,
 }
 
@@ -76,6 +82,14 @@ impl Snapshot {
     pub fn take(state: &FusionState) -> Self {
         let mut snap = Snapshot::default();
         each_trunk_group(state, |k, tg| {
+            for at in &tg.access_trunks {
+                snap.children
+                    .insert((k.clone(), ACCESS_TRUNKS, at.id), at.status);
+            }
+            for pt in &tg.peer_trunks {
+                snap.children
+                    .insert((k.clone(), PEER_TRUNKS, pt.id), pt.status);
+            }
             snap.trunk_groups.insert(k, tg.status);
         });
         for t in &state.tenants {
@@ -91,6 +105,30 @@ impl Snapshot {
     pub fn changes(mut self, state: &FusionState) -> Vec<FamilyEvent> {
         let mut out = Vec::new();
         each_trunk_group(state, |k, tg| {
+            // An access or peer trunk whose own sync finished (or failed).
+            let mut child =
+                |kind: &'static str, id: i64, status: SyncStatus, view: &dyn Fn() -> Value| {
+                    let before = self.children.get(&(k.clone(), kind, id));
+                    if before.is_some_and(|b| *b != status) {
+                        out.push(FamilyEvent {
+                            kind: "status_changed",
+                            name: None,
+                            resource_type: kind.into(),
+                            resource_id: Some(id.to_string()),
+                            resource: view(),
+                        });
+                    }
+                };
+            for at in &tg.access_trunks {
+                child(ACCESS_TRUNKS, at.id, at.status, &|| {
+                    views::access_trunk(at, &state.pops, true)
+                });
+            }
+            for pt in &tg.peer_trunks {
+                child(PEER_TRUNKS, pt.id, pt.status, &|| {
+                    views::peer_trunk(pt, tg, &state.pops)
+                });
+            }
             let view = views::trunk_group_detail(tg, &state.pops, true);
             let id = Some(tg.id.to_string());
             match self.trunk_groups.remove(&k) {
