@@ -151,6 +151,31 @@ async fn an_access_trunk_finishing_its_sync_on_the_clock_is_an_event_too() {
 }
 
 #[tokio::test]
+async fn a_bulk_job_updating_a_trunk_group_sends_the_update_notification() {
+    let srv = TestServer::start().await;
+    // The seeded msteams trunk group 30, named by its uuid: the bulk item updates it.
+    srv.put(
+        &format!("{SUB}/trunkgroups/bulk"),
+        json!({"name": "rename", "data": [{
+            "uuid": "5c70f993-63d8-4204-a806-3f7baae000bc",
+            "name": "Renamed by bulk"
+        }]}),
+    )
+    .await
+    .expect(200);
+    advance(&srv, 3600).await;
+    let updates: Vec<Value> = events(&srv, "?type=updated")
+        .await
+        .into_iter()
+        .filter(|e| e["operation_id"] == "clock")
+        .collect();
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert_eq!(updates[0]["name"], "update peer trunk_group");
+    assert_eq!(updates[0]["resource_id"], "30");
+    assert_eq!(updates[0]["resource"]["name"], "Renamed by bulk");
+}
+
+#[tokio::test]
 async fn a_bulk_job_ending_on_the_clock_is_an_event_and_names_what_it_created() {
     let srv = TestServer::start().await;
     srv.put(

@@ -13,10 +13,10 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::model::FusionState;
 use super::model::bulk_jobs::BulkStatus;
 use super::model::sync::SyncStatus;
 use super::model::trunk_groups::{TrunkGroup, is_suspend};
+use super::model::{FusionState, ParentKey, Parents};
 use super::views;
 use crate::engine::events::FamilyEvent;
 
@@ -27,6 +27,22 @@ fn trunk_group_event(verb: &str, answer: &Value) -> String {
         Some("sip") | None => format!("{verb} trunk_group"),
         Some(_) => format!("{verb} peer trunk_group"),
     }
+}
+
+/// Records a bulk job's update of an existing trunk group: the same notification a single
+/// update sends, raised from the clock's tick where the job runs.
+pub fn note_bulk_update(state: &mut FusionState, key: ParentKey<'_>, id: i64) {
+    let Ok(tg) = state.trunk_group(key, Parents::Lenient, id) else {
+        return;
+    };
+    let view = views::trunk_group_detail(tg, &state.pops, true);
+    state.events.push(FamilyEvent {
+        kind: "updated",
+        name: Some(trunk_group_event("update", &view)),
+        resource_type: "trunkgroups".into(),
+        resource_id: Some(id.to_string()),
+        resource: view,
+    });
 }
 
 /// The notification a successful write sends. Disaster recovery and bulk submissions have no

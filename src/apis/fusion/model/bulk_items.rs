@@ -156,6 +156,7 @@ fn write_trunk_group(
             write.name = Some(state.trunk_group(key, Parents::Lenient, id)?.name.clone());
         }
         state.update_trunk_group(key, Parents::Lenient, id, false, write, cx)?;
+        crate::apis::fusion::notifications::note_bulk_update(state, key, id);
         return Ok(id);
     }
     if write.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
@@ -313,6 +314,7 @@ pub(super) fn peer_trunk_group_item(
             settings: cx.settings,
         };
         state.update_trunk_group(key, Parents::Lenient, id, false, write, cx2)?;
+        crate::apis::fusion::notifications::note_bulk_update(state, key, id);
         let (t, s) = state.locate_trunk_group(key, Parents::Lenient, id)?;
         let FusionState {
             pops,
