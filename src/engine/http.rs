@@ -63,3 +63,26 @@ pub fn to_response(reply: Reply) -> Response<Full<Bytes>> {
     *resp.headers_mut() = reply.headers;
     resp
 }
+
+/// Whether a request's `Accept` lets the family answer JSON: no header, `*/*`,
+/// `application/*` or `application/json` (a range with `q=0` refuses).
+pub fn accepts_json(headers: &HeaderMap) -> bool {
+    let mut any = false;
+    for value in headers.get_all(hyper::header::ACCEPT) {
+        any = true;
+        let text = String::from_utf8_lossy(value.as_bytes()).to_ascii_lowercase();
+        for range in text.split(',') {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            if !refused && matches!(media, "*/*" | "application/*" | "application/json") {
+                return true;
+            }
+        }
+    }
+    !any
+}

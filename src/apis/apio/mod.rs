@@ -105,7 +105,7 @@ impl Family for Apio {
 
     /// The API answers JSON only: an `Accept` that rules JSON out is refused with 406.
     fn preflight(&self, _method: &hyper::Method, headers: &hyper::HeaderMap) -> Result<(), Reply> {
-        if accepts_json(headers) {
+        if crate::engine::http::accepts_json(headers) {
             return Ok(());
         }
         let problem = Problem::new(
@@ -124,27 +124,4 @@ impl Family for Apio {
     ) -> Option<VendorError> {
         injected::vendor_error(operation_id, status, code)
     }
-}
-
-/// Whether a request's `Accept` lets the family answer JSON: no header, `*/*`,
-/// `application/*` or `application/json` (a range with `q=0` refuses).
-fn accepts_json(headers: &hyper::HeaderMap) -> bool {
-    let mut any = false;
-    for value in headers.get_all(hyper::header::ACCEPT) {
-        any = true;
-        let text = String::from_utf8_lossy(value.as_bytes()).to_ascii_lowercase();
-        for range in text.split(',') {
-            let mut parts = range.split(';').map(str::trim);
-            let media = parts.next().unwrap_or_default();
-            let refused = parts.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            if !refused && matches!(media, "*/*" | "application/*" | "application/json") {
-                return true;
-            }
-        }
-    }
-    !any
 }
