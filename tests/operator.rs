@@ -1716,3 +1716,19 @@ async fn links_and_location_follow_the_http2_authority() {
     assert!(location.starts_with(&prefix), "{location}");
     assert_eq!(doc["data"]["links"]["self"], location.as_str());
 }
+
+#[tokio::test]
+async fn prefer_code_404_renders_exactly_the_real_404() {
+    let srv = TestServer::start().await;
+    for path in [format!("{TRUNKS}/999"), format!("{CUSTOMERS}/nobody")] {
+        let real = srv.get(&path).await;
+        real.expect(404);
+        let preferred = srv
+            .req(Method::GET, &path)
+            .header("prefer", "code=404")
+            .send()
+            .await;
+        preferred.expect(404);
+        assert_eq!(preferred.json, real.json, "{path}");
+    }
+}

@@ -330,7 +330,11 @@ fn problem_objects(p: &Problem) -> Vec<ErrorObject> {
                 Some(Value::Null) | None => p.status.as_str().to_string(),
                 Some(other) => other.to_string(),
             };
-            let title = p.status.canonical_reason().unwrap_or("Error");
+            // A vendor code the family answers itself keeps that answer's title.
+            let title = match code.as_str() {
+                "record_not_found" => "Record not found",
+                _ => p.status.canonical_reason().unwrap_or("Error"),
+            };
             vec![ErrorObject::new(p.status, &code, title, p.message.clone())]
         }
     };

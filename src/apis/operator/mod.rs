@@ -108,4 +108,35 @@ impl Family for Operator {
     fn preflight(&self, method: &Method, headers: &HeaderMap) -> Result<(), Reply> {
         negotiation::check(method, headers)
     }
+
+    /// An injected 404 on one resource reads exactly like the real one, which names the id.
+    fn vendor_error_at(
+        &self,
+        operation_id: &str,
+        status: hyper::StatusCode,
+        code: Option<&serde_json::Value>,
+        path: &crate::engine::call::Pairs,
+    ) -> Option<crate::engine::family::VendorError> {
+        if status != hyper::StatusCode::NOT_FOUND || code.is_some() {
+            return None;
+        }
+        let ty = match operation_id {
+            "operator_get_customer" | "operator_update_customer" | "operator_delete_customer" => {
+                "customers"
+            }
+            id if id.starts_with("operator_") && !id.starts_with("operator_list_") => {
+                "incoming_trunks"
+            }
+            _ => return None,
+        };
+        let id = path.get("id")?;
+        let detail = errors::OperatorError::NotFound { ty, id: id.into() }
+            .objects()
+            .into_iter()
+            .next()?;
+        Some(crate::engine::family::VendorError {
+            code: Some(serde_json::Value::String(detail.code)),
+            message: detail.detail,
+        })
+    }
 }

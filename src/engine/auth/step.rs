@@ -90,7 +90,7 @@ impl Engine {
         let nobody = FamilyUsers::default();
         let users = users.get(fam.name()).unwrap_or(&nobody);
         let refuse = |status: StatusCode, message: &str| {
-            let vendor = fam.vendor_error(op_id, status, None);
+            let vendor = fam.vendor_error(op_id, status, None, request.path_params);
             // The 403 keeps the vendor's documented wording when it has one; the 401 says
             // what was wrong with the credentials, which a client author needs most.
             let message = match (&vendor, status) {

@@ -80,8 +80,10 @@ impl<F: Family> DynFamily for FamilyAdapter<F> {
         operation_id: &str,
         status: StatusCode,
         code: Option<&Value>,
+        path: &crate::engine::call::Pairs,
     ) -> Option<VendorError> {
-        self.family.vendor_error(operation_id, status, code)
+        self.family
+            .vendor_error_at(operation_id, status, code, path)
     }
 
     fn event_name(&self, operation_id: &str, request: &Value, answer: &Value) -> Option<String> {

@@ -159,6 +159,18 @@ pub trait Family: Send + Sync + 'static {
         None
     }
 
+    /// Like [`Family::vendor_error`], knowing the request's path parameters, for a family
+    /// whose real errors name the resource (`The record identified by 7 ...`).
+    fn vendor_error_at(
+        &self,
+        operation_id: &str,
+        status: StatusCode,
+        code: Option<&Value>,
+        _path: &crate::engine::call::Pairs,
+    ) -> Option<VendorError> {
+        self.vendor_error(operation_id, status, code)
+    }
+
     /// How the family's clients sign in; `None`: the family takes no credentials at all.
     fn auth_scheme(&self) -> Option<crate::engine::auth::AuthScheme> {
         None
@@ -201,6 +213,7 @@ pub trait DynFamily: Send + Sync {
         operation_id: &str,
         status: StatusCode,
         code: Option<&Value>,
+        path: &crate::engine::call::Pairs,
     ) -> Option<VendorError>;
     /// The vendor's notification name for a successful write, if any.
     fn event_name(&self, operation_id: &str, request: &Value, answer: &Value) -> Option<String>;

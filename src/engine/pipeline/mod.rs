@@ -83,6 +83,8 @@ struct Outcome {
 struct FamilyShape<'a> {
     engine: &'a Engine,
     family: Option<usize>,
+    /// The routed request's path parameters, which some vendors' errors name.
+    path: Option<&'a Pairs>,
 }
 
 impl Shape for FamilyShape<'_> {
@@ -97,7 +99,9 @@ impl Shape for FamilyShape<'_> {
         code: Option<&serde_json::Value>,
     ) -> Option<super::family::VendorError> {
         let family = self.family?;
-        self.engine.families[family].vendor_error(operation_id, status, code)
+        let none = Pairs::default();
+        let path = self.path.unwrap_or(&none);
+        self.engine.families[family].vendor_error(operation_id, status, code, path)
     }
 }
 
@@ -264,6 +268,7 @@ impl Engine {
         let shape = FamilyShape {
             engine: self,
             family: Some(self.targets[operation].family),
+            path: Some(request.path_params),
         };
         let headers = &request.head.headers;
         let preference = match Preference::from_headers(headers) {
