@@ -161,6 +161,19 @@ async fn create_answers_200_pending_and_becomes_ok_after_the_sync_delay() {
 }
 
 #[tokio::test]
+async fn sync_outcome_setting_makes_a_synchronisation_end_in_error() {
+    let srv = TestServer::start().await;
+    srv.apply_settings(json!({"fusion": { "sync_outcome": "error" }}))
+        .await;
+    let id = create_trunk_group(&srv, json!({ "name": "doomed" })).await["id"]
+        .as_i64()
+        .unwrap();
+    srv.advance_clock(2).await;
+    let after = srv.get(&format!("{}?withStatus", tg(id))).await;
+    assert_eq!(after.json["status"], "error");
+}
+
+#[tokio::test]
 async fn sync_delay_setting_changes_how_long_a_trunk_group_stays_pending() {
     let srv = TestServer::start().await;
     srv.apply_settings(json!({"fusion": { "sync_delay_seconds": 60 }}))

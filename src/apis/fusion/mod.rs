@@ -163,7 +163,7 @@ impl Family for Fusion {
         let before = notifications::Snapshot::take(state);
         // Bulk jobs first: what they change starts its own sync delay from the job's run time.
         model::bulk_run::run_due(state, now_ms, settings);
-        state.settle(now_ms);
+        state.settle(now_ms, settings.sync_outcome);
         let changes = before.changes(state);
         state.events.extend(changes);
         let next = state.next_due_ms();

@@ -20,6 +20,9 @@ pub struct FusionSettings {
     /// Every bulk item fails when its job runs (500-style reason, code 1008), so a test can
     /// see a job end in `failure` without a bad item; a partial failure is one bad item.
     pub bulk_items_fail: bool,
+    /// How a synchronisation ends when its time comes: `ok`, or `error` so a client's
+    /// handling of a failed sync can be tested without hand-editing state.
+    pub sync_outcome: SyncOutcome,
     /// With `any_parent`: the most tenants a session creates on first use.
     pub max_tenants: usize,
     /// With `any_parent`: the most subscriptions a tenant gets on first use.
@@ -45,6 +48,7 @@ impl Default for FusionSettings {
             bulk_duration_seconds: Seconds::new_const(1.0),
             empty_list_404: false,
             bulk_items_fail: false,
+            sync_outcome: SyncOutcome::Ok,
             // These bounds keep one session's memory bounded; they are not the vendor's.
             max_tenants: 1_000,
             max_subscriptions_per_tenant: 1_000,
@@ -57,4 +61,12 @@ impl Default for FusionSettings {
             token_lifetime_secs: 3600,
         }
     }
+}
+
+/// The status a finished synchronisation takes (`settings.fusion.sync_outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncOutcome {
+    Ok,
+    Error,
 }

@@ -323,14 +323,14 @@ impl FusionState {
     }
 
     /// Finishes every synchronisation whose time has come.
-    pub fn settle(&mut self, now_ms: i64) {
+    pub fn settle(&mut self, now_ms: i64, outcome: crate::apis::fusion::settings::SyncOutcome) {
         for tg in self.trunk_groups_mut() {
-            tg.settle(now_ms);
+            tg.settle(now_ms, outcome);
             for p in &mut tg.peer_trunks {
-                p.settle(now_ms);
+                p.settle(now_ms, outcome);
             }
             for a in &mut tg.access_trunks {
-                a.settle(now_ms);
+                a.settle(now_ms, outcome);
             }
         }
     }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::FusionState;
 use super::bulk_jobs::BulkStatus;
-use crate::apis::fusion::settings::FusionSettings;
+use crate::apis::fusion::settings::{FusionSettings, SyncOutcome};
 
 /// The documented values of `status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -49,14 +49,17 @@ pub trait Synced {
 
     /// Finishes a pending synchronisation whose time has come. A `pending` status without a
     /// due time (seeded by a scenario) stays pending, as do `error` and `unknown`.
-    fn settle(&mut self, now_ms: i64) {
+    fn settle(&mut self, now_ms: i64, outcome: SyncOutcome) {
         let (status, until) = self.sync_fields();
         if let Some(due) = *until
             && now_ms >= due
         {
             *until = None;
             if *status == SyncStatus::Pending {
-                *status = SyncStatus::Ok;
+                *status = match outcome {
+                    SyncOutcome::Ok => SyncStatus::Ok,
+                    SyncOutcome::Error => SyncStatus::Error,
+                };
             }
         }
     }
