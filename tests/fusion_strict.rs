@@ -299,3 +299,34 @@ async fn a_setting_makes_every_bulk_item_fail() {
         .collect();
     assert!(!names.contains(&json!("A")));
 }
+
+#[tokio::test]
+async fn a_setting_makes_every_nth_bulk_item_fail_for_a_partial_failure() {
+    let srv = TestServer::start().await;
+    srv.apply_settings(json!({"fusion": {"bulk_items_fail_every": 2}}))
+        .await;
+    send(
+        &srv,
+        Method::PUT,
+        &format!("{SUB}/trunkgroups/bulk"),
+        json!({"name": "Half", "data": [{"name": "First"}, {"name": "Second"}]}),
+    )
+    .await
+    .expect(200);
+    srv.advance_clock(1).await;
+    let h = srv
+        .get(&format!("{TENANT}/trunkgroups/bulk_jobs?search=Half"))
+        .await;
+    let job = &h.json["bulks"][0];
+    assert_eq!(job["status"], "failure");
+    assert_eq!(job["success_count"], 1);
+    assert_eq!(job["total_count"], 2);
+    let names: Vec<Value> = srv.get(&format!("{SUB}/trunkgroups")).await.json["trunkgroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].clone())
+        .collect();
+    assert!(names.contains(&json!("First")));
+    assert!(!names.contains(&json!("Second")));
+}

@@ -20,6 +20,8 @@ pub struct FusionSettings {
     /// Every bulk item fails when its job runs (500-style reason, code 1008), so a test can
     /// see a job end in `failure` without a bad item; a partial failure is one bad item.
     pub bulk_items_fail: bool,
+    /// Every Nth item of a bulk job fails (0: none), so a job ends in partial failure.
+    pub bulk_items_fail_every: usize,
     /// How a synchronisation ends when its time comes: `ok`, or `error` so a client's
     /// handling of a failed sync can be tested without hand-editing state.
     pub sync_outcome: SyncOutcome,
@@ -48,6 +50,7 @@ impl Default for FusionSettings {
             bulk_duration_seconds: Seconds::new_const(1.0),
             empty_list_404: false,
             bulk_items_fail: false,
+            bulk_items_fail_every: 0,
             sync_outcome: SyncOutcome::Ok,
             // These bounds keep one session's memory bounded; they are not the vendor's.
             max_tenants: 1_000,

@@ -95,7 +95,16 @@ pub fn run_due(state: &mut FusionState, now_ms: i64, settings: &FusionSettings) 
                 ids: &mut ids,
                 settings,
             };
-            if let Err(e) = run_item(state, key, kind, item, cx) {
+            // `fusion.bulk_items_fail_every`: every Nth item fails as the platform's own
+            // error would, so a job can end in partial failure on demand.
+            let forced = settings.bulk_items_fail_every > 0
+                && (index + 1) % settings.bulk_items_fail_every == 0;
+            let outcome = if forced {
+                Err(FusionError::Uncaught)
+            } else {
+                run_item(state, key, kind, item, cx)
+            };
+            if let Err(e) = outcome {
                 let code = e.code().number();
                 errors.push(ItemError {
                     index,
