@@ -1113,3 +1113,29 @@ async fn read_only_members_copied_from_a_get_are_ignored_on_create_and_update_al
     updated.expect(200);
     assert_eq!(updated.json["totalActiveOutgoingCalls"], 0);
 }
+
+#[tokio::test]
+async fn the_list_filters_may_come_in_a_json_body_as_the_document_shows_them() {
+    let srv = TestServer::start().await;
+    for mode in ["normal", "teamsDR"] {
+        let by_query = srv.get(&format!("{TG}?trunkingMode={mode}")).await;
+        by_query.expect(200);
+        let by_body = srv
+            .req(Method::GET, TG)
+            .json(&json!({ "trunkingMode": mode }))
+            .send()
+            .await;
+        by_body.expect(200);
+        assert_eq!(by_body.json, by_query.json, "{mode}");
+        for t in by_body.json["trunks"].as_array().unwrap() {
+            assert_eq!(t["trunkingMode"], mode);
+        }
+    }
+    // Everything, to show the filter removes something.
+    let all = srv.get(TG).await;
+    let teams = srv.get(&format!("{TG}?trunkingMode=teamsDR")).await;
+    assert!(
+        all.json["trunks"].as_array().unwrap().len()
+            > teams.json["trunks"].as_array().unwrap().len()
+    );
+}

@@ -33,12 +33,23 @@ fn instance<'a>(call: &'a Call<'_>) -> (&'a str, &'a str, &'a str) {
 /// `GET .../trunk_groups/`
 pub fn list(state: &mut ApioState, call: &mut Call<'_>) -> Result {
     super::known_query(call)?;
+    // The filters come in the query or, as the document shows them, in a JSON body.
+    let body = call.body_object();
+    let mode = call
+        .query_str("trunkingMode")
+        .or_else(|| body.get("trunkingMode").and_then(serde_json::Value::as_str));
+    let enterprise = call
+        .query_bool("includeEnterpriseTrunkGroups")
+        .or_else(|| {
+            body.get("includeEnterpriseTrunkGroups")
+                .and_then(serde_json::Value::as_bool)
+        })
+        .unwrap_or(false);
     let trunks = state.list_trunk_groups(
         call.param("tenant_id"),
         call.param("group_id"),
-        call.query_str("trunkingMode"),
-        call.query_bool("includeEnterpriseTrunkGroups")
-            .unwrap_or(false),
+        mode,
+        enterprise,
     )?;
     let tenant = call.param("tenant_id");
     Ok(Reply::json(
