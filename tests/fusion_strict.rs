@@ -265,68 +265,58 @@ async fn an_accept_header_that_rules_json_out_is_406_in_both_families() {
     }
 }
 
-#[tokio::test]
-async fn a_setting_makes_every_bulk_item_fail() {
+/// Runs a two-item trunk group bulk job named `title` under `settings`; answers the job as its
+/// history shows it and the trunk group names after it ran.
+async fn run_two_item_bulk(settings: Value, title: &str, items: [&str; 2]) -> (Value, Vec<Value>) {
     let srv = TestServer::start().await;
-    srv.req(Method::POST, "/__admin/scenarios")
-        .json(&json!({"settings": {"fusion": {"bulk_items_fail": true}}}))
-        .send()
-        .await
-        .expect(200);
+    srv.apply_settings(settings).await;
+    let data: Vec<Value> = items.iter().map(|n| json!({ "name": n })).collect();
     send(
         &srv,
         Method::PUT,
         &format!("{SUB}/trunkgroups/bulk"),
-        json!({"name": "Doomed", "data": [{"name": "A"}, {"name": "B"}]}),
-    )
-    .await
-    .expect(200);
-    srv.post("/__admin/clock/advance", json!({"seconds": 1}))
-        .await
-        .expect(200);
-    let h = srv
-        .get(&format!("{TENANT}/trunkgroups/bulk_jobs?search=Doomed"))
-        .await;
-    let job = &h.json["bulks"][0];
-    assert_eq!(job["status"], "failure");
-    assert_eq!(job["success_count"], 0);
-    assert_eq!(job["total_count"], 2);
-    let names: Vec<Value> = srv.get(&format!("{SUB}/trunkgroups")).await.json["trunkgroups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].clone())
-        .collect();
-    assert!(!names.contains(&json!("A")));
-}
-
-#[tokio::test]
-async fn a_setting_makes_every_nth_bulk_item_fail_for_a_partial_failure() {
-    let srv = TestServer::start().await;
-    srv.apply_settings(json!({"fusion": {"bulk_items_fail_every": 2}}))
-        .await;
-    send(
-        &srv,
-        Method::PUT,
-        &format!("{SUB}/trunkgroups/bulk"),
-        json!({"name": "Half", "data": [{"name": "First"}, {"name": "Second"}]}),
+        json!({"name": title, "data": data}),
     )
     .await
     .expect(200);
     srv.advance_clock(1).await;
     let h = srv
-        .get(&format!("{TENANT}/trunkgroups/bulk_jobs?search=Half"))
+        .get(&format!("{TENANT}/trunkgroups/bulk_jobs?search={title}"))
         .await;
-    let job = &h.json["bulks"][0];
-    assert_eq!(job["status"], "failure");
-    assert_eq!(job["success_count"], 1);
-    assert_eq!(job["total_count"], 2);
-    let names: Vec<Value> = srv.get(&format!("{SUB}/trunkgroups")).await.json["trunkgroups"]
+    let names = srv.get(&format!("{SUB}/trunkgroups")).await.json["trunkgroups"]
         .as_array()
         .unwrap()
         .iter()
         .map(|t| t["name"].clone())
         .collect();
+    (h.json["bulks"][0].clone(), names)
+}
+
+#[tokio::test]
+async fn a_setting_makes_every_bulk_item_fail() {
+    let (job, names) = run_two_item_bulk(
+        json!({"fusion": {"bulk_items_fail": true}}),
+        "Doomed",
+        ["A", "B"],
+    )
+    .await;
+    assert_eq!(job["status"], "failure");
+    assert_eq!(job["success_count"], 0);
+    assert_eq!(job["total_count"], 2);
+    assert!(!names.contains(&json!("A")));
+}
+
+#[tokio::test]
+async fn a_setting_makes_every_nth_bulk_item_fail_for_a_partial_failure() {
+    let (job, names) = run_two_item_bulk(
+        json!({"fusion": {"bulk_items_fail_every": 2}}),
+        "Half",
+        ["First", "Second"],
+    )
+    .await;
+    assert_eq!(job["status"], "failure");
+    assert_eq!(job["success_count"], 1);
+    assert_eq!(job["total_count"], 2);
     assert!(names.contains(&json!("First")));
     assert!(!names.contains(&json!("Second")));
 }

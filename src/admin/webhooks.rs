@@ -9,19 +9,23 @@ use crate::engine::reply::Reply;
 use crate::engine::store::Session;
 use crate::webhooks::{DeliveryFault, Receiver};
 
+/// A body holding one JSON object or a list of them, as a list.
+fn one_or_many(body: &[u8]) -> Result<Vec<Value>, Reply> {
+    Ok(match parse_json(body)? {
+        Value::Array(a) => a,
+        other => vec![other],
+    })
+}
+
 pub fn list(session: &Session) -> Reply {
     ok(json!({ "webhooks": session.webhooks.list() }))
 }
 
 /// Takes one receiver or a list of them.
 pub fn add(session: &Session, body: &[u8]) -> Reply {
-    let v = match parse_json(body) {
-        Ok(v) => v,
+    let items = match one_or_many(body) {
+        Ok(items) => items,
         Err(r) => return r,
-    };
-    let items = match v {
-        Value::Array(a) => a,
-        other => vec![other],
     };
     let mut parsed = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
@@ -70,13 +74,9 @@ pub fn faults(session: &Session) -> Reply {
 
 /// Takes one delivery fault or a list of them.
 pub fn add_faults(session: &Session, body: &[u8]) -> Reply {
-    let v = match parse_json(body) {
-        Ok(v) => v,
+    let items = match one_or_many(body) {
+        Ok(items) => items,
         Err(r) => return r,
-    };
-    let items = match v {
-        Value::Array(a) => a,
-        other => vec![other],
     };
     let mut parsed = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
