@@ -18,6 +18,14 @@ pub const CONTRACTS: &[(&str, &str)] = &[
     ("pbx", include_str!("../contracts/pbx.openapi.json")),
 ];
 
+/// The admin API's own contract (`/__admin/*`). It is not a family: the engine never loads it
+/// (a `--contracts` folder may hold it too), it is served as `GET /__admin/contracts/admin`
+/// and written out by `trunkmock contracts export` for client generators.
+pub const ADMIN_CONTRACT: &str = include_str!("../contracts/admin.openapi.json");
+
+/// The file name of [`ADMIN_CONTRACT`], which a contracts folder skips.
+pub const ADMIN_CONTRACT_FILE: &str = "admin.openapi.json";
+
 /// The built-in default scenario (`scenarios/default.json`).
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.json");
 
@@ -44,5 +52,8 @@ pub fn export_contracts(dir: &std::path::Path) -> std::io::Result<Vec<std::path:
         std::fs::write(&path, text)?;
         written.push(path);
     }
+    let admin = dir.join(ADMIN_CONTRACT_FILE);
+    std::fs::write(&admin, ADMIN_CONTRACT)?;
+    written.push(admin);
     Ok(written)
 }

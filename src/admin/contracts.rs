@@ -1,6 +1,6 @@
 //! `GET /__admin/contracts` and `GET /__admin/contracts/{family}`: the OpenAPI documents the
 //! server runs on (built in, or from `--contracts DIR`), so Swagger UI, code generators and
-//! contract testers can fetch them from a running server.
+//! contract testers can fetch them from a running server; `admin` is the admin API's own.
 
 use hyper::StatusCode;
 use serde_json::{Value, json};
@@ -29,8 +29,18 @@ pub(super) fn list(engine: &Engine) -> Reply {
     ok(json!({ "contracts": contracts }))
 }
 
-/// The whole OpenAPI document of one family, as loaded.
+/// The whole OpenAPI document of one family, as loaded;
+/// `admin` is the admin API's own contract, built in whatever `--contracts` says.
 pub(super) fn document(engine: &Engine, family: &str) -> Reply {
+    if family == "admin" {
+        return match serde_json::from_str(crate::embedded::ADMIN_CONTRACT) {
+            Ok(doc) => ok(doc),
+            Err(e) => error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the built-in admin contract is not JSON: {e}"),
+            ),
+        };
+    }
     match engine.contracts.documents.get(family) {
         Some(doc) => ok(doc.clone()),
         None => error(

@@ -10,11 +10,12 @@ pub mod plain;
 pub mod raw;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
+use trunkmock::engine::contracts::Contracts;
 use trunkmock::server::Running;
 use trunkmock::{Engine, Options};
 
@@ -184,6 +185,19 @@ impl TestServer {
             return;
         }
         let hmethod = hyper::Method::from_bytes(method.as_str().as_bytes()).unwrap();
+        if trunkmock::admin::is_admin_path(path) {
+            // The admin API has its own contract; its answers are checked exactly too.
+            let (contracts, doc) = admin_contract();
+            if let Some(op) = contracts.operation_for(&hmethod, path)
+                && let Err(e) = exact::check_in(doc, op, resp, false)
+            {
+                panic!(
+                    "admin answer breaks contracts/admin.openapi.json: {e}\nbody: {}",
+                    resp.text()
+                );
+            }
+            return;
+        }
         let Some(op) = self.engine().contracts.operation_for(&hmethod, path) else {
             return;
         };
@@ -222,6 +236,23 @@ impl TestServer {
                 .any(|e| e["path"] == path && e["status"] == status && e["fault"].is_string())
         })
     }
+}
+
+/// The admin API's contract (`contracts/admin.openapi.json`, as built in), compiled once per
+/// test binary, with its document.
+pub fn admin_contract() -> &'static (Contracts, Value) {
+    static ADMIN: OnceLock<(Contracts, Value)> = OnceLock::new();
+    ADMIN.get_or_init(|| {
+        let doc: Value = serde_json::from_str(trunkmock::embedded::ADMIN_CONTRACT)
+            .expect("the admin contract is JSON");
+        let contracts = Contracts::from_documents(vec![(
+            "admin".into(),
+            "contracts/admin.openapi.json".into(),
+            doc.clone(),
+        )])
+        .unwrap_or_else(|ps| panic!("the admin contract does not compile: {ps:?}"));
+        (contracts, doc)
+    })
 }
 
 /// A request under construction.

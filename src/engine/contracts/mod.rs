@@ -51,9 +51,11 @@ impl Contracts {
             Ok(rd) => rd
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.ends_with(".openapi.json"))
+                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                        // The admin API's contract sits beside the families' but
+                        // describes no family.
+                        n.ends_with(".openapi.json") && n != crate::embedded::ADMIN_CONTRACT_FILE
+                    })
                 })
                 .collect(),
             Err(e) => {
