@@ -2,7 +2,8 @@
 //! `.ci/run`) turns each of the five documents (four families and the admin API) into a
 //! package with no warning, every module imports, and one typed flow per API runs against a
 //! server started here — among them a pbx partial update that changes only the port it names
-//! (`tests/clients/generated_flows.py`). Ignored by a plain `cargo test`, so a fresh clone
+//! (`tests/clients/generated_flows.py`). datamodel-code-generator's pydantic models of each
+//! contract must come out with no model renamed as a duplicate. Ignored by a plain `cargo test`, so a fresh clone
 //! needs nothing beyond Rust; `.ci/run` installs the generator and runs it.
 
 mod common;
@@ -12,7 +13,8 @@ use std::process::Command;
 use common::TestServer;
 
 #[tokio::test]
-#[ignore = "needs openapi-python-client: pip install openapi-python-client==0.29.1 (.ci/run does)"]
+#[ignore = "needs pip install openapi-python-client==0.29.1 datamodel-code-generator==0.89.0 \
+            (.ci/run does)"]
 async fn clients_generated_from_every_contract_import_and_run_a_typed_flow_each() {
     let srv = TestServer::start().await;
     let script = common::repo().join("tests/clients/generated_flows.py");
@@ -37,7 +39,12 @@ async fn clients_generated_from_every_contract_import_and_run_a_typed_flow_each(
     let _ = std::fs::remove_dir_all(&work);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     for name in ["pbx", "fusion", "apio", "operator", "admin"] {
-        for line in [format!("generated {name} "), format!("flow {name} ok")] {
+        let lines = [
+            format!("generated {name} "),
+            format!("models {name}: "),
+            format!("flow {name} ok"),
+        ];
+        for line in lines {
             assert!(
                 stdout.lines().any(|l| l.starts_with(&line)),
                 "`{line}` missing:\n{stdout}"

@@ -1,12 +1,14 @@
 """Generates a Python client from every contract with openapi-python-client, imports every
-generated module, and runs one short typed flow per API against a running trunkmock.
+generated module, and runs one short typed flow per API against a running trunkmock; also
+generates pydantic models with datamodel-code-generator and refuses duplicate-named models.
 
     python3 generated_flows.py BASE_URL CONTRACTS_DIR WORK_DIR
 
-Prints one `generated <name> in <s>s` line per contract and one `flow <name> ok` line per
-flow; exits non-zero on the first generator warning, import failure or wrong answer.
+Prints `generated <name> in <s>s` and `models <name>: ...` per contract and `flow <name> ok`
+per flow; exits non-zero on the first generator warning, import failure or wrong answer.
 """
 
+import ast
 import importlib
 import pkgutil
 import subprocess
@@ -39,6 +41,39 @@ def generate(name):
     if out.returncode != 0 or warned:
         sys.exit(f"openapi-python-client on {name}: exit {out.returncode}\n{text}")
     print(f"generated {name} in {time.monotonic() - started:.1f}s", flush=True)
+
+
+def models(name):
+    """The same contract through datamodel-code-generator (pydantic models): a class renamed
+    with a number (`Customer1`, `Status1`) means two schemas fought over one name, and a
+    warning means something was dropped or degraded; both fail."""
+    started = time.monotonic()
+    target = f"{WORK}/{name}_models.py"
+    out = subprocess.run(
+        [
+            "datamodel-codegen",
+            "--input", f"{CONTRACTS}/{name}.openapi.json",
+            "--input-file-type", "openapi",
+            "--output-model-type", "pydantic_v2.BaseModel",
+            "--formatters", "black",
+            "--output", target,
+        ],
+        capture_output=True, text=True, timeout=120,
+    )
+    # Notices about the tool's own future defaults are not about the contract.
+    warned = [
+        line for line in out.stderr.splitlines()
+        if "warn" in line.lower() and "FutureWarning" not in line and "warn_deprecated" not in line
+    ]
+    if out.returncode != 0 or warned:
+        sys.exit(f"datamodel-codegen on {name}: exit {out.returncode}\n{out.stdout}{out.stderr}")
+    tree = ast.parse(open(target).read())
+    classes = [c.name for c in tree.body if isinstance(c, ast.ClassDef)]
+    renamed = [c for c in classes if c[-1].isdigit()]
+    if renamed:
+        sys.exit(f"datamodel-codegen on {name}: models renamed as duplicates: {renamed}")
+    importlib.import_module(f"{name}_models")
+    print(f"models {name}: {len(classes)} classes in {time.monotonic() - started:.1f}s", flush=True)
 
 
 def import_everything(name):
@@ -199,6 +234,7 @@ sys.path.insert(0, WORK)
 for name in NAMES:
     generate(name)
     import_everything(name)
+    models(name)
 pbx_flow()
 fusion_flow()
 apio_flow()
