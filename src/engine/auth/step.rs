@@ -99,7 +99,7 @@ impl Engine {
             };
             let mut p = Problem::new(status, ProblemKind::Injected, message);
             p.vendor_code = vendor.and_then(|v| v.code);
-            let reply = fam.render_problem(&p);
+            let reply = fam.render_problem(&p).with_problem(&p.message);
             if status == StatusCode::UNAUTHORIZED {
                 reply.with_header(WWW_AUTHENTICATE, scheme.challenge)
             } else {
