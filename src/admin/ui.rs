@@ -136,7 +136,8 @@ fn sign_in(token: &str) -> Reply {
 /// Refused like any admin call without the token, with a hint a person can act on.
 fn refused(why: &str) -> Reply {
     let html = format!(
-        "<!doctype html><meta charset=utf-8><title>trunkmock: admin token needed</title>\
+        "<!doctype html><meta charset=utf-8><link rel=icon href=\"data:,\">\
+         <title>trunkmock: admin token needed</title>\
          <h1>Admin token needed</h1><p>{why}. This server was started with \
          <code>--admin-token</code>: open <code>/__admin/ui?token=&lt;admin token&gt;</code> \
          once; the browser then keeps it in a cookie for this site.</p>"
