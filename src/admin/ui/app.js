@@ -15,7 +15,6 @@ const ui = {
   openSeq: null,
   stateDump: null,
   examples: { scenarios: [], fault_templates: [] },
-  ticks: 0,
 };
 
 // ---- the admin API -------------------------------------------------------------------------
@@ -75,7 +74,8 @@ function el(tag, attrs, ...children) {
 function localTime(iso, withDate) {
   const d = new Date(iso);
   if (isNaN(d)) return iso || "";
-  const time = d.toLocaleTimeString(undefined, { hour12: false }) + "." + String(d.getMilliseconds()).padStart(3, "0");
+  // The admin API gives times to the second, so no milliseconds are shown.
+  const time = d.toLocaleTimeString(undefined, { hour12: false });
   return withDate ? `${d.toLocaleDateString()} ${time}` : time;
 }
 
@@ -237,8 +237,11 @@ function openDetail(seq) {
   );
   const headers = el("table", { class: "headers" }, ...Object.entries(e.headers || {}).map(([k, v]) =>
     el("tr", {}, el("th", { text: k }), el("td", { class: "mono", text: Array.isArray(v) ? v.join(", ") : v }))));
+  const problem = e.problem
+    ? [el("div", { class: "problem", id: "detail-problem" }, el("strong", { text: "Refused: " }), e.problem)]
+    : [];
   $("#detail-body").replaceChildren(
-    e.problem ? el("div", { class: "problem", id: "detail-problem" }, el("strong", { text: "Refused: " }), e.problem) : null,
+    ...problem,
     facts,
     section("Request headers", headers),
     section("Request body", bodyBlock(e.body, "detail-request-body")),
@@ -414,10 +417,9 @@ async function refreshTab(all) {
 }
 
 async function tick() {
-  ui.ticks += 1;
   if (!$("#live").checked || document.hidden) return;
   try {
-    await Promise.all([refreshJournal(), refreshClock(), ui.ticks % 3 === 0 ? refreshSessions() : null,
+    await Promise.all([refreshJournal(), refreshClock(), refreshSessions(),
       ui.tab === "faults" ? refreshFaults() : null, ui.tab === "events" ? refreshEvents() : null]);
   } catch (e) {
     toast(e.message, true);
