@@ -226,3 +226,16 @@ async fn a_prefer_header_is_a_fault_without_a_rule() {
     assert_eq!(e["fault"], "prefer");
     assert!(e.get("fault_rule").is_none());
 }
+
+#[tokio::test]
+async fn an_answer_without_a_body_on_the_wire_journals_none() {
+    let srv = TestServer::start().await;
+    srv.req(Method::HEAD, "/api/providers")
+        .send()
+        .await
+        .expect(200);
+    let journal = srv.get("/__admin/requests").await;
+    let e = &journal.json["requests"][0];
+    assert_eq!(e["method"], "HEAD");
+    assert!(e["response_body"].is_null(), "{e}");
+}

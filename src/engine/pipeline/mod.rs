@@ -477,8 +477,8 @@ impl Engine {
                 fault: outcome.fault.clone(),
                 fault_rule: outcome.fault_rule.clone(),
                 problem: outcome.reply.problem.clone(),
-                // A broken connection sent no body, so none is shown.
-                response_body: (status != 0)
+                // A broken connection, or an answer to HEAD, sent no body, so none is shown.
+                response_body: (status != 0 && head.method != hyper::Method::HEAD)
                     .then(|| kept_text(&outcome.reply.body_bytes()))
                     .flatten(),
                 user: outcome.who.clone(),
