@@ -120,11 +120,33 @@ async fn the_dashboard_shows_the_journal_and_steers_faults_clock_and_reset() {
     browser.screenshot(&shot("faults.png")).await;
     srv.get("/api/providers").await.expect(503);
     srv.get("/api/providers").await.expect(200);
+    // An example scenario is one click away.
+    browser
+        .click(".apply-example[data-file=\"operator-500-twice.json\"]")
+        .await;
+    browser
+        .wait_until(
+            "the example's rule is listed",
+            "return document.querySelectorAll('#faults tbody tr').length === 2",
+        )
+        .await;
     browser
         .wait_until(
             "the rule shows its hit",
             "const r = document.querySelector('#faults tr[data-id=\"from-the-page\"]'); \
              return r && r.children[2].textContent === '1'",
+        )
+        .await;
+    browser
+        .click(&format!(
+            "#faults tr[data-id={:?}] .delete-fault",
+            "from-the-page"
+        ))
+        .await;
+    browser
+        .wait_until(
+            "the deleted rule is gone",
+            "return document.querySelectorAll('#faults tbody tr').length === 1",
         )
         .await;
 
@@ -168,6 +190,24 @@ async fn the_dashboard_shows_the_journal_and_steers_faults_clock_and_reset() {
         )
         .await;
     browser.screenshot(&shot("state.png")).await;
+    // Uploading a dump restores it: here one without the pbx providers.
+    let dir = common::files::temp_dir("ui-upload");
+    let file = dir.join("state.json");
+    common::files::write_json(&file, &json!({ "pbx": { "providers": [] } }));
+    browser.keys("#state-upload", file.to_str().unwrap()).await;
+    let mut providers = usize::MAX;
+    for _ in 0..200 {
+        let state = srv.get("/__admin/state").await;
+        providers = state.json["pbx"]["providers"]
+            .as_array()
+            .map_or(0, Vec::len);
+        if providers == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(providers, 0, "the uploaded state was restored");
+    let _ = std::fs::remove_dir_all(dir);
     browser.click("#tab-events").await;
     browser
         .wait_until(

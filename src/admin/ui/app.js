@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one script means no build step and one request for the page.
 // The trunkmock dashboard: plain JavaScript over the admin API, no framework. Every call
 // names the chosen session with X-Trunkmock-Session; the admin token, when there is one,
 // travels in the HttpOnly cookie the server set, so the page never sees it.
@@ -5,7 +6,8 @@
 
 const $ = (sel) => document.querySelector(sel);
 const SESSION_HEADER = "X-Trunkmock-Session";
-const JOURNAL_LIMIT = 500;
+// The newest requests the page lists; older ones stay in GET /__admin/requests.
+const JOURNAL_LIMIT = 200;
 
 const ui = {
   session: localStorage.getItem("trunkmock.session") || "default",
@@ -130,7 +132,7 @@ async function resetSession() {
   ui.openSeq = null;
   closeDetail();
   toast(`session ${ui.session} reset`);
-  await Promise.all([refreshClock(), refreshJournal(), refreshFaults(), refreshSessions()]);
+  await Promise.all([refreshClock(), refreshJournal(true), refreshFaults(), refreshSessions()]);
   if (ui.tab === "state") await refreshState();
   if (ui.tab === "events") await refreshEvents();
 }
@@ -158,7 +160,17 @@ function matches(e, f) {
   return true;
 }
 
-async function refreshJournal() {
+// Polled every second: a one-entry look first, and the full list only when the newest seq
+// or the journal's size changed, so an idle page costs the server next to nothing.
+async function refreshJournal(force) {
+  if (!force) {
+    const [newest, sessions] = await Promise.all([
+      api("GET", "/__admin/requests?limit=1"), api("GET", "/__admin/sessions")]);
+    const me = sessions.sessions.find((s) => s.name === ui.session);
+    const mark = `${newest.requests.length ? newest.requests[0].seq : 0}/${me ? me.requests : 0}`;
+    if (mark === ui.journalMark) return;
+    ui.journalMark = mark;
+  }
   const data = await api("GET", `/__admin/requests?limit=${JOURNAL_LIMIT}`);
   ui.entries = data.requests;
   renderJournal(false);
@@ -410,7 +422,7 @@ function showTab(name) {
 }
 
 async function refreshTab(all) {
-  if (ui.tab === "journal" || all) await refreshJournal();
+  if (ui.tab === "journal" || all) await refreshJournal(all);
   if (ui.tab === "faults") await refreshFaults();
   if (ui.tab === "events") await refreshEvents();
   if (ui.tab === "state" && all) await refreshState();
@@ -453,6 +465,11 @@ function keyboard(ev) {
 }
 
 async function start() {
+  // A session remembered from another server is not created by looking at it: fall back.
+  try {
+    const data = await api("GET", "/__admin/sessions");
+    if (!data.sessions.some((x) => x.name === ui.session)) ui.session = "default";
+  } catch (_) { /* the refresh below reports it */ }
   $("#session").addEventListener("change", guarded(async (ev) => {
     ui.session = ev.target.value;
     localStorage.setItem("trunkmock.session", ui.session);
@@ -465,7 +482,7 @@ async function start() {
   for (const id of ["#f-family", "#f-status"]) $(id).addEventListener("change", () => renderJournal(true));
   for (const id of ["#f-operation", "#f-text"]) $(id).addEventListener("input", () => renderJournal(true));
   $("#filters").addEventListener("submit", (ev) => ev.preventDefault());
-  $("#journal-clear").addEventListener("click", guarded(async () => { await api("DELETE", "/__admin/requests"); closeDetail(); await refreshJournal(); }));
+  $("#journal-clear").addEventListener("click", guarded(async () => { await api("DELETE", "/__admin/requests"); closeDetail(); await refreshJournal(true); }));
   $("#journal tbody").addEventListener("click", (ev) => {
     const row = ev.target.closest("tr");
     if (row) { row.focus(); openDetail(row.dataset.seq); }
