@@ -64,6 +64,31 @@ async fn the_dashboard_shows_the_journal_and_steers_faults_clock_and_reset() {
         .await;
     assert_eq!(first, seq, "the newest request comes first");
 
+    // The status filter keeps the 4xx only; the text filter searches bodies too.
+    browser.click("#f-status option[value=\"4\"]").await;
+    browser
+        .wait_until(
+            "only the 400 is listed",
+            "const rows = [...document.querySelectorAll('#journal tbody tr')]; \
+             return rows.length === 1 && rows[0].classList.contains('s4xx')",
+        )
+        .await;
+    browser.click("#f-status option[value=\"\"]").await;
+    browser.fill("#f-text", "seen-in-the-browser").await;
+    browser
+        .wait_until(
+            "the create and the read (its answer names the provider) are listed",
+            "return document.querySelectorAll('#journal tbody tr').length === 2",
+        )
+        .await;
+    browser.fill("#f-text", "").await;
+    browser
+        .wait_until(
+            "every request is listed again",
+            "return document.querySelectorAll('#journal tbody tr').length === 3",
+        )
+        .await;
+
     // Opening the create shows both bodies.
     let created = row_with(&browser, "201").await;
     browser

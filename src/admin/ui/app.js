@@ -480,7 +480,10 @@ async function start() {
   $("#reset").addEventListener("click", guarded(resetSession));
   for (const b of document.querySelectorAll("[data-tab]")) b.addEventListener("click", () => showTab(b.dataset.tab));
   for (const id of ["#f-family", "#f-status"]) $(id).addEventListener("change", () => renderJournal(true));
-  for (const id of ["#f-operation", "#f-text"]) $(id).addEventListener("input", () => renderJournal(true));
+  // `change` too: a field cleared by script or by the search box's ✕ fires no `input`.
+  for (const id of ["#f-operation", "#f-text"]) {
+    for (const kind of ["input", "change", "search"]) $(id).addEventListener(kind, () => renderJournal(true));
+  }
   $("#filters").addEventListener("submit", (ev) => ev.preventDefault());
   $("#journal-clear").addEventListener("click", guarded(async () => { await api("DELETE", "/__admin/requests"); closeDetail(); await refreshJournal(true); }));
   $("#journal tbody").addEventListener("click", (ev) => {
