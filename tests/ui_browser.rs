@@ -124,6 +124,14 @@ async fn the_dashboard_shows_the_journal_and_steers_faults_clock_and_reset() {
     assert!(problem.contains("request validation failed"), "{problem}");
     browser.screenshot(&shot("journal.png")).await;
     browser.set_window(420, 860).await;
+    browser.screenshot(&shot("journal-narrow-detail.png")).await;
+    browser.keys(&refused_row, ESCAPE).await;
+    browser
+        .wait_until(
+            "Esc closes the detail",
+            "return document.querySelector('#detail').hidden",
+        )
+        .await;
     browser.screenshot(&shot("journal-narrow.png")).await;
     browser.set_window(1400, 860).await;
 
