@@ -239,3 +239,21 @@ async fn an_answer_without_a_body_on_the_wire_journals_none() {
     assert_eq!(e["method"], "HEAD");
     assert!(e["response_body"].is_null(), "{e}");
 }
+
+#[tokio::test]
+async fn a_sign_in_answer_is_journaled_with_its_tokens_masked() {
+    let srv = TestServer::start().await;
+    let r = srv
+        .post(
+            "/api/v01/auth/login",
+            json!({ "username": "admin", "password": "admin-secret" }),
+        )
+        .await;
+    r.expect(200);
+    let access = r.json["access_token"].as_str().unwrap().to_string();
+    let journal = srv.get("/__admin/requests").await;
+    let e = &journal.json["requests"][0];
+    let answer: Value = serde_json::from_str(e["response_body"].as_str().unwrap()).unwrap();
+    assert_eq!(answer["access_token"], "<redacted>");
+    assert!(!journal.json.to_string().contains(&access));
+}

@@ -479,7 +479,16 @@ impl Engine {
                 problem: outcome.reply.problem.clone(),
                 // A broken connection, or an answer to HEAD, sent no body, so none is shown.
                 response_body: (status != 0 && head.method != hyper::Method::HEAD)
-                    .then(|| kept_text(&outcome.reply.body_bytes()))
+                    .then(|| {
+                        let body = outcome.reply.body_bytes();
+                        // A sign-in answer holds the tokens: masked like the request's password.
+                        match routing.operation {
+                            Some(op) if self.is_sign_in(op) => {
+                                kept_text(&super::auth::step::redact_secrets(&body))
+                            }
+                            _ => kept_text(&body),
+                        }
+                    })
                     .flatten(),
                 user: outcome.who.clone(),
             });
