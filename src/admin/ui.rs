@@ -113,7 +113,16 @@ pub fn cookie_holds(parts: &Parts, token: &str) -> bool {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .any(|(name, value)| name == COOKIE && value == token)
+        .any(|(name, value)| {
+            name == COOKIE
+                && percent_encoding::percent_decode_str(value).decode_utf8_lossy() == token
+        })
+}
+
+/// The token as a cookie value: percent-encoded, since a token may hold `;`, spaces or other
+/// characters a cookie cannot carry as they are.
+fn cookie_value(token: &str) -> String {
+    percent_encoding::utf8_percent_encode(token, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 fn page(content_type: &'static str, text: &'static str) -> Reply {
@@ -129,7 +138,10 @@ fn sign_in(token: &str) -> Reply {
         .with_header(LOCATION, "/__admin/ui")
         .with_header(
             SET_COOKIE,
-            format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/__admin"),
+            format!(
+                "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/__admin",
+                cookie_value(token)
+            ),
         )
 }
 
@@ -170,6 +182,24 @@ fn examples() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_a_cookie_cannot_carry_as_is_goes_there_encoded_and_still_matches() {
+        let token = "a b;c=d/é";
+        let value = cookie_value(token);
+        assert!(
+            value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'%')
+        );
+        let (parts, ()) = hyper::Request::get("/__admin/requests")
+            .header(COOKIE_HEADER, format!("x=1; {COOKIE}={value}"))
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert!(cookie_holds(&parts, token));
+        assert!(!cookie_holds(&parts, "a b"));
+    }
 
     #[test]
     fn every_compiled_in_asset_is_valid_json_where_it_should_be() {
