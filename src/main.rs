@@ -79,7 +79,8 @@ struct ServeArgs {
     /// Log format: one line per request, as text or JSON.
     #[arg(long, env = "TRUNKMOCK_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
-    /// Require `Authorization: Bearer <token>` on /__admin/*.
+    /// Require `Authorization: Bearer <token>` on /__admin/*; the dashboard's browser sends
+    /// it as the cookie `trunkmock_admin`, set by opening /__admin/ui?token=<token> once.
     #[arg(long, env = "TRUNKMOCK_ADMIN_TOKEN")]
     admin_token: Option<String>,
     /// Requests kept per session in the journal.

@@ -4,6 +4,7 @@
 
 mod contracts;
 pub mod events;
+pub mod ui;
 mod webhooks;
 mod writes;
 
@@ -54,13 +55,16 @@ where
 
 /// Handles one admin request.
 pub fn handle(engine: &Arc<Engine>, parts: &Parts, path: &str, body: Bytes) -> Reply {
+    if let Some(reply) = ui::answer(engine, parts, path) {
+        return reply;
+    }
     if let Some(token) = &engine.config.admin_token {
         let given = parts
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        if given != Some(token.as_str()) {
+        if given != Some(token.as_str()) && !ui::cookie_holds(parts, token) {
             return error(
                 StatusCode::UNAUTHORIZED,
                 "the admin API needs Authorization: Bearer <admin token>",

@@ -1,5 +1,5 @@
 //! The request journal: a bounded ring per session, newest last, queried newest first.
-//! Bodies are kept up to [`BODY_KEEP`] bytes (16 KiB) so a full journal stays small in memory.
+//! Bodies (request and response) are kept up to [`BODY_KEEP`] bytes (16 KiB) each so a full journal stays small in memory.
 //! Two bounds hold at once: entries per session (`--journal-limit`) and bytes across every
 //! session (`--journal-bytes`, a [`JournalBudget`] shared by all journals).
 
@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use regex::Regex;
 use serde::Serialize;
 
-/// How much of a request body the journal keeps.
+/// How much of a request or response body the journal keeps.
 pub const BODY_KEEP: usize = 16 * 1024;
 
 /// One received request, as `GET /__admin/requests` shows it.
@@ -38,6 +38,15 @@ pub struct JournalEntry {
     /// `"prefer"`); absent for a request answered normally.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
+    /// The id of the fault rule that acted; absent for `Prefer` or no fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault_rule: Option<String>,
+    /// The engine's reason when it refused the request (validation, sign-in, contract, an
+    /// injected error), in its own words; absent when the handler answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Box<str>>,
+    /// The answer's body as text (truncated past 16 KiB), `null` when empty or never sent.
+    pub response_body: Option<String>,
     /// Who the request was made as: the signed-in (or Basic) user; absent for an anonymous
     /// request (no credentials, or sign-in not in play).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -133,6 +142,9 @@ impl JournalEntry {
             + self.family.as_ref().map_or(0, String::len)
             + self.fault.as_ref().map_or(0, String::len)
             + self.user.as_ref().map_or(0, String::len)
+            + self.fault_rule.as_ref().map_or(0, String::len)
+            + self.problem.as_ref().map_or(0, |p| p.len())
+            + self.response_body.as_ref().map_or(0, String::len)
     }
 }
 
@@ -314,6 +326,9 @@ mod tests {
             status: 200,
             duration_ms: 0.0,
             fault: None,
+            fault_rule: None,
+            problem: None,
+            response_body: None,
             user: None,
         }
     }

@@ -300,7 +300,8 @@ impl Engine {
                 problem.status,
                 serde_json::json!({ "error": problem.message }),
             ),
-        };
+        }
+        .with_problem(&problem.message);
         if problem.allow.is_empty() {
             reply
         } else {

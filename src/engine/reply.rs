@@ -22,6 +22,9 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: ReplyBody,
+    /// The engine problem this reply renders (validation, auth, contract), for the journal's
+    /// `problem`; never sent to the client.
+    pub problem: Option<Box<str>>,
 }
 
 impl Reply {
@@ -38,6 +41,7 @@ impl Reply {
             status,
             headers,
             body: ReplyBody::Json(body),
+            problem: None,
         }
     }
 
@@ -59,6 +63,7 @@ impl Reply {
             status,
             headers: HeaderMap::new(),
             body: ReplyBody::Empty,
+            problem: None,
         }
     }
 
@@ -70,6 +75,7 @@ impl Reply {
             status,
             headers,
             body: ReplyBody::Bytes(bytes.into()),
+            problem: None,
         }
     }
 
@@ -79,6 +85,19 @@ impl Reply {
             self.headers.insert(name, v);
         }
         self
+    }
+
+    /// Notes the engine problem this reply renders (see [`Reply::problem`]).
+    pub fn with_problem(mut self, message: &str) -> Self {
+        self.problem = Some(message.into());
+        self
+    }
+
+    /// Serialises a JSON body once, so the journal and the wire share the same bytes.
+    pub fn serialize_body(&mut self) {
+        if let ReplyBody::Json(_) = self.body {
+            self.body = ReplyBody::Bytes(self.body_bytes());
+        }
     }
 
     /// The JSON body, if the reply has one.

@@ -8,6 +8,7 @@ pub mod files;
 pub mod fixtures;
 pub mod plain;
 pub mod raw;
+pub mod webdriver;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};

@@ -99,7 +99,7 @@ impl Engine {
             };
             let mut p = Problem::new(status, ProblemKind::Injected, message);
             p.vendor_code = vendor.and_then(|v| v.code);
-            let reply = fam.render_problem(&p);
+            let reply = fam.render_problem(&p).with_problem(&p.message);
             if status == StatusCode::UNAUTHORIZED {
                 reply.with_header(WWW_AUTHENTICATE, scheme.challenge)
             } else {
@@ -167,7 +167,8 @@ pub fn redact_header(value: &[u8]) -> String {
         .join("; ")
 }
 
-/// A sign-in body as the journal keeps it: every `password` and token value masked.
+/// A sign-in body (asked or answered) as the journal keeps it: every `password` and token
+/// value masked, at any depth.
 pub fn redact_secrets(raw: &Bytes) -> Bytes {
     let Ok(mut v) = serde_json::from_slice::<Value>(raw) else {
         return if raw.is_empty() {
@@ -176,14 +177,24 @@ pub fn redact_secrets(raw: &Bytes) -> Bytes {
             Bytes::from_static(b"<redacted>")
         };
     };
-    if let Value::Object(map) = &mut v {
-        for (k, value) in map.iter_mut() {
-            if k.contains("password") || k.contains("token") {
-                *value = Value::String("<redacted>".into());
+    mask(&mut v);
+    Bytes::from(serde_json::to_vec(&v).unwrap_or_default())
+}
+
+fn mask(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, value) in map.iter_mut() {
+                if k.contains("password") || k.contains("token") {
+                    *value = Value::String("<redacted>".into());
+                } else {
+                    mask(value);
+                }
             }
         }
+        Value::Array(items) => items.iter_mut().for_each(mask),
+        _ => {}
     }
-    Bytes::from(serde_json::to_vec(&v).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -199,5 +210,7 @@ mod tests {
         );
         let body = redact_secrets(&Bytes::from_static(br#"{"username":"u","password":"p"}"#));
         assert_eq!(&body[..], br#"{"username":"u","password":"<redacted>"}"#);
+        let answer = redact_secrets(&Bytes::from_static(br#"{"data":[{"access_token":"t"}]}"#));
+        assert_eq!(&answer[..], br#"{"data":[{"access_token":"<redacted>"}]}"#);
     }
 }

@@ -73,6 +73,8 @@ struct Outcome {
     delivery: Delivery,
     /// The fault rule (or `prefer`) that acted, for the journal and the log.
     fault: Option<String>,
+    /// The id of the fault rule that acted (not `Prefer`), for the journal.
+    fault_rule: Option<String>,
     now_ms: i64,
     raw: Bytes,
     /// The user the request was made as (`None`: anonymous, or no sign-in in play).
@@ -128,7 +130,7 @@ impl Engine {
         let session = self.session_for(session_name);
         let routing = self.route(&head);
         let body = read_body(body, &head.headers, self.config.body_limit).await;
-        let outcome = match (&session, body) {
+        let mut outcome = match (&session, body) {
             (Err(e), body) => Outcome::plain(
                 self.render_problem(routing.family, &self.session_problem(e)),
                 self.clock.now_ms(),
@@ -141,6 +143,8 @@ impl Engine {
             ),
             (Ok(s), Ok(raw)) => self.serve(s, &head, &routing, raw).await,
         };
+        // Serialised once here: the journal keeps these bytes and the wire sends them.
+        outcome.reply.serialize_body();
         self.record(
             &head,
             &routing,
@@ -340,6 +344,7 @@ impl Engine {
             reply,
             delivery,
             fault,
+            fault_rule: plan.rule_id,
             now_ms: request.now_ms,
             raw: Bytes::new(),
             who: None,
@@ -462,9 +467,7 @@ impl Engine {
                 path: path.to_string(),
                 query: head.uri.query().unwrap_or("").to_string(),
                 headers: CompactHeaders::from_map(&head.headers),
-                body: (!raw.is_empty()).then(|| {
-                    String::from_utf8_lossy(&raw[..raw.len().min(BODY_KEEP)]).into_owned()
-                }),
+                body: kept_text(raw),
                 operation_id: routing
                     .operation
                     .map(|o| self.contracts.operations[o].operation_id.clone()),
@@ -472,6 +475,21 @@ impl Engine {
                 status,
                 duration_ms: elapsed.as_secs_f64() * 1000.0,
                 fault: outcome.fault.clone(),
+                fault_rule: outcome.fault_rule.clone(),
+                problem: outcome.reply.problem.clone(),
+                // A broken connection, or an answer to HEAD, sent no body, so none is shown.
+                response_body: (status != 0 && head.method != hyper::Method::HEAD)
+                    .then(|| {
+                        let body = outcome.reply.body_bytes();
+                        // A sign-in answer holds the tokens: masked like the request's password.
+                        match routing.operation {
+                            Some(op) if self.is_sign_in(op) => {
+                                kept_text(&super::auth::step::redact_secrets(&body))
+                            }
+                            _ => kept_text(&body),
+                        }
+                    })
+                    .flatten(),
                 user: outcome.who.clone(),
             });
         }
@@ -489,6 +507,12 @@ impl Engine {
     }
 }
 
+/// A body as the journal keeps it: text of at most [`BODY_KEEP`] bytes, `None` when empty.
+fn kept_text(raw: &[u8]) -> Option<String> {
+    (!raw.is_empty())
+        .then(|| String::from_utf8_lossy(&raw[..raw.len().min(BODY_KEEP)]).into_owned())
+}
+
 impl Outcome {
     /// An answer that no fault acted on.
     fn plain(reply: Reply, now_ms: i64, raw: Bytes) -> Self {
@@ -496,6 +520,7 @@ impl Outcome {
             reply,
             delivery: Delivery::default(),
             fault: None,
+            fault_rule: None,
             now_ms,
             raw,
             who: None,
