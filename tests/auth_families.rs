@@ -252,13 +252,24 @@ async fn optional_mode_lets_bare_requests_through_in_every_family_but_checks_sen
 #[tokio::test]
 async fn prefer_401_and_403_match_the_contract_in_every_family() {
     let srv = TestServer::start().await;
-    for path in [PROVIDERS, APIO_TGS, TRUNKS] {
+    let fusion = "/api/v01/draas/draas_v1/tenants/11111111-1111-4111-8111-111111111111/trunkgroups/bulk_jobs";
+    let families = [
+        (PROVIDERS, "Bearer realm=\"pbx\""),
+        (APIO_TGS, "Bearer realm=\"apio\""),
+        (TRUNKS, "Basic realm=\"operator\""),
+        (fusion, "Bearer realm=\"fusion\""),
+    ];
+    for (path, challenge) in families {
         for code in [401, 403] {
-            srv.req(Method::GET, path)
+            let sent = srv
+                .req(Method::GET, path)
                 .header("prefer", &format!("code={code}"))
                 .send()
-                .await
-                .expect(code);
+                .await;
+            let r = sent.expect(code);
+            // An injected 401 carries the family's challenge, like a real refusal.
+            let expected = (code == 401).then_some(challenge);
+            assert_eq!(r.header("www-authenticate"), expected, "{path} {code}");
         }
     }
 }

@@ -340,6 +340,15 @@ impl Engine {
         if let Some(v) = plan.preference.and_then(|p| p.applied(code_honoured)) {
             reply = reply.with_header(faults::prefer::PREFERENCE_APPLIED.clone(), v);
         }
+        // An injected 401 reads like the real one: RFC 9110 requires the challenge, and
+        // clients use it to decide to sign in again.
+        if plan.action.is_some() && reply.status == hyper::StatusCode::UNAUTHORIZED {
+            if let Some(scheme) = self.families[self.targets[operation].family].auth_scheme() {
+                if !reply.headers.contains_key(hyper::header::WWW_AUTHENTICATE) {
+                    reply = reply.with_header(hyper::header::WWW_AUTHENTICATE, scheme.challenge);
+                }
+            }
+        }
         Outcome {
             reply,
             delivery,
