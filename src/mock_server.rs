@@ -210,6 +210,11 @@ impl MockServer {
         self.session(DEFAULT_SESSION).state().await
     }
 
+    /// The default session's events (every 2xx write and clock-driven change), newest first.
+    pub async fn events(&self) -> Vec<Value> {
+        self.session(DEFAULT_SESSION).events().await
+    }
+
     /// Any admin call, in-process: `(status, JSON body or null)`.
     pub async fn admin(
         &self,
@@ -299,13 +304,41 @@ impl MockSession<'_> {
 
     pub async fn requests(&self) -> Vec<Value> {
         let v = self.call(Method::GET, "/__admin/requests", None).await;
-        match v.get("requests") {
-            Some(Value::Array(list)) => list.clone(),
-            _ => Vec::new(),
-        }
+        list_member(v, "requests")
     }
 
     pub async fn state(&self) -> Value {
         self.call(Method::GET, "/__admin/state", None).await
+    }
+
+    /// The session's events, newest first (`GET /__admin/events`).
+    pub async fn events(&self) -> Vec<Value> {
+        let v = self.call(Method::GET, "/__admin/events", None).await;
+        list_member(v, "events")
+    }
+
+    /// Registers a webhook receiver (the body of `POST /__admin/webhooks`, e.g.
+    /// `{"url": "http://127.0.0.1:9000/hook", "secret": "s"}`); returns the receivers added.
+    pub async fn add_webhook(&self, receiver: Value) -> Vec<Value> {
+        let v = self
+            .call(Method::POST, "/__admin/webhooks", Some(receiver))
+            .await;
+        list_member(v, "webhooks")
+    }
+
+    /// Every webhook delivery attempt so far (`GET /__admin/webhooks/deliveries`).
+    pub async fn deliveries(&self) -> Vec<Value> {
+        let v = self
+            .call(Method::GET, "/__admin/webhooks/deliveries", None)
+            .await;
+        list_member(v, "deliveries")
+    }
+}
+
+/// The array under `key` of an admin answer, taken without a copy.
+fn list_member(mut v: Value, key: &str) -> Vec<Value> {
+    match v.get_mut(key).map(Value::take) {
+        Some(Value::Array(list)) => list,
+        _ => Vec::new(),
     }
 }

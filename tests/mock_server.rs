@@ -93,3 +93,29 @@ async fn a_broken_scenario_is_refused_with_its_pointer() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn events_and_webhook_receivers_are_one_call_each() {
+    let server = MockServer::builder().seed(7).start().await;
+    assert!(server.events().await.is_empty());
+    let (created, _) = plain::post(
+        &format!("{}/api/providers", server.uri()),
+        &minimal_pbx_provider("evented"),
+    )
+    .await;
+    assert_eq!(created, 201);
+    let events = server.events().await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["family"], "pbx");
+    assert_eq!(events[0]["operation_id"], "pbx_create_provider");
+
+    let qa = server.session("qa");
+    let added = qa
+        .add_webhook(json!({"url": "http://127.0.0.1:9/hook", "secret": "s"}))
+        .await;
+    assert_eq!(added.len(), 1);
+    assert_eq!(added[0]["url"], "http://127.0.0.1:9/hook");
+    // Receivers belong to their session, and nothing was delivered yet.
+    assert!(qa.events().await.is_empty());
+    assert!(qa.deliveries().await.is_empty());
+}
