@@ -342,12 +342,12 @@ impl Engine {
         }
         // An injected 401 reads like the real one: RFC 9110 requires the challenge, and
         // clients use it to decide to sign in again.
-        if plan.action.is_some() && reply.status == hyper::StatusCode::UNAUTHORIZED {
-            if let Some(scheme) = self.families[self.targets[operation].family].auth_scheme() {
-                if !reply.headers.contains_key(hyper::header::WWW_AUTHENTICATE) {
-                    reply = reply.with_header(hyper::header::WWW_AUTHENTICATE, scheme.challenge);
-                }
-            }
+        if plan.action.is_some()
+            && reply.status == hyper::StatusCode::UNAUTHORIZED
+            && !reply.headers.contains_key(hyper::header::WWW_AUTHENTICATE)
+            && let Some(scheme) = self.families[self.targets[operation].family].auth_scheme()
+        {
+            reply = reply.with_header(hyper::header::WWW_AUTHENTICATE, scheme.challenge);
         }
         Outcome {
             reply,
