@@ -1,5 +1,5 @@
-//! `--state-file PATH`: every session's state, saved on graceful shutdown and on
-//! `POST /__admin/snapshot`, loaded at start when the file exists.
+//! `--state-file PATH`: every session's state, clock offset and webhook receivers, saved on
+//! graceful shutdown and on `POST /__admin/snapshot`, loaded at start when the file exists.
 //!
 //! The write is atomic: the snapshot goes to a temporary file beside the target, is flushed
 //! to disk, then renamed over it, so a crash mid-write leaves the previous file whole. A
@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::engine::store::dump_world;
 use crate::engine::{Engine, StartupError};
+use crate::webhooks::Receiver;
 
 /// Marks the file's format, so a later format can be told apart.
 const FORMAT: &str = "trunkmock-state/1";
@@ -28,6 +29,7 @@ pub fn snapshot(engine: &Engine) -> Value {
             json!({
                 "clock_offset_ms": s.clock.offset_ms(),
                 "state": Value::Object(dump_world(&s, &engine.families, now)),
+                "webhooks": s.webhooks.list(),
             }),
         );
     }
@@ -121,6 +123,22 @@ pub fn load(engine: &Engine, path: &Path) -> Result<usize, StartupError> {
             session.slot(i).restore(v).map_err(|e| {
                 problem(&format!("{at}/state/{}{}", f.name(), e.pointer), e.message)
             })?;
+        }
+        if let Some(list) = saved.get("webhooks") {
+            let at = format!("{at}/webhooks");
+            let receivers: Vec<Receiver> = serde_json::from_value(list.clone())
+                .map_err(|e| problem(&at, format!("not a list of receivers: {e}")))?;
+            if let Some(i) = receivers.iter().position(|r| !r.url.starts_with("http://")) {
+                return Err(problem(
+                    &format!("{at}/{i}/url"),
+                    "must start with http://".into(),
+                ));
+            }
+            // The saved list replaces the scenario's receivers, as it was when saved.
+            session.webhooks.clear();
+            for r in receivers {
+                session.webhooks.add(r);
+            }
         }
         match saved.get("clock_offset_ms") {
             None => {}

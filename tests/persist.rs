@@ -105,6 +105,15 @@ async fn a_corrupt_state_file_stops_the_start_naming_file_and_pointer() {
         "{err}"
     );
 
+    let bad = json!({"format": "trunkmock-state/1",
+                     "sessions": {"qa": {"state": {}, "webhooks": [{"url": "https://x/"}]}}});
+    std::fs::write(&file, bad.to_string()).unwrap();
+    let err = start_error(&file).await;
+    assert!(
+        err.contains("state.json#/sessions/qa/webhooks/0/url: must start with http://"),
+        "{err}"
+    );
+
     std::fs::write(&file, json!({"sessions": {}}).to_string()).unwrap();
     let err = start_error(&file).await;
     assert!(err.to_string().contains("state.json#/format"), "{err}");
@@ -134,4 +143,37 @@ async fn a_missing_state_file_starts_from_the_scenario() {
     let file = temp_dir("persist-missing").join("state.json");
     let server = MockServer::builder().state_file(&file).start().await;
     assert_eq!(pbx_provider_count(&server.state().await), 2);
+}
+
+#[tokio::test]
+async fn webhook_receivers_survive_a_restart_and_new_ids_do_not_reuse_theirs() {
+    let file = temp_dir("persist-webhooks").join("state.json");
+    let first = MockServer::builder().state_file(&file).start().await;
+    let qa = first.session("qa");
+    qa.add_webhook(json!({"url": "http://127.0.0.1:9/a"})).await;
+    let second_hook = qa
+        .add_webhook(json!({"url": "http://127.0.0.1:9/b", "secret": "s", "events": ["pbx"]}))
+        .await;
+    first.stop().await;
+
+    let again = MockServer::builder().state_file(&file).start().await;
+    let (_, listed) = again
+        .admin(Method::GET, "/__admin/webhooks", "qa", None)
+        .await;
+    let listed = listed["webhooks"].as_array().unwrap().clone();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(
+        listed[1], second_hook[0],
+        "kept whole, secret and filter included"
+    );
+    let added = again
+        .session("qa")
+        .add_webhook(json!({"url": "http://127.0.0.1:9/c"}))
+        .await;
+    let ids: Vec<&Value> = listed.iter().map(|r| &r["id"]).collect();
+    assert!(
+        !ids.contains(&&added[0]["id"]),
+        "{ids:?} vs {}",
+        added[0]["id"]
+    );
 }

@@ -147,14 +147,19 @@ impl Webhooks {
 
     /// Adds a receiver, naming it when it has no id; returns it as stored.
     pub fn add(&self, mut r: Receiver) -> Receiver {
-        if r.id.is_empty() {
+        {
             let mut n = self
                 .shared
                 .next_id
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
-            *n += 1;
-            r.id = format!("wh-{n}");
+            if r.id.is_empty() {
+                *n += 1;
+                r.id = format!("wh-{n}");
+            } else if let Some(given) = r.id.strip_prefix("wh-").and_then(|d| d.parse().ok()) {
+                // A restored or scenario id in our own form: later ids must not reuse it.
+                *n = (*n).max(given);
+            }
         }
         let mut list = self
             .shared
