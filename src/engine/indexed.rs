@@ -155,6 +155,17 @@ impl<V: Keyed> Indexed<V> {
         self.slots.iter_mut().flatten()
     }
 
+    /// The slot holding `key`'s value: for collections that only ever grow (fusion's tenants
+    /// and subscriptions), a position that stays valid, to index with `[slot]` later in the
+    /// same write. A `remove` may compact and move slots, so never keep one across it.
+    pub fn slot_of<Q>(&self, key: &Q) -> Option<usize>
+    where
+        V::Key: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.at.get(key).copied()
+    }
+
     /// The first value stored (tests and single-value seeds read it).
     pub fn first(&self) -> Option<&V> {
         self.iter().next()
@@ -200,6 +211,29 @@ impl<V: Keyed> FromIterator<V> for Indexed<V> {
             slots,
             at,
         }
+    }
+}
+
+/// `[slot]` with a slot from `slot_of`; an emptied slot is a bug of the caller (it kept a slot
+/// across a `remove`). Writing through `[slot]` must keep the value's id.
+impl<V: Keyed> std::ops::Index<usize> for Indexed<V> {
+    type Output = V;
+    fn index(&self, slot: usize) -> &V {
+        self.slots[slot].as_ref().expect("a live slot")
+    }
+}
+
+impl<V: Keyed> std::ops::IndexMut<usize> for Indexed<V> {
+    fn index_mut(&mut self, slot: usize) -> &mut V {
+        self.slots[slot].as_mut().expect("a live slot")
+    }
+}
+
+impl<V: Keyed> IntoIterator for Indexed<V> {
+    type Item = V;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Option<V>>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.slots.into_iter().flatten()
     }
 }
 
@@ -350,6 +384,15 @@ mod tests {
         assert!(c.replace("x", item("a", 2)).is_err());
         assert!(c.replace("zz", item("q", 2)).is_err());
         assert_eq!(ids(&c), ["a", "x", "c"]);
+    }
+
+    #[test]
+    fn slots_of_a_growing_collection_index_it() {
+        let c: Indexed<Item> = ["a", "b"].iter().map(|i| item(i, 0)).collect();
+        let b = c.slot_of("b").unwrap();
+        assert_eq!(c[b].id, "b");
+        assert!(c.slot_of("z").is_none());
+        assert_eq!(c.into_iter().map(|i| i.id).collect::<Vec<_>>(), ["a", "b"]);
     }
 
     #[test]

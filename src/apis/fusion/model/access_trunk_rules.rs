@@ -122,7 +122,10 @@ mod tests {
             .unwrap();
         let mut tg = TrunkGroup::new(7, "u".into(), "TG".into());
         tg.kind = kind;
-        state.tenants[t].subscriptions[s].trunk_groups.push(tg);
+        state.tenants[t].subscriptions[s]
+            .trunk_groups
+            .push(tg)
+            .unwrap();
         state
     }
 

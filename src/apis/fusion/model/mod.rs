@@ -20,13 +20,14 @@ pub mod trunk_children;
 pub mod trunk_group_rules;
 pub mod trunk_groups;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::errors::FusionError;
 use super::settings::FusionSettings;
 use crate::engine::family::StateError;
+use crate::engine::indexed::{Indexed, Keyed};
 use pops::Pop;
 use sync::Synced;
 use trunk_groups::TrunkGroup;
@@ -37,8 +38,9 @@ use trunk_groups::TrunkGroup;
 pub struct FusionState {
     #[serde(default = "pops::default_pops")]
     pub pops: Vec<Pop>,
+    /// By `(draasInstance, lowercase uuid)`; tenants are never removed, so their slots stay put.
     #[serde(default)]
-    pub tenants: Vec<Tenant>,
+    pub tenants: Indexed<Tenant>,
     /// The next integer id of each kind; raised on load above every id in the state.
     #[serde(default)]
     pub next_ids: IdCounters,
@@ -54,7 +56,7 @@ impl Default for FusionState {
     fn default() -> Self {
         FusionState {
             pops: pops::default_pops(),
-            tenants: Vec::new(),
+            tenants: Indexed::new(),
             next_ids: IdCounters::default(),
             due: sync::DueCache::default(),
             events: Vec::new(),
@@ -68,11 +70,59 @@ impl Default for FusionState {
 pub struct Tenant {
     pub draas_instance: String,
     pub uuid: String,
+    /// By id; never removed, so their slots stay put.
     #[serde(default)]
-    pub subscriptions: Vec<Subscription>,
+    pub subscriptions: Indexed<Subscription>,
     /// The tenant's bulk jobs (their history is per tenant, across subscriptions).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bulk_jobs: Vec<bulk_jobs::BulkJob>,
+    /// Full number → the trunk group it is attached to, over every subscription of the
+    /// tenant, so adding numbers does not walk them all. Never stored; see `reindex_numbers`.
+    #[serde(skip)]
+    pub number_owner: HashMap<String, i64>,
+}
+
+impl Tenant {
+    pub fn new(draas_instance: &str, uuid: &str) -> Self {
+        Tenant {
+            draas_instance: draas_instance.to_string(),
+            uuid: uuid.to_ascii_lowercase(),
+            subscriptions: Indexed::new(),
+            bulk_jobs: Vec::new(),
+            number_owner: HashMap::new(),
+        }
+    }
+
+    /// Rebuilds `number_owner` from the trunk groups (after a load or an undone bulk item).
+    pub fn reindex_numbers(&mut self) {
+        self.number_owner = self
+            .subscriptions
+            .iter()
+            .flat_map(|s| s.trunk_groups.iter())
+            .flat_map(|tg| tg.numbers.iter().map(|n| (n.full_number.clone(), tg.id)))
+            .collect();
+    }
+}
+
+impl Keyed for Tenant {
+    type Key = (String, String);
+    fn key(&self) -> Self::Key {
+        (self.draas_instance.clone(), self.uuid.to_ascii_lowercase())
+    }
+}
+
+impl Keyed for Subscription {
+    type Key = i64;
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+impl Keyed for TrunkGroup {
+    type Key = i64;
+    fn key(&self) -> i64 {
+        self.id
+    }
 }
 
 /// A subscription of a tenant and its trunk groups.
@@ -80,22 +130,28 @@ pub struct Tenant {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Subscription {
     pub id: i64,
+    /// In creation order (the list's order), by id.
     #[serde(default)]
-    pub trunk_groups: Vec<TrunkGroup>,
+    pub trunk_groups: Indexed<TrunkGroup>,
 }
 
 impl Subscription {
+    pub fn new(id: i64) -> Self {
+        Subscription {
+            id,
+            trunk_groups: Indexed::new(),
+        }
+    }
+
     pub fn trunk_group(&self, id: i64) -> Result<&TrunkGroup, FusionError> {
         self.trunk_groups
-            .iter()
-            .find(|t| t.id == id)
+            .get(&id)
             .ok_or(FusionError::TrunkGroupNotFound(id))
     }
 
     pub fn trunk_group_mut(&mut self, id: i64) -> Result<&mut TrunkGroup, FusionError> {
         self.trunk_groups
-            .iter_mut()
-            .find(|t| t.id == id)
+            .get_mut(&id)
             .ok_or(FusionError::TrunkGroupNotFound(id))
     }
 }
@@ -173,9 +229,10 @@ pub enum Parents {
 
 impl FusionState {
     fn tenant_index(&self, key: ParentKey<'_>) -> Option<usize> {
-        self.tenants.iter().position(|t| {
-            t.draas_instance == key.draas_instance && t.uuid.eq_ignore_ascii_case(key.tenant)
-        })
+        self.tenants.slot_of(&(
+            key.draas_instance.to_string(),
+            key.tenant.to_ascii_lowercase(),
+        ))
     }
 
     fn not_found_tenant(key: ParentKey<'_>) -> FusionError {
@@ -207,11 +264,7 @@ impl FusionState {
                 Ok(None)
             };
         };
-        match self.tenants[t]
-            .subscriptions
-            .iter()
-            .find(|s| s.id == key.subscription)
-        {
+        match self.tenants[t].subscriptions.get(&key.subscription) {
             Some(s) => Ok(Some(s)),
             None if strict => Err(Self::not_found_subscription(key)),
             None => Ok(None),
@@ -244,8 +297,7 @@ impl FusionState {
             .ok_or(FusionError::TrunkGroupNotFound(id))?;
         let s = self.tenants[t]
             .subscriptions
-            .iter()
-            .position(|s| s.id == key.subscription)
+            .slot_of(&key.subscription)
             .ok_or(FusionError::TrunkGroupNotFound(id))?;
         Ok((t, s))
     }
@@ -292,17 +344,17 @@ impl FusionState {
                         settings.max_tenants,
                     ));
                 }
-                self.tenants.push(Tenant {
-                    draas_instance: key.draas_instance.to_string(),
-                    uuid: key.tenant.to_ascii_lowercase(),
-                    subscriptions: Vec::new(),
-                    bulk_jobs: Vec::new(),
-                });
-                self.tenants.len() - 1
+                let tenant = Tenant::new(key.draas_instance, key.tenant);
+                let tenant_key = tenant.key();
+                // Unknown just above, under the same lock: the push is not refused.
+                let _ = self.tenants.push(tenant);
+                self.tenants
+                    .slot_of(&tenant_key)
+                    .ok_or_else(|| Self::not_found_tenant(key))?
             }
         };
         let subs = &mut self.tenants[t].subscriptions;
-        let s = match subs.iter().position(|s| s.id == key.subscription) {
+        let s = match subs.slot_of(&key.subscription) {
             Some(s) => s,
             None if strict => return Err(Self::not_found_subscription(key)),
             None => {
@@ -312,11 +364,9 @@ impl FusionState {
                         settings.max_subscriptions_per_tenant,
                     ));
                 }
-                subs.push(Subscription {
-                    id: key.subscription,
-                    trunk_groups: Vec::new(),
-                });
-                subs.len() - 1
+                let _ = subs.push(Subscription::new(key.subscription));
+                subs.slot_of(&key.subscription)
+                    .ok_or_else(|| Self::not_found_subscription(key))?
             }
         };
         Ok((t, s))
@@ -364,8 +414,16 @@ impl FusionState {
             access_trunk: 0,
             bulk_job: 0,
         };
+        // The seed's uuids may be in any case; the tenants' index is by the lowercase one.
+        self.tenants = std::mem::take(&mut self.tenants)
+            .into_iter()
+            .map(|mut t| {
+                t.uuid = t.uuid.to_ascii_lowercase();
+                t.reindex_numbers();
+                t
+            })
+            .collect();
         for (ti, t) in self.tenants.iter_mut().enumerate() {
-            t.uuid = t.uuid.to_ascii_lowercase();
             let tp = format!("/tenants/{ti}");
             if !tenant_keys.insert((t.draas_instance.clone(), t.uuid.clone())) {
                 return Err(StateError::new(

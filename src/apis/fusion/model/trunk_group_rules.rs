@@ -202,7 +202,10 @@ impl FusionState {
         }
         tg.mark_changed(cx.now_ms, cx.settings);
         let id = tg.id;
-        sub.trunk_groups.push(tg);
+        // A fresh id of the sequence, above every id loaded: never refused.
+        sub.trunk_groups
+            .push(tg)
+            .map_err(|_| FusionError::Uncaught)?;
         Ok(id)
     }
 
@@ -293,7 +296,7 @@ impl FusionState {
                 count: tg.numbers.len(),
             });
         }
-        sub.trunk_groups.retain(|t| t.id != id);
+        sub.trunk_groups.remove(&id);
         Ok(())
     }
 }
