@@ -130,9 +130,14 @@ impl Keyed for TrunkGroup {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Subscription {
     pub id: i64,
-    /// In creation order (the list's order), by id.
+    /// In creation order (the list's order), by id. Written through `add`, `put` and
+    /// `remove`, which keep `names` in step.
     #[serde(default)]
     pub trunk_groups: Indexed<TrunkGroup>,
+    /// Lowercase name → trunk group id: names are unique per subscription regardless of
+    /// case, checked on every create and rename. Never stored; see `reindex_names`.
+    #[serde(skip)]
+    names: HashMap<String, i64>,
 }
 
 impl Subscription {
@@ -140,7 +145,51 @@ impl Subscription {
         Subscription {
             id,
             trunk_groups: Indexed::new(),
+            names: HashMap::new(),
         }
+    }
+
+    /// Rebuilds `names` from the trunk groups (after a load).
+    pub fn reindex_names(&mut self) {
+        self.names = self
+            .trunk_groups
+            .iter()
+            .map(|tg| (tg.name.to_ascii_lowercase(), tg.id))
+            .collect();
+    }
+
+    /// The id of the trunk group called `name` (in any case), if one is.
+    pub fn named(&self, name: &str) -> Option<i64> {
+        self.names.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// Stores a new trunk group; its id must be new (ids come from the state's sequence).
+    pub fn add(&mut self, tg: TrunkGroup) -> Result<(), FusionError> {
+        let (name, id) = (tg.name.to_ascii_lowercase(), tg.id);
+        self.trunk_groups
+            .push(tg)
+            .map_err(|_| FusionError::Uncaught)?;
+        self.names.insert(name, id);
+        Ok(())
+    }
+
+    /// Replaces the stored trunk group with the same id (a rename included).
+    pub fn put(&mut self, tg: TrunkGroup) -> Result<(), FusionError> {
+        let (name, id) = (tg.name.to_ascii_lowercase(), tg.id);
+        let old = self
+            .trunk_groups
+            .replace(&id, tg)
+            .map_err(|_| FusionError::TrunkGroupNotFound(id))?;
+        self.names.remove(&old.name.to_ascii_lowercase());
+        self.names.insert(name, id);
+        Ok(())
+    }
+
+    /// Takes the trunk group `id` out.
+    pub fn remove(&mut self, id: i64) -> Option<TrunkGroup> {
+        let tg = self.trunk_groups.remove(&id)?;
+        self.names.remove(&tg.name.to_ascii_lowercase());
+        Some(tg)
     }
 
     pub fn trunk_group(&self, id: i64) -> Result<&TrunkGroup, FusionError> {
@@ -424,6 +473,9 @@ impl FusionState {
             })
             .collect();
         for (ti, t) in self.tenants.iter_mut().enumerate() {
+            for s in t.subscriptions.iter_mut() {
+                s.reindex_names();
+            }
             let tp = format!("/tenants/{ti}");
             if !tenant_keys.insert((t.draas_instance.clone(), t.uuid.clone())) {
                 return Err(StateError::new(
@@ -539,5 +591,29 @@ impl FusionState {
         n.connection = n.connection.max(max.connection + 1);
         n.peer_trunk = n.peer_trunk.max(max.peer_trunk + 1);
         Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_index_follows_adds_renames_removes_and_loads() {
+        let mut sub = Subscription::new(1);
+        sub.add(TrunkGroup::new(5, "u5".into(), "Alpha".into()))
+            .unwrap();
+        assert_eq!(sub.named("ALPHA"), Some(5));
+        let mut renamed = sub.trunk_group(5).unwrap().clone();
+        renamed.name = "Beta".into();
+        sub.put(renamed).unwrap();
+        assert_eq!((sub.named("alpha"), sub.named("beta")), (None, Some(5)));
+        let json = serde_json::to_value(&sub).unwrap();
+        let mut loaded: Subscription = serde_json::from_value(json).unwrap();
+        loaded.reindex_names();
+        assert_eq!(loaded.named("BETA"), Some(5));
+        sub.remove(5).unwrap();
+        assert_eq!(sub.named("beta"), None);
+        assert!(sub.trunk_groups.is_empty());
     }
 }
