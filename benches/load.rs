@@ -12,8 +12,11 @@
 //! (100 000) providers against an empty session.
 //!
 //! Environment: BENCH_CONNECTIONS (32), BENCH_SECONDS (5), BENCH_GET_REQUESTS (1000000),
-//! BENCH_PROVIDERS (100000), BENCH_SOAK (1000000 mixed requests with a reset every 10 000;
-//! 0 skips the soak).
+//! BENCH_PROVIDERS (100000 resources per family in the flat-cost case), BENCH_FLAT (the
+//! families of that case: pbx,fusion,apio), BENCH_SOAK (1000000 mixed requests with a reset
+//! every 10 000; 0 skips the soak), BENCH_TRUNKMOCK (another server binary to measure).
+//! `-- --callgrind` counts instructions per request instead (BENCH_CALLGRIND_REQUESTS, 2000;
+//! BENCH_CALLGRIND_KEEP keeps the callgrind files for `callgrind_annotate`).
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -61,6 +64,12 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(run());
+}
+
+/// The server binary: BENCH_TRUNKMOCK, to compare two builds (another allocator, say) in one
+/// checkout; by default the one cargo built for this bench.
+fn trunkmock_bin() -> String {
+    std::env::var("BENCH_TRUNKMOCK").unwrap_or_else(|_| env!("CARGO_BIN_EXE_trunkmock").into())
 }
 
 fn taskset_available() -> bool {
@@ -122,7 +131,7 @@ async fn run() {
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let started = Instant::now();
     let server = Killed(
-        on_core0(env!("CARGO_BIN_EXE_trunkmock"))
+        on_core0(&trunkmock_bin())
             .args(["serve", "--port", &port.to_string()])
             .current_dir(repo)
             .stdout(Stdio::null())
@@ -209,8 +218,9 @@ async fn run() {
     }
     println!("(bodies: GET {get_size} bytes, POST {post_size} bytes)");
 
-    flat_cost(addr, pid, connections, limit).await;
+    // The soak first: its RSS is then the server's own, not the flat-cost sessions'.
     soak(addr, pid, connections).await;
+    flat_cost(addr, pid, connections, limit).await;
 }
 
 /// RSS after BENCH_SOAK mixed requests (half creates, half lists) in one session reset every
@@ -223,6 +233,7 @@ async fn soak(addr: SocketAddr, pid: u32, connections: usize) {
     let session = "bench-soak";
     let round = 10_000;
     let long = Duration::from_secs(600);
+    let rss_before = rss_kib(pid);
     let mut rss_first = None;
     let mut done = 0;
     let started = Instant::now();
@@ -248,10 +259,11 @@ async fn soak(addr: SocketAddr, pid: u32, connections: usize) {
     }
     let rss_last = rss_kib(pid);
     println!();
-    if let (Some(a), Some(b)) = (rss_first, rss_last) {
+    if let (Some(z), Some(a), Some(b)) = (rss_before, rss_first, rss_last) {
         println!(
-            "soak: {done} mixed requests, reset every {round}, in {:.0} s: RSS {:.1} MB after 100 000, {:.1} MB after {done} ({:+.1} %)",
+            "soak: {done} mixed requests, reset every {round}, in {:.0} s: RSS {:.1} MB before, {:.1} MB after 100 000, {:.1} MB after {done} ({:+.1} %)",
             started.elapsed().as_secs_f64(),
+            z as f64 / 1024.0,
             a as f64 / 1024.0,
             b as f64 / 1024.0,
             100.0 * (b as f64 - a as f64) / a as f64
@@ -791,7 +803,7 @@ mod callgrind {
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let sizes = {
             let _plain = Killed(
-                Command::new(env!("CARGO_BIN_EXE_trunkmock"))
+                Command::new(trunkmock_bin())
                     .args(["serve", "--port", &port.to_string()])
                     .current_dir(env!("CARGO_MANIFEST_DIR"))
                     .stdout(Stdio::null())
@@ -807,7 +819,7 @@ mod callgrind {
         let targets = [
             Target {
                 name: "trunkmock",
-                program: env!("CARGO_BIN_EXE_trunkmock").into(),
+                program: trunkmock_bin(),
                 args: vec!["serve".into(), "--port".into()],
             },
             Target {
