@@ -65,7 +65,7 @@ impl Default for FusionState {
 }
 
 /// A tenant of one DRaaS instance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Tenant {
     pub draas_instance: String,
@@ -104,6 +104,22 @@ impl Tenant {
     }
 }
 
+/// The derived indexes (`number_owner`, a subscription's `names`) are not part of the meaning.
+impl PartialEq for Tenant {
+    fn eq(&self, other: &Self) -> bool {
+        self.draas_instance == other.draas_instance
+            && self.uuid == other.uuid
+            && self.subscriptions == other.subscriptions
+            && self.bulk_jobs == other.bulk_jobs
+    }
+}
+
+impl PartialEq for Subscription {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.trunk_groups == other.trunk_groups
+    }
+}
+
 impl Keyed for Tenant {
     type Key = (String, String);
     fn key(&self) -> Self::Key {
@@ -126,7 +142,7 @@ impl Keyed for TrunkGroup {
 }
 
 /// A subscription of a tenant and its trunk groups.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Subscription {
     pub id: i64,
