@@ -297,6 +297,43 @@ mod tests {
     }
 
     #[test]
+    fn deletes_keep_lookups_counts_and_the_order_of_the_rest() {
+        let mut s = state();
+        let (mut ids, settings) = (IdGen::new(3), OperatorSettings::default());
+        let mut made = Vec::new();
+        for _ in 0..40 {
+            let t = s
+                .create_trunk("1", TrunkChanges::default(), &mut ids, &settings)
+                .unwrap();
+            made.push(t.id.clone());
+        }
+        // Past half deleted: the collection compacts under the lookups.
+        for id in made.iter().step_by(4).chain(made.iter().skip(1).step_by(4)) {
+            s.delete_trunk(id).unwrap();
+        }
+        for id in made.iter().skip(2).step_by(4).take(3) {
+            s.delete_trunk(id).unwrap();
+        }
+        let left: Vec<&String> = s.incoming_trunks.iter().map(|t| &t.id).collect();
+        let expected: Vec<&String> = made
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 4 == 3 || (i % 4 == 2 && *i >= 12))
+            .map(|(_, id)| id)
+            .collect();
+        assert_eq!(left, expected);
+        for id in &expected {
+            assert_eq!(&s.trunk(id).unwrap().id, *id);
+        }
+        assert!(s.trunk(&made[0]).is_err());
+        assert_eq!(s.trunks_of("1"), expected.len());
+        assert!(matches!(
+            s.delete_customer("1"),
+            Err(OperatorError::CustomerHasTrunks { .. })
+        ));
+    }
+
+    #[test]
     fn a_new_trunk_gets_every_default() {
         let mut s = state();
         let t = s
