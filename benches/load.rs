@@ -412,7 +412,15 @@ async fn flat_case(
     let f = case.family;
     let (empty, big) = (format!("bench-{f}-empty"), format!("bench-{f}-big"));
     for s in [&empty, &big] {
-        apply_settings(addr, s, case.settings).await;
+        // BENCH_FUSION_DEFAULT_DELAYS keeps fusion's sync and bulk delays at their defaults,
+        // to measure the rescans a stream of creates falling due causes.
+        let settings = if f == "fusion" && std::env::var_os("BENCH_FUSION_DEFAULT_DELAYS").is_some()
+        {
+            r#"{"fusion": {"max_trunk_groups_per_subscription": 10000000}}"#
+        } else {
+            case.settings
+        };
+        apply_settings(addr, s, settings).await;
     }
     let make = case.body;
     let fill_phase = |prefix: &'static str| -> BodyFn { Arc::new(move |n| make(prefix, n).into()) };
