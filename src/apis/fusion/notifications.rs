@@ -145,22 +145,26 @@ impl Snapshot {
                     views::peer_trunk(pt, tg, &state.pops)
                 });
             }
-            let view = views::trunk_group_detail(tg, &state.pops, true);
-            let id = Some(tg.id.to_string());
+            // The view only for an event: most ticks change few of many trunk groups.
+            let view = || views::trunk_group_detail(tg, &state.pops, true);
+            let id = || Some(tg.id.to_string());
             match self.trunk_groups.remove(&k) {
-                None => out.push(FamilyEvent {
-                    kind: "created",
-                    name: Some(trunk_group_event("create", &view)),
-                    resource_type: "trunkgroups".into(),
-                    resource_id: id,
-                    resource: view,
-                }),
+                None => {
+                    let view = view();
+                    out.push(FamilyEvent {
+                        kind: "created",
+                        name: Some(trunk_group_event("create", &view)),
+                        resource_type: "trunkgroups".into(),
+                        resource_id: id(),
+                        resource: view,
+                    })
+                }
                 Some(before) if before != tg.status => out.push(FamilyEvent {
                     kind: "status_changed",
                     name: None,
                     resource_type: "trunkgroups".into(),
-                    resource_id: id,
-                    resource: view,
+                    resource_id: id(),
+                    resource: view(),
                 }),
                 Some(_) => {}
             }
