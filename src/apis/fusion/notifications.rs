@@ -68,8 +68,9 @@ pub fn event_name(operation_id: &str, request: &Value, answer: &Value) -> Option
     Some(name.to_string())
 }
 
-/// Where a trunk group lives: instance, tenant, subscription, id.
-type TrunkGroupKey = (String, String, i64, i64);
+/// Where a trunk group lives: the tenant's position (tenants are never removed, so it is the
+/// same before and after a tick, and no string is copied per trunk group), subscription, id.
+type TrunkGroupKey = (usize, i64, i64);
 
 /// Resource types of a trunk group's children, as their paths name them.
 const ACCESS_TRUNKS: &str = "access_trunks";
@@ -81,14 +82,14 @@ pub struct Snapshot {
     trunk_groups: HashMap<TrunkGroupKey, SyncStatus>,
     /// The sync status of each access trunk and peer trunk, by trunk group, kind and id.
     children: HashMap<(TrunkGroupKey, &'static str, i64), SyncStatus>,
-    jobs: HashMap<(String, String, u64), BulkStatus>,
+    jobs: HashMap<(usize, u64), BulkStatus>,
 }
 
 fn each_trunk_group(state: &FusionState, mut f: impl FnMut(TrunkGroupKey, &TrunkGroup)) {
-    for t in &state.tenants {
+    for (ti, t) in state.tenants.iter().enumerate() {
         for s in &t.subscriptions {
             for tg in &s.trunk_groups {
-                f((t.draas_instance.clone(), t.uuid.clone(), s.id, tg.id), tg);
+                f((ti, s.id, tg.id), tg);
             }
         }
     }
@@ -108,10 +109,9 @@ impl Snapshot {
             }
             snap.trunk_groups.insert(k, tg.status);
         });
-        for t in &state.tenants {
+        for (ti, t) in state.tenants.iter().enumerate() {
             for j in &t.bulk_jobs {
-                snap.jobs
-                    .insert((t.draas_instance.clone(), t.uuid.clone(), j.id), j.status);
+                snap.jobs.insert((ti, j.id), j.status);
             }
         }
         snap
@@ -170,8 +170,14 @@ impl Snapshot {
             }
         });
         let mut gone: Vec<_> = self.trunk_groups.into_keys().collect();
-        gone.sort();
-        for (_, _, _, id) in gone {
+        // In the order of (instance, tenant uuid, subscription, id), as events always came.
+        let tenants: Vec<(&str, &str)> = state
+            .tenants
+            .iter()
+            .map(|t| (t.draas_instance.as_str(), t.uuid.as_str()))
+            .collect();
+        gone.sort_by_key(|&(ti, sub, id)| (tenants.get(ti).copied(), sub, id));
+        for (_, _, id) in gone {
             out.push(FamilyEvent {
                 kind: "deleted",
                 name: Some("delete trunk_group".into()),
@@ -180,9 +186,9 @@ impl Snapshot {
                 resource: json!({ "id": id }),
             });
         }
-        for t in &state.tenants {
+        for (ti, t) in state.tenants.iter().enumerate() {
             for j in &t.bulk_jobs {
-                let key = (t.draas_instance.clone(), t.uuid.clone(), j.id);
+                let key = (ti, j.id);
                 if self.jobs.get(&key).is_some_and(|b| *b != j.status) {
                     out.push(FamilyEvent {
                         kind: "status_changed",
