@@ -100,12 +100,10 @@ impl Snapshot {
         let mut snap = Snapshot::default();
         each_trunk_group(state, |k, tg| {
             for at in &tg.access_trunks {
-                snap.children
-                    .insert((k.clone(), ACCESS_TRUNKS, at.id), at.status);
+                snap.children.insert((k, ACCESS_TRUNKS, at.id), at.status);
             }
             for pt in &tg.peer_trunks {
-                snap.children
-                    .insert((k.clone(), PEER_TRUNKS, pt.id), pt.status);
+                snap.children.insert((k, PEER_TRUNKS, pt.id), pt.status);
             }
             snap.trunk_groups.insert(k, tg.status);
         });
@@ -124,7 +122,7 @@ impl Snapshot {
             // An access or peer trunk whose own sync finished (or failed).
             let mut child =
                 |kind: &'static str, id: i64, status: SyncStatus, view: &dyn Fn() -> Value| {
-                    let before = self.children.get(&(k.clone(), kind, id));
+                    let before = self.children.get(&(k, kind, id));
                     if before.is_some_and(|b| *b != status) {
                         out.push(FamilyEvent {
                             kind: "status_changed",
