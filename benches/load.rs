@@ -12,11 +12,15 @@
 //! (100 000) providers against an empty session.
 //!
 //! Environment: BENCH_CONNECTIONS (32), BENCH_SECONDS (5), BENCH_GET_REQUESTS (1000000),
-//! BENCH_PROVIDERS (100000), BENCH_SOAK (1000000 mixed requests with a reset every 10 000;
-//! 0 skips the soak).
+//! BENCH_PROVIDERS (100000 resources per family in the flat-cost case), BENCH_FLAT (the
+//! families of that case: pbx,fusion,apio), BENCH_SOAK (1000000 mixed requests with a reset
+//! every 10 000; 0 skips the soak), BENCH_TRUNKMOCK (another server binary to measure).
+//! `-- --callgrind` counts instructions per request instead (BENCH_CALLGRIND_REQUESTS, 2000;
+//! BENCH_CALLGRIND_KEEP keeps the callgrind files for `callgrind_annotate`).
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -41,6 +45,9 @@ fn main() {
         let post: usize = args[i + 2].parse().unwrap();
         return bare_server(get, post);
     }
+    if args.iter().any(|a| a == "--callgrind") {
+        return callgrind::main();
+    }
     if std::env::var_os(PINNED).is_none() && taskset_available() {
         // Re-run the load side pinned to core 1.
         let status = Command::new("taskset")
@@ -57,6 +64,12 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(run());
+}
+
+/// The server binary: BENCH_TRUNKMOCK, to compare two builds (another allocator, say) in one
+/// checkout; by default the one cargo built for this bench.
+fn trunkmock_bin() -> String {
+    std::env::var("BENCH_TRUNKMOCK").unwrap_or_else(|_| env!("CARGO_BIN_EXE_trunkmock").into())
 }
 
 fn taskset_available() -> bool {
@@ -118,7 +131,7 @@ async fn run() {
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let started = Instant::now();
     let server = Killed(
-        on_core0(env!("CARGO_BIN_EXE_trunkmock"))
+        on_core0(&trunkmock_bin())
             .args(["serve", "--port", &port.to_string()])
             .current_dir(repo)
             .stdout(Stdio::null())
@@ -205,8 +218,9 @@ async fn run() {
     }
     println!("(bodies: GET {get_size} bytes, POST {post_size} bytes)");
 
-    flat_cost(addr, connections, limit).await;
+    // The soak first: its RSS is then the server's own, not the flat-cost sessions'.
     soak(addr, pid, connections).await;
+    flat_cost(addr, pid, connections, limit).await;
 }
 
 /// RSS after BENCH_SOAK mixed requests (half creates, half lists) in one session reset every
@@ -219,6 +233,7 @@ async fn soak(addr: SocketAddr, pid: u32, connections: usize) {
     let session = "bench-soak";
     let round = 10_000;
     let long = Duration::from_secs(600);
+    let rss_before = rss_kib(pid);
     let mut rss_first = None;
     let mut done = 0;
     let started = Instant::now();
@@ -244,10 +259,11 @@ async fn soak(addr: SocketAddr, pid: u32, connections: usize) {
     }
     let rss_last = rss_kib(pid);
     println!();
-    if let (Some(a), Some(b)) = (rss_first, rss_last) {
+    if let (Some(z), Some(a), Some(b)) = (rss_before, rss_first, rss_last) {
         println!(
-            "soak: {done} mixed requests, reset every {round}, in {:.0} s: RSS {:.1} MB after 100 000, {:.1} MB after {done} ({:+.1} %)",
+            "soak: {done} mixed requests, reset every {round}, in {:.0} s: RSS {:.1} MB before, {:.1} MB after 100 000, {:.1} MB after {done} ({:+.1} %)",
             started.elapsed().as_secs_f64(),
+            z as f64 / 1024.0,
             a as f64 / 1024.0,
             b as f64 / 1024.0,
             100.0 * (b as f64 - a as f64) / a as f64
@@ -275,7 +291,7 @@ async fn send_one(
     method: Method,
     path: &str,
     session: &str,
-    body: Option<&'static str>,
+    body: Option<&str>,
 ) -> (u16, Bytes) {
     let stream = TcpStream::connect(addr).await.unwrap();
     let (mut send, conn) =
@@ -290,7 +306,7 @@ async fn send_one(
         .header("x-trunkmock-session", session)
         .header("content-type", "application/json")
         .body(Full::new(body.map_or_else(Bytes::new, |b| {
-            Bytes::from_static(b.as_bytes())
+            Bytes::copy_from_slice(b.as_bytes())
         })))
         .unwrap();
     let r = send.send_request(req).await.unwrap();
@@ -298,92 +314,79 @@ async fn send_one(
     (status, r.into_body().collect().await.unwrap().to_bytes())
 }
 
-/// POST and GET-by-id p99 with BENCH_PROVIDERS providers in the session against an empty one.
-async fn flat_cost(addr: SocketAddr, connections: usize, limit: Duration) {
-    let providers = env_num("BENCH_PROVIDERS", 100_000);
-    let (empty, big) = ("bench-empty", "bench-big");
-    for s in [empty, big] {
-        raise_max_providers(addr, s).await;
+/// One family's flat-cost case: how to make a resource and where to read it back.
+struct FlatCase {
+    family: &'static str,
+    /// Settings raising the family's cap (and, for fusion, keeping its clock work out of it).
+    settings: &'static str,
+    create_path: &'static str,
+    /// The body of create number `n` with a name prefix unique to the phase.
+    body: fn(&str, u64) -> String,
+    created: u16,
+    /// The path of the resource a create answered.
+    read_path: fn(&serde_json::Value) -> String,
+}
+
+const FUSION_TGS: &str = "/api/v01/draas/draas_v1/tenants/11111111-1111-4111-8111-111111111111/subscriptions/1/trunkgroups";
+const APIO_TGS: &str = "/api/v1/tenants/foo/groups/foogroup/services/trunk_groups/";
+
+fn flat_cases() -> Vec<FlatCase> {
+    vec![
+        FlatCase {
+            family: "pbx",
+            settings: r#"{"pbx": {"max_providers": 10000000}}"#,
+            create_path: "/api/providers",
+            body: |_, _| POST_BODY.to_string(),
+            created: 201,
+            read_path: |v| format!("/api/providers/{}", v["id"].as_str().unwrap()),
+        },
+        FlatCase {
+            family: "fusion",
+            // Synchronisations and bulk runs fall due only after the run: a stream of creates
+            // that keeps falling due makes every request rescan the state (see the README).
+            settings: r#"{"fusion": {"max_trunk_groups_per_subscription": 10000000,
+                "sync_delay_seconds": 30000000, "bulk_duration_seconds": 30000000}}"#,
+            create_path: FUSION_TGS,
+            body: |p, n| format!(r#"{{"name":"{p}{n}"}}"#),
+            created: 200,
+            read_path: |v| format!("{FUSION_TGS}/{}", v["id"]),
+        },
+        FlatCase {
+            family: "apio",
+            settings: r#"{"apio": {"max_trunk_groups_per_group": 10000000}}"#,
+            create_path: APIO_TGS,
+            body: |p, n| format!(r#"{{"name":"{p}{n}","maxActiveCalls":4}}"#),
+            created: 201,
+            read_path: |v| format!("{APIO_TGS}{}/", v["name"].as_str().unwrap()),
+        },
+    ]
+}
+
+/// POST and GET-by-id p99 with BENCH_PROVIDERS (100 000) resources in a session against an
+/// empty one, for each family of BENCH_FLAT (pbx,fusion,apio); and the resident memory one
+/// stored resource costs, from the second half of the fill (the journal is full by then).
+async fn flat_cost(addr: SocketAddr, pid: u32, connections: usize, limit: Duration) {
+    let count = env_num("BENCH_PROVIDERS", 100_000);
+    let families = std::env::var("BENCH_FLAT").unwrap_or_else(|_| "pbx,fusion,apio".into());
+    let mut rows = Vec::new();
+    let mut summary = Vec::new();
+    for case in flat_cases() {
+        if !families.split(',').any(|f| f == case.family) {
+            continue;
+        }
+        let (rows_of, line) = flat_case(addr, pid, connections, limit, count, &case).await;
+        rows.extend(rows_of);
+        summary.push(line);
     }
-    let filled = Instant::now();
-    let fill = load_to(
-        addr,
-        Method::POST,
-        "/api/providers",
-        Some(big),
-        connections,
-        Duration::from_secs(600),
-        providers,
-    )
-    .await;
-    let fill_s = filled.elapsed().as_secs_f64();
-    // One provider to read back in each session.
-    let mut paths = Vec::new();
-    for s in [empty, big] {
-        let (status, body) =
-            send_one(addr, Method::POST, "/api/providers", s, Some(POST_BODY)).await;
-        assert_eq!(status, 201, "create in {s}");
-        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        paths.push(format!("/api/providers/{}", v["id"].as_str().unwrap()));
-    }
-    let get_empty = load_to(
-        addr,
-        Method::GET,
-        &paths[0],
-        Some(empty),
-        connections,
-        limit,
-        u64::MAX,
-    )
-    .await;
-    let get_big = load_to(
-        addr,
-        Method::GET,
-        &paths[1],
-        Some(big),
-        connections,
-        limit,
-        u64::MAX,
-    )
-    .await;
-    // POSTs last: each adds to its session, the big one stays big.
-    let post_empty = load_to(
-        addr,
-        Method::POST,
-        "/api/providers",
-        Some(empty),
-        connections,
-        limit,
-        20_000,
-    )
-    .await;
-    let post_big = load_to(
-        addr,
-        Method::POST,
-        "/api/providers",
-        Some(big),
-        connections,
-        limit,
-        20_000,
-    )
-    .await;
     println!();
+    println!("flat cost: {count} resources in one session against an empty one");
     println!(
-        "flat cost: {} providers created in {fill_s:.1} s ({} errors); then per session",
-        fill.requests, fill.errors
-    );
-    println!(
-        "{:<36} {:>10} {:>10} {:>9} {:>9} {:>7}",
+        "{:<40} {:>10} {:>10} {:>9} {:>9} {:>7}",
         "", "requests", "req/s", "p50 ms", "p99 ms", "errors"
     );
-    for (name, s) in [
-        ("GET by id, empty session", get_empty),
-        ("GET by id, 100 000-provider session", get_big),
-        ("POST, empty session", post_empty),
-        ("POST, 100 000-provider session", post_big),
-    ] {
+    for (name, s) in rows {
         println!(
-            "{:<36} {:>10} {:>10.0} {:>9.3} {:>9.3} {:>7}",
+            "{:<40} {:>10} {:>10.0} {:>9.3} {:>9.3} {:>7}",
             name,
             s.requests,
             s.rps,
@@ -392,11 +395,143 @@ async fn flat_cost(addr: SocketAddr, connections: usize, limit: Duration) {
             s.errors
         );
     }
+    for line in summary {
+        println!("{line}");
+    }
+}
+
+/// One family's flat-cost rows and its summary line.
+async fn flat_case(
+    addr: SocketAddr,
+    pid: u32,
+    connections: usize,
+    limit: Duration,
+    count: u64,
+    case: &FlatCase,
+) -> (Vec<(String, Stats)>, String) {
+    let f = case.family;
+    let (empty, big) = (format!("bench-{f}-empty"), format!("bench-{f}-big"));
+    for s in [&empty, &big] {
+        // BENCH_FUSION_DEFAULT_DELAYS keeps fusion's sync and bulk delays at their defaults,
+        // to measure the rescans a stream of creates falling due causes.
+        let settings = if f == "fusion" && std::env::var_os("BENCH_FUSION_DEFAULT_DELAYS").is_some()
+        {
+            r#"{"fusion": {"max_trunk_groups_per_subscription": 10000000}}"#
+        } else {
+            case.settings
+        };
+        apply_settings(addr, s, settings).await;
+    }
+    let make = case.body;
+    let fill_phase = |prefix: &'static str| -> BodyFn { Arc::new(move |n| make(prefix, n).into()) };
+    let filled = Instant::now();
+    let half = count / 2;
+    let fill = |prefix: &'static str, n: u64| {
+        load_with(
+            addr,
+            Method::POST,
+            case.create_path,
+            Some(&big),
+            connections,
+            Duration::from_secs(900),
+            n,
+            fill_phase(prefix),
+        )
+    };
+    let first = fill("fill-a-", half).await;
+    // The second half is measured alone: the session's journal is full by then and stays so,
+    // so what RSS gains is what the resources cost.
+    let before = rss_kib(pid);
+    let second = fill("fill-b-", count - half).await;
+    let after = rss_kib(pid);
+    let fill_s = filled.elapsed().as_secs_f64();
+    let fill_errors = first.errors + second.errors;
+    let per_resource = match (before, after) {
+        (Some(b), Some(a)) if second.requests > 0 => {
+            Some((a.saturating_sub(b) * 1024) as f64 / second.requests as f64)
+        }
+        _ => None,
+    };
+    // One resource to read back in each session.
+    let mut paths = Vec::new();
+    for s in [&empty, &big] {
+        let body = make("probe-", 0);
+        let (status, answer) = send_one(addr, Method::POST, case.create_path, s, Some(&body)).await;
+        assert_eq!(status, case.created, "{f} create in {s}: {answer:?}");
+        let v: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+        paths.push((case.read_path)(&v));
+    }
+    let no_body: BodyFn = Arc::new(|_| Bytes::new());
+    let get = |path: String, session: String| {
+        let no_body = no_body.clone();
+        async move {
+            load_with(
+                addr,
+                Method::GET,
+                &path,
+                Some(&session),
+                connections,
+                limit,
+                u64::MAX,
+                no_body,
+            )
+            .await
+        }
+    };
+    let get_empty = get(paths[0].clone(), empty.clone()).await;
+    let get_big = get(paths[1].clone(), big.clone()).await;
+    // POSTs last: each adds to its session, the big one stays big.
+    let post = |session: String| {
+        let body = fill_phase("post-");
+        async move {
+            load_with(
+                addr,
+                Method::POST,
+                case.create_path,
+                Some(&session),
+                connections,
+                limit,
+                20_000,
+                body,
+            )
+            .await
+        }
+    };
+    let post_empty = post(empty.clone()).await;
+    let post_big = post(big.clone()).await;
     let ratio = |big: Stats, empty: Stats| big.p99_us as f64 / empty.p99_us.max(1) as f64;
-    println!(
-        "p99 ratio big/empty: GET by id {:.2}x, POST {:.2}x (goal: within 2x)",
+    let stored = first.requests + second.requests - fill_errors;
+    let line = format!(
+        "{f}: filled {count} in {fill_s:.1} s ({fill_errors} errors); p99 {stored}/empty: GET by id {:.2}x, POST {:.2}x (goal: within 2x); {}",
         ratio(get_big, get_empty),
-        ratio(post_big, post_empty)
+        ratio(post_big, post_empty),
+        per_resource.map_or("RSS n/a".into(), |b| format!(
+            "{b:.0} bytes of RSS per stored resource"
+        )),
+    );
+    let rows = vec![
+        (format!("{f} GET by id, empty session"), get_empty),
+        (format!("{f} GET by id, {stored} stored"), get_big),
+        (format!("{f} POST, empty session"), post_empty),
+        (format!("{f} POST, {stored} stored"), post_big),
+    ];
+    (rows, line)
+}
+
+/// Applies `settings` (a JSON object) to `session` through the admin API.
+async fn apply_settings(addr: SocketAddr, session: &str, settings: &str) {
+    let body = format!(r#"{{"name": "bench", "settings": {settings}}}"#);
+    let (status, answer) = send_one(
+        addr,
+        Method::POST,
+        "/__admin/scenarios",
+        session,
+        Some(&body),
+    )
+    .await;
+    assert!(
+        status < 300,
+        "settings for {session} answered {status}: {answer:?}"
     );
 }
 
@@ -429,6 +564,21 @@ fn request(method: &Method, session: Option<&str>) -> Request<Full<Bytes>> {
 }
 
 fn request_to(method: &Method, path: &str, session: Option<&str>) -> Request<Full<Bytes>> {
+    request_with(
+        method,
+        path,
+        session,
+        Bytes::from_static(POST_BODY.as_bytes()),
+    )
+}
+
+/// A request with `body` when it is a POST.
+fn request_with(
+    method: &Method,
+    path: &str,
+    session: Option<&str>,
+    body: Bytes,
+) -> Request<Full<Bytes>> {
     let mut b = Request::builder()
         .method(method.clone())
         .uri(path)
@@ -438,7 +588,7 @@ fn request_to(method: &Method, path: &str, session: Option<&str>) -> Request<Ful
     }
     if *method == Method::POST {
         b.header("content-type", "application/json")
-            .body(Full::new(Bytes::from_static(POST_BODY.as_bytes())))
+            .body(Full::new(body))
             .unwrap()
     } else {
         b.body(Full::new(Bytes::new())).unwrap()
@@ -489,6 +639,25 @@ async fn load_to(
     limit: Duration,
     max: u64,
 ) -> Stats {
+    let body: BodyFn = Arc::new(|_| Bytes::from_static(POST_BODY.as_bytes()));
+    load_with(addr, method, path, session, connections, limit, max, body).await
+}
+
+/// Makes the body of request number `n` of a phase (names that must be unique use `n`).
+type BodyFn = Arc<dyn Fn(u64) -> Bytes + Send + Sync>;
+
+/// [`load_to`] with a body made per request.
+#[allow(clippy::too_many_arguments)]
+async fn load_with(
+    addr: SocketAddr,
+    method: Method,
+    path: &str,
+    session: Option<&str>,
+    connections: usize,
+    limit: Duration,
+    max: u64,
+    body: BodyFn,
+) -> Stats {
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let start = Instant::now();
     let deadline = start + limit;
@@ -497,6 +666,7 @@ async fn load_to(
         let method = method.clone();
         let counter = counter.clone();
         let (path, session) = (path.to_string(), session.map(str::to_string));
+        let body = body.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(100_000);
             let mut errors = 0u64;
@@ -507,14 +677,14 @@ async fn load_to(
                     .await
                     .unwrap();
             tokio::spawn(conn);
-            while Instant::now() < deadline
-                && counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < max
-            {
+            loop {
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n >= max || Instant::now() >= deadline {
+                    break;
+                }
                 let t = Instant::now();
-                match send
-                    .send_request(request_to(&method, &path, session.as_deref()))
-                    .await
-                {
+                let req = request_with(&method, &path, session.as_deref(), body(n));
+                match send.send_request(req).await {
                     Ok(r) => {
                         let ok = r.status().is_success();
                         let _ = r.into_body().collect().await;
@@ -578,8 +748,14 @@ fn bare_server(get_size: usize, post_size: usize) {
         let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let get_body = Bytes::from(vec![b'x'; get_size]);
         let post_body = Bytes::from(vec![b'x'; post_size]);
+        // A clean exit on SIGTERM, so a run under callgrind writes its counts.
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).unwrap();
         loop {
-            let (stream, _) = listener.accept().await.unwrap();
+            let (stream, _) = tokio::select! {
+                _ = term.recv() => return,
+                accepted = listener.accept() => accepted.unwrap(),
+            };
             let _ = stream.set_nodelay(true);
             let (g, p) = (get_body.clone(), post_body.clone());
             tokio::spawn(async move {
@@ -602,4 +778,147 @@ fn bare_server(get_size: usize, post_size: usize) {
             });
         }
     });
+}
+
+/// `cargo bench --bench load -- --callgrind`: instructions the server executes per request,
+/// counted by `valgrind --tool=callgrind`, for trunkmock and the bare hyper server. Unlike
+/// requests per second this does not change with what else the machine runs.
+mod callgrind {
+    use super::*;
+
+    pub fn main() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(run());
+    }
+
+    /// One server under callgrind: its program and arguments.
+    struct Target {
+        name: &'static str,
+        program: String,
+        args: Vec<String>,
+    }
+
+    async fn run() {
+        let n = env_num("BENCH_CALLGRIND_REQUESTS", 2_000);
+        let keep = std::env::var_os("BENCH_CALLGRIND_KEEP").is_some();
+        let dir = std::env::temp_dir().join(format!("trunkmock-callgrind-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Body sizes for the bare server, from a plain trunkmock.
+        let port = free_port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let sizes = {
+            let _plain = Killed(
+                Command::new(trunkmock_bin())
+                    .args(["serve", "--port", &port.to_string()])
+                    .current_dir(env!("CARGO_MANIFEST_DIR"))
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("start trunkmock"),
+            );
+            wait_ready(addr).await.expect("trunkmock up");
+            let get = one(addr, Method::GET, "/api/providers", None).await;
+            let post = one(addr, Method::POST, "/api/providers", Some("bench-probe")).await;
+            (get, post)
+        };
+        let targets = [
+            Target {
+                name: "trunkmock",
+                program: trunkmock_bin(),
+                args: vec!["serve".into(), "--port".into()],
+            },
+            Target {
+                name: "bare hyper",
+                program: std::env::current_exe().unwrap().to_str().unwrap().into(),
+                args: vec!["--bare".into(), sizes.0.to_string(), sizes.1.to_string()],
+            },
+        ];
+        let mut per = Vec::new();
+        for t in &targets {
+            let idle = count(t, &dir, None, n).await;
+            let get = count(t, &dir, Some(Method::GET), n).await;
+            let post = count(t, &dir, Some(Method::POST), n).await;
+            let each = |c: u64| c.saturating_sub(idle) as f64 / n as f64;
+            per.push((t.name, each(get), each(post)));
+        }
+        println!(
+            "instructions per request (callgrind, {n} requests on one keep-alive connection, start-up and shutdown subtracted)"
+        );
+        println!("{:<12} {:>14} {:>14}", "", "GET", "POST");
+        for (name, g, p) in &per {
+            println!("{name:<12} {g:>14.0} {p:>14.0}");
+        }
+        let (tm, bare) = (per[0], per[1]);
+        println!(
+            "trunkmock/bare: GET {:.2}x, POST {:.2}x the instructions; as a throughput ratio: GET {:.2}, POST {:.2}",
+            tm.1 / bare.1,
+            tm.2 / bare.2,
+            bare.1 / tm.1,
+            bare.2 / tm.2
+        );
+        if keep {
+            println!("callgrind files kept in {}", dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+
+    /// Total instructions of one run: start, `n` requests of `method` (none: just start), stop.
+    async fn count(t: &Target, dir: &std::path::Path, method: Option<Method>, n: u64) -> u64 {
+        let port = free_port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let phase = method.as_ref().map_or("idle", |m| m.as_str());
+        let out = dir.join(format!("{}-{phase}.out", t.name.replace(' ', "-")));
+        let mut cmd = Command::new("valgrind");
+        cmd.arg("--tool=callgrind")
+            .arg(format!("--callgrind-out-file={}", out.display()))
+            .arg(&t.program)
+            .args(&t.args);
+        if t.name == "trunkmock" {
+            cmd.arg(port.to_string());
+        }
+        let mut child = cmd
+            .env("BARE_PORT", port.to_string())
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("valgrind (apt-get install valgrind)");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while wait_ready(addr).await.is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "{} did not start under callgrind",
+                t.name
+            );
+        }
+        if let Some(m) = method {
+            let s = load_to(
+                addr,
+                m,
+                "/api/providers",
+                Some("bench-callgrind"),
+                1,
+                Duration::from_secs(600),
+                n,
+            )
+            .await;
+            assert_eq!(s.errors, 0, "{} answered errors under callgrind", t.name);
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+        let text = std::fs::read_to_string(&out).expect("a callgrind output file");
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix("summary:")
+                    .or_else(|| l.strip_prefix("totals:"))
+            })
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .expect("a callgrind summary line")
+    }
 }

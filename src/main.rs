@@ -21,6 +21,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve every API family, seeded from the scenario files.
+    #[command(
+        after_help = "Stored resources per session are capped by scenario settings: pbx.max_providers, operator.max_resources and the fusion.max_* and apio.max_* settings (scenarios/README.md). GET /__admin/health lists every limit in force under `limits`, the families' caps under `limits.families`."
+    )]
     Serve(ServeArgs),
     /// Load and compile contracts and scenarios; print every problem; exit 1 on any.
     Check(SourceArgs),

@@ -766,3 +766,19 @@ async fn watch_can_come_from_its_environment_variable() {
         2
     );
 }
+
+#[test]
+fn serve_help_names_the_family_caps_and_where_health_lists_them() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trunkmock"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "pbx.max_providers",
+        "operator.max_resources",
+        "limits.families",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+}

@@ -511,3 +511,29 @@ async fn a_request_head_never_finished_is_hung_up_on_after_the_header_timeout() 
     // A well-formed request still answers.
     srv.get("/api/providers").await.expect(200);
 }
+
+#[tokio::test]
+async fn health_lists_every_familys_caps_as_the_default_session_has_them() {
+    let srv = TestServer::start().await;
+    let families = srv.get("/__admin/health").await.json["limits"]["families"].clone();
+    assert_eq!(families["pbx"]["max_providers"], 10_000, "{families}");
+    assert_eq!(families["operator"]["max_resources"], 10_000, "{families}");
+    assert_eq!(families["apio"]["max_trunk_groups_per_group"], 1_000);
+    assert_eq!(families["fusion"]["max_numbers_per_trunk_group"], 10_000);
+    // Only caps: no other setting is listed.
+    for (name, caps) in families.as_object().unwrap() {
+        for key in caps.as_object().unwrap().keys() {
+            assert!(key.starts_with("max_"), "{name}.{key}");
+        }
+    }
+    // A scenario applied to the default session changes what health shows.
+    srv.post(
+        "/__admin/scenarios",
+        json!({"settings": {"pbx": {"max_providers": 7}}}),
+    )
+    .await
+    .expect(200);
+    let families = srv.get("/__admin/health").await.json["limits"]["families"].clone();
+    assert_eq!(families["pbx"]["max_providers"], 7, "{families}");
+    assert_eq!(families["operator"]["max_resources"], 10_000);
+}

@@ -307,7 +307,23 @@ fn limits(engine: &Engine) -> Value {
         "journal_bytes_used": budget.used(),
         "body_limit": c.body_limit,
         "clock_max_offset_seconds": clock::MAX_OFFSET_MS / 1000,
+        "families": family_limits(engine),
     })
+}
+
+/// Each family's `max_*` caps as the default session has them (the blueprint's settings
+/// until that session exists).
+fn family_limits(engine: &Engine) -> Value {
+    let settings = match engine.sessions.get(crate::engine::DEFAULT_SESSION) {
+        Some(s) => s.settings().raw.clone(),
+        None => engine.blueprint().settings.clone(),
+    };
+    let families: serde_json::Map<String, Value> = engine
+        .families
+        .iter()
+        .map(|f| (f.name().to_string(), Value::Object(f.limits(&settings))))
+        .collect();
+    Value::Object(families)
 }
 
 fn clock_body(engine: &Engine, session: &Session) -> Reply {

@@ -12,6 +12,7 @@ pub mod family;
 pub mod faults;
 pub mod http;
 pub mod ids;
+pub mod indexed;
 pub mod journal;
 pub mod pipeline;
 pub mod problem;

@@ -68,8 +68,9 @@ pub fn event_name(operation_id: &str, request: &Value, answer: &Value) -> Option
     Some(name.to_string())
 }
 
-/// Where a trunk group lives: instance, tenant, subscription, id.
-type TrunkGroupKey = (String, String, i64, i64);
+/// Where a trunk group lives: the tenant's position (tenants are never removed, so it is the
+/// same before and after a tick, and no string is copied per trunk group), subscription, id.
+type TrunkGroupKey = (usize, i64, i64);
 
 /// Resource types of a trunk group's children, as their paths name them.
 const ACCESS_TRUNKS: &str = "access_trunks";
@@ -81,14 +82,14 @@ pub struct Snapshot {
     trunk_groups: HashMap<TrunkGroupKey, SyncStatus>,
     /// The sync status of each access trunk and peer trunk, by trunk group, kind and id.
     children: HashMap<(TrunkGroupKey, &'static str, i64), SyncStatus>,
-    jobs: HashMap<(String, String, u64), BulkStatus>,
+    jobs: HashMap<(usize, u64), BulkStatus>,
 }
 
 fn each_trunk_group(state: &FusionState, mut f: impl FnMut(TrunkGroupKey, &TrunkGroup)) {
-    for t in &state.tenants {
+    for (ti, t) in state.tenants.iter().enumerate() {
         for s in &t.subscriptions {
             for tg in &s.trunk_groups {
-                f((t.draas_instance.clone(), t.uuid.clone(), s.id, tg.id), tg);
+                f((ti, s.id, tg.id), tg);
             }
         }
     }
@@ -99,19 +100,16 @@ impl Snapshot {
         let mut snap = Snapshot::default();
         each_trunk_group(state, |k, tg| {
             for at in &tg.access_trunks {
-                snap.children
-                    .insert((k.clone(), ACCESS_TRUNKS, at.id), at.status);
+                snap.children.insert((k, ACCESS_TRUNKS, at.id), at.status);
             }
             for pt in &tg.peer_trunks {
-                snap.children
-                    .insert((k.clone(), PEER_TRUNKS, pt.id), pt.status);
+                snap.children.insert((k, PEER_TRUNKS, pt.id), pt.status);
             }
             snap.trunk_groups.insert(k, tg.status);
         });
-        for t in &state.tenants {
+        for (ti, t) in state.tenants.iter().enumerate() {
             for j in &t.bulk_jobs {
-                snap.jobs
-                    .insert((t.draas_instance.clone(), t.uuid.clone(), j.id), j.status);
+                snap.jobs.insert((ti, j.id), j.status);
             }
         }
         snap
@@ -124,7 +122,7 @@ impl Snapshot {
             // An access or peer trunk whose own sync finished (or failed).
             let mut child =
                 |kind: &'static str, id: i64, status: SyncStatus, view: &dyn Fn() -> Value| {
-                    let before = self.children.get(&(k.clone(), kind, id));
+                    let before = self.children.get(&(k, kind, id));
                     if before.is_some_and(|b| *b != status) {
                         out.push(FamilyEvent {
                             kind: "status_changed",
@@ -145,29 +143,39 @@ impl Snapshot {
                     views::peer_trunk(pt, tg, &state.pops)
                 });
             }
-            let view = views::trunk_group_detail(tg, &state.pops, true);
-            let id = Some(tg.id.to_string());
+            // The view only for an event: most ticks change few of many trunk groups.
+            let view = || views::trunk_group_detail(tg, &state.pops, true);
+            let id = || Some(tg.id.to_string());
             match self.trunk_groups.remove(&k) {
-                None => out.push(FamilyEvent {
-                    kind: "created",
-                    name: Some(trunk_group_event("create", &view)),
-                    resource_type: "trunkgroups".into(),
-                    resource_id: id,
-                    resource: view,
-                }),
+                None => {
+                    let view = view();
+                    out.push(FamilyEvent {
+                        kind: "created",
+                        name: Some(trunk_group_event("create", &view)),
+                        resource_type: "trunkgroups".into(),
+                        resource_id: id(),
+                        resource: view,
+                    })
+                }
                 Some(before) if before != tg.status => out.push(FamilyEvent {
                     kind: "status_changed",
                     name: None,
                     resource_type: "trunkgroups".into(),
-                    resource_id: id,
-                    resource: view,
+                    resource_id: id(),
+                    resource: view(),
                 }),
                 Some(_) => {}
             }
         });
         let mut gone: Vec<_> = self.trunk_groups.into_keys().collect();
-        gone.sort();
-        for (_, _, _, id) in gone {
+        // In the order of (instance, tenant uuid, subscription, id), as events always came.
+        let tenants: Vec<(&str, &str)> = state
+            .tenants
+            .iter()
+            .map(|t| (t.draas_instance.as_str(), t.uuid.as_str()))
+            .collect();
+        gone.sort_by_key(|&(ti, sub, id)| (tenants.get(ti).copied(), sub, id));
+        for (_, _, id) in gone {
             out.push(FamilyEvent {
                 kind: "deleted",
                 name: Some("delete trunk_group".into()),
@@ -176,9 +184,9 @@ impl Snapshot {
                 resource: json!({ "id": id }),
             });
         }
-        for t in &state.tenants {
+        for (ti, t) in state.tenants.iter().enumerate() {
             for j in &t.bulk_jobs {
-                let key = (t.draas_instance.clone(), t.uuid.clone(), j.id);
+                let key = (ti, j.id);
                 if self.jobs.get(&key).is_some_and(|b| *b != j.status) {
                     out.push(FamilyEvent {
                         kind: "status_changed",

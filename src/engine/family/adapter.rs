@@ -110,6 +110,18 @@ impl<F: Family> DynFamily for FamilyAdapter<F> {
         deserialize_state::<F::Settings>(value).map(|_| ())
     }
 
+    fn limits(&self, settings: &Settings) -> serde_json::Map<String, Value> {
+        // Settings that no longer read (never the case for a session's own) show the defaults.
+        let typed = read_settings(&self.family, settings).unwrap_or_default();
+        match serde_json::to_value(typed) {
+            Ok(Value::Object(all)) => all
+                .into_iter()
+                .filter(|(k, _)| k.starts_with("max_"))
+                .collect(),
+            _ => serde_json::Map::new(),
+        }
+    }
+
     fn new_slot(
         self: Arc<Self>,
         seed: Option<&Value>,

@@ -97,7 +97,7 @@ pub trait Family: Send + Sync + 'static {
     type State: Serialize + DeserializeOwned + Default + Send + 'static;
     /// The family's entry in a scenario's `settings`: a struct with a default for every
     /// field that refuses unknown keys (`#[serde(default, deny_unknown_fields)]`).
-    type Settings: DeserializeOwned + Default + Send + Sync + 'static;
+    type Settings: DeserializeOwned + Serialize + Default + Send + Sync + 'static;
     /// The family's error enum; engine problems (a body the type cannot hold) convert into it.
     type Error: IntoReply + From<Problem>;
 
@@ -226,6 +226,9 @@ pub trait DynFamily: Send + Sync {
     ) -> Result<(), String>;
     /// Checks the family's entry of a scenario's `settings`.
     fn check_settings(&self, value: &Value) -> Result<(), StateError>;
+    /// The family's caps on stored resources (its `max_*` settings, defaults filled in) under
+    /// these merged settings, for `GET /__admin/health`.
+    fn limits(&self, settings: &Settings) -> serde_json::Map<String, Value>;
     /// A fresh state slot for one session.
     fn new_slot(
         self: Arc<Self>,

@@ -27,6 +27,7 @@ use serde_json::Value;
 
 use super::errors::ApioError;
 use crate::engine::family::StateError;
+use crate::engine::indexed::{Indexed, Keyed};
 use connectivity::{ItcAssignment, ItcPool};
 use trunk_groups::TrunkGroup;
 
@@ -69,9 +70,9 @@ pub enum TenantKind {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Group {
-    /// In creation order; names are unique in the group.
+    /// In creation order, by name (names are unique in the group).
     #[serde(default)]
-    pub trunk_groups: Vec<TrunkGroup>,
+    pub trunk_groups: Indexed<TrunkGroup>,
     /// Group-level access devices (`"level": "Group"`).
     #[serde(default)]
     pub devices: Vec<Device>,
@@ -84,6 +85,13 @@ pub struct Group {
     /// `None`: the service is not assigned to the group (its URLs answer 404).
     #[serde(default)]
     pub immediate_trunking_connectivity: Option<ItcAssignment>,
+}
+
+impl Keyed for TrunkGroup {
+    type Key = String;
+    fn key(&self) -> String {
+        self.name.clone()
+    }
 }
 
 /// An access device.

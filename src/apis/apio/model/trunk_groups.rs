@@ -73,8 +73,8 @@ pub(super) fn trunk_not_found(g: &str, name: &str) -> ApioError {
     ApioError::NotFound(format!("Trunk group {name} not found in group {g}."))
 }
 
-pub(super) fn find(group: &Group, name: &str) -> Option<usize> {
-    group.trunk_groups.iter().position(|tg| tg.name == name)
+pub(super) fn find<'a>(group: &'a Group, name: &str) -> Option<&'a TrunkGroup> {
+    group.trunk_groups.get(name)
 }
 
 /// Copies the settings a request gives into `settings`; `null` unsets one.
@@ -202,7 +202,7 @@ impl ApioState {
     ) -> Result<(&Group, &TrunkGroup), ApioError> {
         let group = self.group(t, g)?;
         let tg = find(group, name).ok_or_else(|| trunk_not_found(g, name))?;
-        Ok((group, &group.trunk_groups[tg]))
+        Ok((group, tg))
     }
 
     /// `POST .../trunk_groups/`: checks everything first, then creates the trunk group, and
@@ -263,7 +263,12 @@ impl ApioState {
         group.devices.extend(new_device);
         group.numbers.extend(new_number);
         group.users.extend(pilot);
-        group.trunk_groups.push(tg);
+        // The name was checked free above, under the same lock: never refused.
+        if group.trunk_groups.push(tg).is_err() {
+            return Err(ApioError::bad(format!(
+                "A trunk group named {name} already exists in group {g}."
+            )));
+        }
         self.trunk_group(t, g, &name)
     }
 
@@ -277,8 +282,9 @@ impl ApioState {
         rules: WriteRules,
     ) -> Result<(&Group, &TrunkGroup), ApioError> {
         let group = self.group(t, g)?;
-        let idx = find(group, name).ok_or_else(|| trunk_not_found(g, name))?;
-        let mut tg = group.trunk_groups[idx].clone();
+        let mut tg = find(group, name)
+            .ok_or_else(|| trunk_not_found(g, name))?
+            .clone();
         if let Some(new_name) = str_of(body, "name").filter(|n| *n != name) {
             if find(group, new_name).is_some() {
                 return Err(ApioError::bad(format!(
@@ -317,7 +323,10 @@ impl ApioState {
 
         let new_name = tg.name.clone();
         let group = self.group_mut(t, g)?;
-        group.trunk_groups[idx] = tg;
+        // Both names were checked above, under the same lock: never refused.
+        if group.trunk_groups.replace(name, tg).is_err() {
+            return Err(trunk_not_found(g, name));
+        }
         if new_name != name {
             for u in group
                 .users
@@ -341,7 +350,7 @@ impl ApioState {
         opts: DeleteOptions,
     ) -> Result<(), ApioError> {
         let group = self.group(t, g)?;
-        let idx = find(group, name).ok_or_else(|| trunk_not_found(g, name))?;
+        find(group, name).ok_or_else(|| trunk_not_found(g, name))?;
         let me = TrunkRef::new(t, g, name);
         if let Some((holder, key, _)) = self
             .reroute_references()
@@ -353,7 +362,10 @@ impl ApioState {
             )));
         }
         let group = self.group_mut(t, g)?;
-        let tg = group.trunk_groups.remove(idx);
+        let tg = group
+            .trunk_groups
+            .remove(name)
+            .ok_or_else(|| trunk_not_found(g, name))?;
         if opts.on_cascade {
             let (gone, kept): (Vec<User>, Vec<User>) = std::mem::take(&mut group.users)
                 .into_iter()

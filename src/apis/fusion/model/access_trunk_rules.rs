@@ -122,7 +122,7 @@ mod tests {
             .unwrap();
         let mut tg = TrunkGroup::new(7, "u".into(), "TG".into());
         tg.kind = kind;
-        state.tenants[t].subscriptions[s].trunk_groups.push(tg);
+        state.tenants[t].subscriptions[s].add(tg).unwrap();
         state
     }
 

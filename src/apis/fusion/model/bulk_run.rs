@@ -25,8 +25,7 @@ impl FusionState {
     /// The tenant a history path names, if the state has it.
     pub fn tenant(&self, draas_instance: &str, uuid: &str) -> Option<&Tenant> {
         self.tenants
-            .iter()
-            .find(|t| t.draas_instance == draas_instance && t.uuid.eq_ignore_ascii_case(uuid))
+            .get(&(draas_instance.to_string(), uuid.to_ascii_lowercase()))
     }
 
     /// Records a bulk job for the path's tenant and subscription; it runs later (see [`run_due`]).
@@ -137,6 +136,7 @@ fn run_item(
     };
     if result.is_err() {
         state.tenants[t].subscriptions[s] = saved_subscription;
+        state.tenants[t].reindex_numbers();
         state.next_ids = saved_ids;
     }
     result

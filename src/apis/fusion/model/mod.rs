@@ -20,13 +20,14 @@ pub mod trunk_children;
 pub mod trunk_group_rules;
 pub mod trunk_groups;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::errors::FusionError;
 use super::settings::FusionSettings;
 use crate::engine::family::StateError;
+use crate::engine::indexed::{Indexed, Keyed};
 use pops::Pop;
 use sync::Synced;
 use trunk_groups::TrunkGroup;
@@ -37,8 +38,9 @@ use trunk_groups::TrunkGroup;
 pub struct FusionState {
     #[serde(default = "pops::default_pops")]
     pub pops: Vec<Pop>,
+    /// By `(draasInstance, lowercase uuid)`; tenants are never removed, so their slots stay put.
     #[serde(default)]
-    pub tenants: Vec<Tenant>,
+    pub tenants: Indexed<Tenant>,
     /// The next integer id of each kind; raised on load above every id in the state.
     #[serde(default)]
     pub next_ids: IdCounters,
@@ -54,7 +56,7 @@ impl Default for FusionState {
     fn default() -> Self {
         FusionState {
             pops: pops::default_pops(),
-            tenants: Vec::new(),
+            tenants: Indexed::new(),
             next_ids: IdCounters::default(),
             due: sync::DueCache::default(),
             events: Vec::new(),
@@ -63,39 +65,158 @@ impl Default for FusionState {
 }
 
 /// A tenant of one DRaaS instance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Tenant {
     pub draas_instance: String,
     pub uuid: String,
+    /// By id; never removed, so their slots stay put.
     #[serde(default)]
-    pub subscriptions: Vec<Subscription>,
+    pub subscriptions: Indexed<Subscription>,
     /// The tenant's bulk jobs (their history is per tenant, across subscriptions).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bulk_jobs: Vec<bulk_jobs::BulkJob>,
+    /// Full number → the trunk group it is attached to, over every subscription of the
+    /// tenant, so adding numbers does not walk them all. Never stored; see `reindex_numbers`.
+    #[serde(skip)]
+    pub number_owner: HashMap<String, i64>,
+}
+
+impl Tenant {
+    pub fn new(draas_instance: &str, uuid: &str) -> Self {
+        Tenant {
+            draas_instance: draas_instance.to_string(),
+            uuid: uuid.to_ascii_lowercase(),
+            subscriptions: Indexed::new(),
+            bulk_jobs: Vec::new(),
+            number_owner: HashMap::new(),
+        }
+    }
+
+    /// Rebuilds `number_owner` from the trunk groups (after a load or an undone bulk item).
+    pub fn reindex_numbers(&mut self) {
+        self.number_owner = self
+            .subscriptions
+            .iter()
+            .flat_map(|s| s.trunk_groups.iter())
+            .flat_map(|tg| tg.numbers.iter().map(|n| (n.full_number.clone(), tg.id)))
+            .collect();
+    }
+}
+
+/// The derived indexes (`number_owner`, a subscription's `names`) are not part of the meaning.
+impl PartialEq for Tenant {
+    fn eq(&self, other: &Self) -> bool {
+        self.draas_instance == other.draas_instance
+            && self.uuid == other.uuid
+            && self.subscriptions == other.subscriptions
+            && self.bulk_jobs == other.bulk_jobs
+    }
+}
+
+impl PartialEq for Subscription {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.trunk_groups == other.trunk_groups
+    }
+}
+
+impl Keyed for Tenant {
+    type Key = (String, String);
+    fn key(&self) -> Self::Key {
+        (self.draas_instance.clone(), self.uuid.to_ascii_lowercase())
+    }
+}
+
+impl Keyed for Subscription {
+    type Key = i64;
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+impl Keyed for TrunkGroup {
+    type Key = i64;
+    fn key(&self) -> i64 {
+        self.id
+    }
 }
 
 /// A subscription of a tenant and its trunk groups.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Subscription {
     pub id: i64,
+    /// In creation order (the list's order), by id. Written through `add`, `put` and
+    /// `remove`, which keep `names` in step.
     #[serde(default)]
-    pub trunk_groups: Vec<TrunkGroup>,
+    pub trunk_groups: Indexed<TrunkGroup>,
+    /// Lowercase name → trunk group id: names are unique per subscription regardless of
+    /// case, checked on every create and rename. Never stored; see `reindex_names`.
+    #[serde(skip)]
+    names: HashMap<String, i64>,
 }
 
 impl Subscription {
+    pub fn new(id: i64) -> Self {
+        Subscription {
+            id,
+            trunk_groups: Indexed::new(),
+            names: HashMap::new(),
+        }
+    }
+
+    /// Rebuilds `names` from the trunk groups (after a load).
+    pub fn reindex_names(&mut self) {
+        self.names = self
+            .trunk_groups
+            .iter()
+            .map(|tg| (tg.name.to_ascii_lowercase(), tg.id))
+            .collect();
+    }
+
+    /// The id of the trunk group called `name` (in any case), if one is.
+    pub fn named(&self, name: &str) -> Option<i64> {
+        self.names.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// Stores a new trunk group; its id must be new (ids come from the state's sequence).
+    pub fn add(&mut self, tg: TrunkGroup) -> Result<(), FusionError> {
+        let (name, id) = (tg.name.to_ascii_lowercase(), tg.id);
+        self.trunk_groups
+            .push(tg)
+            .map_err(|_| FusionError::Uncaught)?;
+        self.names.insert(name, id);
+        Ok(())
+    }
+
+    /// Replaces the stored trunk group with the same id (a rename included).
+    pub fn put(&mut self, tg: TrunkGroup) -> Result<(), FusionError> {
+        let (name, id) = (tg.name.to_ascii_lowercase(), tg.id);
+        let old = self
+            .trunk_groups
+            .replace(&id, tg)
+            .map_err(|_| FusionError::TrunkGroupNotFound(id))?;
+        self.names.remove(&old.name.to_ascii_lowercase());
+        self.names.insert(name, id);
+        Ok(())
+    }
+
+    /// Takes the trunk group `id` out.
+    pub fn remove(&mut self, id: i64) -> Option<TrunkGroup> {
+        let tg = self.trunk_groups.remove(&id)?;
+        self.names.remove(&tg.name.to_ascii_lowercase());
+        Some(tg)
+    }
+
     pub fn trunk_group(&self, id: i64) -> Result<&TrunkGroup, FusionError> {
         self.trunk_groups
-            .iter()
-            .find(|t| t.id == id)
+            .get(&id)
             .ok_or(FusionError::TrunkGroupNotFound(id))
     }
 
     pub fn trunk_group_mut(&mut self, id: i64) -> Result<&mut TrunkGroup, FusionError> {
         self.trunk_groups
-            .iter_mut()
-            .find(|t| t.id == id)
+            .get_mut(&id)
             .ok_or(FusionError::TrunkGroupNotFound(id))
     }
 }
@@ -173,9 +294,10 @@ pub enum Parents {
 
 impl FusionState {
     fn tenant_index(&self, key: ParentKey<'_>) -> Option<usize> {
-        self.tenants.iter().position(|t| {
-            t.draas_instance == key.draas_instance && t.uuid.eq_ignore_ascii_case(key.tenant)
-        })
+        self.tenants.slot_of(&(
+            key.draas_instance.to_string(),
+            key.tenant.to_ascii_lowercase(),
+        ))
     }
 
     fn not_found_tenant(key: ParentKey<'_>) -> FusionError {
@@ -207,11 +329,7 @@ impl FusionState {
                 Ok(None)
             };
         };
-        match self.tenants[t]
-            .subscriptions
-            .iter()
-            .find(|s| s.id == key.subscription)
-        {
+        match self.tenants[t].subscriptions.get(&key.subscription) {
             Some(s) => Ok(Some(s)),
             None if strict => Err(Self::not_found_subscription(key)),
             None => Ok(None),
@@ -244,8 +362,7 @@ impl FusionState {
             .ok_or(FusionError::TrunkGroupNotFound(id))?;
         let s = self.tenants[t]
             .subscriptions
-            .iter()
-            .position(|s| s.id == key.subscription)
+            .slot_of(&key.subscription)
             .ok_or(FusionError::TrunkGroupNotFound(id))?;
         Ok((t, s))
     }
@@ -292,17 +409,17 @@ impl FusionState {
                         settings.max_tenants,
                     ));
                 }
-                self.tenants.push(Tenant {
-                    draas_instance: key.draas_instance.to_string(),
-                    uuid: key.tenant.to_ascii_lowercase(),
-                    subscriptions: Vec::new(),
-                    bulk_jobs: Vec::new(),
-                });
-                self.tenants.len() - 1
+                let tenant = Tenant::new(key.draas_instance, key.tenant);
+                let tenant_key = tenant.key();
+                // Unknown just above, under the same lock: the push is not refused.
+                let _ = self.tenants.push(tenant);
+                self.tenants
+                    .slot_of(&tenant_key)
+                    .ok_or_else(|| Self::not_found_tenant(key))?
             }
         };
         let subs = &mut self.tenants[t].subscriptions;
-        let s = match subs.iter().position(|s| s.id == key.subscription) {
+        let s = match subs.slot_of(&key.subscription) {
             Some(s) => s,
             None if strict => return Err(Self::not_found_subscription(key)),
             None => {
@@ -312,11 +429,9 @@ impl FusionState {
                         settings.max_subscriptions_per_tenant,
                     ));
                 }
-                subs.push(Subscription {
-                    id: key.subscription,
-                    trunk_groups: Vec::new(),
-                });
-                subs.len() - 1
+                let _ = subs.push(Subscription::new(key.subscription));
+                subs.slot_of(&key.subscription)
+                    .ok_or_else(|| Self::not_found_subscription(key))?
             }
         };
         Ok((t, s))
@@ -364,8 +479,19 @@ impl FusionState {
             access_trunk: 0,
             bulk_job: 0,
         };
+        // The seed's uuids may be in any case; the tenants' index is by the lowercase one.
+        self.tenants = std::mem::take(&mut self.tenants)
+            .into_iter()
+            .map(|mut t| {
+                t.uuid = t.uuid.to_ascii_lowercase();
+                t.reindex_numbers();
+                t
+            })
+            .collect();
         for (ti, t) in self.tenants.iter_mut().enumerate() {
-            t.uuid = t.uuid.to_ascii_lowercase();
+            for s in t.subscriptions.iter_mut() {
+                s.reindex_names();
+            }
             let tp = format!("/tenants/{ti}");
             if !tenant_keys.insert((t.draas_instance.clone(), t.uuid.clone())) {
                 return Err(StateError::new(
@@ -481,5 +607,29 @@ impl FusionState {
         n.connection = n.connection.max(max.connection + 1);
         n.peer_trunk = n.peer_trunk.max(max.peer_trunk + 1);
         Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_index_follows_adds_renames_removes_and_loads() {
+        let mut sub = Subscription::new(1);
+        sub.add(TrunkGroup::new(5, "u5".into(), "Alpha".into()))
+            .unwrap();
+        assert_eq!(sub.named("ALPHA"), Some(5));
+        let mut renamed = sub.trunk_group(5).unwrap().clone();
+        renamed.name = "Beta".into();
+        sub.put(renamed).unwrap();
+        assert_eq!((sub.named("alpha"), sub.named("beta")), (None, Some(5)));
+        let json = serde_json::to_value(&sub).unwrap();
+        let mut loaded: Subscription = serde_json::from_value(json).unwrap();
+        loaded.reindex_names();
+        assert_eq!(loaded.named("BETA"), Some(5));
+        sub.remove(5).unwrap();
+        assert_eq!(sub.named("beta"), None);
+        assert!(sub.trunk_groups.is_empty());
     }
 }

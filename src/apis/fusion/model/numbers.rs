@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{FusionState, ParentKey, Parents, take};
+use super::{FusionState, ParentKey, Parents, Tenant, take};
 use crate::apis::fusion::errors::FusionError;
 
 /// A number attached to a trunk group.
@@ -59,16 +59,7 @@ impl FusionState {
         let tenant = &mut tenants[t];
         tenant.subscriptions[s].trunk_group(trunk_group)?;
         // Where each number of the tenant is attached now.
-        let attached: std::collections::HashMap<&str, i64> = tenant
-            .subscriptions
-            .iter()
-            .flat_map(|s| s.trunk_groups.iter())
-            .flat_map(|tg| {
-                tg.numbers
-                    .iter()
-                    .map(move |n| (n.full_number.as_str(), tg.id))
-            })
-            .collect();
+        let attached = &tenant.number_owner;
         let mut seen = HashSet::new();
         let mut outcomes = Vec::with_capacity(requested.len());
         let mut to_add = Vec::new();
@@ -100,8 +91,12 @@ impl FusionState {
             };
             outcomes.push(outcome);
         }
-        drop(attached);
-        let tg = tenant.subscriptions[s].trunk_group_mut(trunk_group)?;
+        let Tenant {
+            subscriptions,
+            number_owner,
+            ..
+        } = tenant;
+        let tg = subscriptions[s].trunk_group_mut(trunk_group)?;
         if to_add.is_empty() {
             let refused = outcomes
                 .into_iter()
@@ -119,6 +114,7 @@ impl FusionState {
             if let AddOutcome::Added(n) = &mut outcomes[i] {
                 n.id = take(&mut next_ids.number);
                 n.connection_id = take(&mut next_ids.connection);
+                number_owner.insert(n.full_number.clone(), trunk_group);
                 tg.numbers.push(n.clone());
             }
         }
@@ -135,9 +131,13 @@ impl FusionState {
         trunk_group: i64,
         connection_ids: &[i64],
     ) -> Result<Vec<i64>, FusionError> {
-        let tg = self
-            .trunk_group_parts_mut(key, parents, trunk_group)?
-            .trunk_group;
+        let (t, s) = self.locate_trunk_group(key, parents, trunk_group)?;
+        let Tenant {
+            subscriptions,
+            number_owner,
+            ..
+        } = &mut self.tenants[t];
+        let tg = subscriptions[s].trunk_group_mut(trunk_group)?;
         let wanted: HashSet<i64> = connection_ids.iter().copied().collect();
         let removed: Vec<i64> = tg
             .numbers
@@ -148,7 +148,13 @@ impl FusionState {
         if removed.is_empty() {
             return Err(FusionError::NoNumbersRemoved(connection_ids.to_vec()));
         }
-        tg.numbers.retain(|n| !wanted.contains(&n.connection_id));
+        tg.numbers.retain(|n| {
+            let keep = !wanted.contains(&n.connection_id);
+            if !keep {
+                number_owner.remove(&n.full_number);
+            }
+            keep
+        });
         if tg.pilot.is_some_and(|p| wanted.contains(&p)) {
             tg.pilot = None;
         }
@@ -158,7 +164,70 @@ impl FusionState {
 
 #[cfg(test)]
 mod tests {
-    use super::is_e164;
+    use super::*;
+    use crate::apis::fusion::model::trunk_groups::TrunkGroup;
+
+    fn key(subscription: i64) -> ParentKey<'static> {
+        ParentKey {
+            draas_instance: "d",
+            tenant: "T",
+            subscription,
+        }
+    }
+
+    /// One trunk group in each of two subscriptions of one tenant.
+    fn two_subscriptions() -> FusionState {
+        let mut state = FusionState::default();
+        let settings = crate::apis::fusion::settings::FusionSettings::default();
+        for (sub, id) in [(1, 10), (2, 20)] {
+            let (t, s) = state
+                .locate_mut(key(sub), Parents::Lenient, &settings)
+                .unwrap();
+            let tg = TrunkGroup::new(id, format!("u{id}"), format!("tg{id}"));
+            state.tenants[t].subscriptions[s]
+                .trunk_groups
+                .push(tg)
+                .unwrap();
+        }
+        state
+    }
+
+    #[test]
+    fn the_tenant_number_index_follows_adds_removes_and_loads() {
+        let mut state = two_subscriptions();
+        let n = vec!["+3226260100".to_string()];
+        let added = state
+            .add_numbers(key(1), Parents::Lenient, 10, &n, 10)
+            .unwrap();
+        let AddOutcome::Added(first) = &added[0] else {
+            panic!("{added:?}")
+        };
+        // Another subscription of the same tenant: refused, naming the owner.
+        let err = state
+            .add_numbers(key(2), Parents::Lenient, 20, &n, 10)
+            .unwrap_err();
+        assert!(format!("{err:?}").contains("trunk group 10"), "{err:?}");
+        // A reloaded state rebuilds the index and refuses the same way.
+        let json = serde_json::to_value(&state).unwrap();
+        let mut loaded = crate::engine::family::deserialize_state::<FusionState>(&json)
+            .unwrap()
+            .normalise()
+            .unwrap();
+        assert!(
+            loaded
+                .add_numbers(key(2), Parents::Lenient, 20, &n, 10)
+                .is_err()
+        );
+        // Once removed, the number is free for the other trunk group.
+        loaded
+            .remove_numbers(key(1), Parents::Lenient, 10, &[first.connection_id])
+            .unwrap();
+        assert!(
+            loaded
+                .add_numbers(key(2), Parents::Lenient, 20, &n, 10)
+                .is_ok()
+        );
+    }
 
     #[test]
     fn e164_needs_a_plus_a_non_zero_first_digit_and_at_most_fifteen_digits() {

@@ -56,10 +56,7 @@ fn check_name(name: &str, sub: &Subscription, except: Option<i64>) -> Result<(),
     if name.trim().is_empty() {
         return Err(FusionError::Invalid("name must not be blank".into()));
     }
-    let taken = sub
-        .trunk_groups
-        .iter()
-        .any(|t| Some(t.id) != except && t.name.eq_ignore_ascii_case(name));
+    let taken = sub.named(name).is_some_and(|id| Some(id) != except);
     if taken {
         return Err(FusionError::TrunkGroupNameTaken(name.to_string()));
     }
@@ -202,7 +199,8 @@ impl FusionState {
         }
         tg.mark_changed(cx.now_ms, cx.settings);
         let id = tg.id;
-        sub.trunk_groups.push(tg);
+        // A fresh id of the sequence, above every id loaded: never refused.
+        sub.add(tg)?;
         Ok(id)
     }
 
@@ -270,7 +268,7 @@ impl FusionState {
             }
         }
         tg.mark_changed(cx.now_ms, cx.settings);
-        *sub.trunk_group_mut(id)? = tg;
+        sub.put(tg)?;
         Ok(())
     }
 
@@ -293,7 +291,7 @@ impl FusionState {
                 count: tg.numbers.len(),
             });
         }
-        sub.trunk_groups.retain(|t| t.id != id);
+        sub.remove(id);
         Ok(())
     }
 }

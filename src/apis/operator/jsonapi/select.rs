@@ -31,9 +31,12 @@ fn compare_values(a: &Value, b: &Value) -> Ordering {
 }
 
 /// Filters, sorts and pages a collection; answers the number of matches and the page.
-pub fn select<'a, R: Resource>(items: &'a [R], q: &Query) -> (usize, Vec<&'a R>) {
+pub fn select<'a, R: Resource + 'a>(
+    items: impl IntoIterator<Item = &'a R>,
+    q: &Query,
+) -> (usize, Vec<&'a R>) {
     let mut hits: Vec<&R> = items
-        .iter()
+        .into_iter()
         .filter(|r| {
             q.filters
                 .iter()

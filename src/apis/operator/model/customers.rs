@@ -75,18 +75,14 @@ impl CustomerChanges {
 }
 
 impl OperatorState {
-    fn customer_index(&self, id: &str) -> Option<usize> {
-        self.index.customers.get(id).copied()
-    }
-
     /// Whether a customer with this id exists.
     pub fn has_customer(&self, id: &str) -> bool {
-        self.index.customers.contains_key(id)
+        self.customers.contains(id)
     }
 
     pub fn customer(&self, id: &str) -> Result<&Customer, OperatorError> {
-        self.customer_index(id)
-            .map(|i| &self.customers[i])
+        self.customers
+            .get(id)
             .ok_or_else(|| OperatorError::NotFound {
                 ty: "customers",
                 id: id.into(),
@@ -115,11 +111,11 @@ impl OperatorState {
             sip_account_limit: None,
         };
         changes.apply(&mut c);
-        self.index
-            .customers
-            .insert(c.id.clone(), self.customers.len());
-        self.customers.push(c);
-        Ok(&self.customers[self.customers.len() - 1])
+        let taken = |c: Customer| OperatorError::IdTaken {
+            ty: "customers",
+            id: c.id,
+        };
+        self.customers.push(c).map(|c| &*c).map_err(taken)
     }
 
     /// Changes only the attributes given.
@@ -128,13 +124,13 @@ impl OperatorState {
         id: &str,
         changes: CustomerChanges,
     ) -> Result<&Customer, OperatorError> {
-        let i = self
-            .customer_index(id)
+        let c = self
+            .customers
+            .get_mut(id)
             .ok_or_else(|| OperatorError::NotFound {
                 ty: "customers",
                 id: id.into(),
             })?;
-        let c = &mut self.customers[i];
         changes.apply(c);
         Ok(c)
     }
@@ -142,12 +138,12 @@ impl OperatorState {
     /// Deletes a customer that owns no incoming trunks; one that does is refused, so no trunk
     /// is ever left pointing at a missing customer.
     pub fn delete_customer(&mut self, id: &str) -> Result<(), OperatorError> {
-        let index = self
-            .customer_index(id)
-            .ok_or_else(|| OperatorError::NotFound {
+        if !self.has_customer(id) {
+            return Err(OperatorError::NotFound {
                 ty: "customers",
                 id: id.into(),
-            })?;
+            });
+        }
         let count = self.trunks_of(id);
         if count > 0 {
             return Err(OperatorError::CustomerHasTrunks {
@@ -155,9 +151,7 @@ impl OperatorState {
                 count,
             });
         }
-        self.customers.remove(index);
-        self.index.customers.remove(id);
-        super::shift_down(&mut self.index.customers, index);
+        self.customers.remove(id);
         Ok(())
     }
 }

@@ -136,18 +136,14 @@ impl TrunkChanges {
 }
 
 impl OperatorState {
-    fn trunk_index(&self, id: &str) -> Option<usize> {
-        self.index.trunks.get(id).copied()
-    }
-
     /// How many incoming trunks the customer owns.
     pub fn trunks_of(&self, customer_id: &str) -> usize {
         self.index.trunks_of.get(customer_id).copied().unwrap_or(0)
     }
 
     pub fn trunk(&self, id: &str) -> Result<&IncomingTrunk, OperatorError> {
-        self.trunk_index(id)
-            .map(|i| &self.incoming_trunks[i])
+        self.incoming_trunks
+            .get(id)
             .ok_or_else(|| OperatorError::NotFound {
                 ty: "incoming_trunks",
                 id: id.into(),
@@ -190,7 +186,7 @@ impl OperatorState {
         Self::check_limit("incoming_trunks", self.incoming_trunks.len(), settings)?;
         let id = loop {
             let id = ids.uuid();
-            if !self.index.trunks.contains_key(&id) {
+            if !self.incoming_trunks.contains(&id) {
                 break id;
             }
         };
@@ -205,12 +201,16 @@ impl OperatorState {
             domain,
         };
         changes.apply(&mut t);
+        // The id was drawn free just above, under the same lock, so this never refuses.
+        let taken = |t: IncomingTrunk| OperatorError::IdTaken {
+            ty: "incoming_trunks",
+            id: t.id,
+        };
+        let t = self.incoming_trunks.push(t).map_err(taken)?;
         let ix = &mut self.index;
-        ix.trunks.insert(t.id.clone(), self.incoming_trunks.len());
         *ix.trunks_of.entry(t.customer_id.clone()).or_default() += 1;
         ix.domains.insert(t.domain.clone());
-        self.incoming_trunks.push(t);
-        Ok(&self.incoming_trunks[self.incoming_trunks.len() - 1])
+        Ok(&*t)
     }
 
     /// Changes only the attributes given. `customer`, when sent, must be the current one.
@@ -220,13 +220,13 @@ impl OperatorState {
         changes: TrunkChanges,
         customer: Option<&str>,
     ) -> Result<&IncomingTrunk, OperatorError> {
-        let i = self
-            .trunk_index(id)
+        let t = self
+            .incoming_trunks
+            .get_mut(id)
             .ok_or_else(|| OperatorError::NotFound {
                 ty: "incoming_trunks",
                 id: id.into(),
             })?;
-        let t = &mut self.incoming_trunks[i];
         if customer.is_some_and(|c| c != t.customer_id) {
             return Err(OperatorError::RelationshipNotUpdatable { name: "customer" });
         }
@@ -239,16 +239,14 @@ impl OperatorState {
 
     /// Deletes a trunk; its domain is retired with it.
     pub fn delete_trunk(&mut self, id: &str) -> Result<(), OperatorError> {
-        let index = self
-            .trunk_index(id)
+        let t = self
+            .incoming_trunks
+            .remove(id)
             .ok_or_else(|| OperatorError::NotFound {
                 ty: "incoming_trunks",
                 id: id.into(),
             })?;
-        let t = self.incoming_trunks.remove(index);
         let ix = &mut self.index;
-        ix.trunks.remove(id);
-        super::shift_down(&mut ix.trunks, index);
         if let Some(n) = ix.trunks_of.get_mut(&t.customer_id) {
             *n -= 1;
             if *n == 0 {
@@ -268,13 +266,15 @@ mod tests {
 
     fn state() -> OperatorState {
         OperatorState {
-            customers: vec![Customer {
+            customers: [Customer {
                 id: "1".into(),
                 name: "c".into(),
                 language: Language::En,
                 capacity_limit: None,
                 sip_account_limit: None,
-            }],
+            }]
+            .into_iter()
+            .collect(),
             ..OperatorState::default()
         }
         .normalise()
@@ -294,6 +294,43 @@ mod tests {
             assert!(seen.insert(domain), "a domain came back");
             s.delete_trunk(&id).unwrap();
         }
+    }
+
+    #[test]
+    fn deletes_keep_lookups_counts_and_the_order_of_the_rest() {
+        let mut s = state();
+        let (mut ids, settings) = (IdGen::new(3), OperatorSettings::default());
+        let mut made = Vec::new();
+        for _ in 0..40 {
+            let t = s
+                .create_trunk("1", TrunkChanges::default(), &mut ids, &settings)
+                .unwrap();
+            made.push(t.id.clone());
+        }
+        // Past half deleted: the collection compacts under the lookups.
+        for id in made.iter().step_by(4).chain(made.iter().skip(1).step_by(4)) {
+            s.delete_trunk(id).unwrap();
+        }
+        for id in made.iter().skip(2).step_by(4).take(3) {
+            s.delete_trunk(id).unwrap();
+        }
+        let left: Vec<&String> = s.incoming_trunks.iter().map(|t| &t.id).collect();
+        let expected: Vec<&String> = made
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 4 == 3 || (i % 4 == 2 && *i >= 12))
+            .map(|(_, id)| id)
+            .collect();
+        assert_eq!(left, expected);
+        for id in &expected {
+            assert_eq!(&s.trunk(id).unwrap().id, *id);
+        }
+        assert!(s.trunk(&made[0]).is_err());
+        assert_eq!(s.trunks_of("1"), expected.len());
+        assert!(matches!(
+            s.delete_customer("1"),
+            Err(OperatorError::CustomerHasTrunks { .. })
+        ));
     }
 
     #[test]

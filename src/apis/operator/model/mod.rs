@@ -14,6 +14,7 @@ pub use incoming_trunks::{DestinationField, IncomingTrunk, TransportProtocol, Tr
 use super::errors::OperatorError;
 use crate::apis::operator::settings::OperatorSettings;
 use crate::engine::family::StateError;
+use crate::engine::indexed::{Indexed, Keyed};
 
 /// How many resources of one type a session keeps at most (setting `operator.max_resources`).
 pub const DEFAULT_MAX_RESOURCES: u64 = 10_000;
@@ -23,24 +24,23 @@ pub const DEFAULT_MAX_RESOURCES: u64 = 10_000;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OperatorState {
+    /// In creation order, found by id in O(1).
     #[serde(default)]
-    pub customers: Vec<Customer>,
+    pub customers: Indexed<Customer>,
     #[serde(default)]
-    pub incoming_trunks: Vec<IncomingTrunk>,
+    pub incoming_trunks: Indexed<IncomingTrunk>,
     /// The numeric part of the last domain handed out. New domains count up from here, so the
     /// domain of a deleted trunk never comes back, as the vendor promises.
     #[serde(default)]
     pub last_domain_number: u64,
-    /// Positions by id and what the rules ask of every create and delete, so none of them
-    /// walks the collections. Never stored; rebuilt by `normalise`.
+    /// What the rules ask of every create and delete, so none of them walks the
+    /// collections. Never stored; rebuilt by `normalise`.
     #[serde(skip)]
     index: Index,
 }
 
 #[derive(Debug, Clone, Default)]
 struct Index {
-    customers: HashMap<String, usize>,
-    trunks: HashMap<String, usize>,
     /// customer id → how many incoming trunks it owns.
     trunks_of: HashMap<String, usize>,
     domains: HashSet<String>,
@@ -48,11 +48,7 @@ struct Index {
 
 impl Index {
     fn build(state: &OperatorState) -> Self {
-        let mut ix = Index {
-            customers: position_by_id(state.customers.iter().map(|c| c.id.as_str())),
-            trunks: position_by_id(state.incoming_trunks.iter().map(|t| t.id.as_str())),
-            ..Index::default()
-        };
+        let mut ix = Index::default();
         for t in &state.incoming_trunks {
             *ix.trunks_of.entry(t.customer_id.clone()).or_default() += 1;
             ix.domains.insert(t.domain.clone());
@@ -61,17 +57,17 @@ impl Index {
     }
 }
 
-fn position_by_id<'a>(ids: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
-    ids.enumerate().map(|(i, id)| (id.to_string(), i)).collect()
+impl Keyed for Customer {
+    type Key = String;
+    fn key(&self) -> String {
+        self.id.clone()
+    }
 }
 
-/// After `Vec::remove(at)`: every later position moves down one. O(n) in the worst case, as
-/// the removal's own shift is; lookups stay O(1).
-fn shift_down(map: &mut HashMap<String, usize>, at: usize) {
-    for v in map.values_mut() {
-        if *v > at {
-            *v -= 1;
-        }
+impl Keyed for IncomingTrunk {
+    type Key = String;
+    fn key(&self) -> String {
+        self.id.clone()
     }
 }
 
