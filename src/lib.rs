@@ -10,6 +10,7 @@ pub mod apis;
 pub mod config;
 pub mod embedded;
 pub mod engine;
+pub mod logging;
 pub mod metrics;
 pub mod mock_server;
 pub mod persist;

@@ -131,17 +131,10 @@ fn options(source: &SourceArgs, engine: EngineConfig) -> Options {
 }
 
 fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Colours only on a terminal: logs piped to a file or a collector stay plain text.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().flatten_event(true).init(),
-    }
+    trunkmock::logging::install(match format {
+        LogFormat::Text => trunkmock::logging::Format::Text,
+        LogFormat::Json => trunkmock::logging::Format::Json,
+    });
 }
 
 fn main() -> ExitCode {
@@ -197,6 +190,13 @@ fn main() -> ExitCode {
 
 fn serve(args: ServeArgs) -> ExitCode {
     init_logging(args.log_format);
+    let code = serve_logged(args);
+    // Log lines are written by a background thread: let it finish before the process ends.
+    trunkmock::logging::flush();
+    code
+}
+
+fn serve_logged(args: ServeArgs) -> ExitCode {
     let config = EngineConfig {
         body_limit: args.body_limit,
         journal_limit: args.journal_limit,

@@ -201,6 +201,12 @@ pub fn render(engine: &Engine) -> String {
     let _ = writeln!(out, "trunkmock_journal_bytes {}", budget.used());
     out.push_str("# HELP trunkmock_journal_bytes_limit The --journal-bytes limit.\n# TYPE trunkmock_journal_bytes_limit gauge\n");
     let _ = writeln!(out, "trunkmock_journal_bytes_limit {}", budget.limit());
+    out.push_str("# HELP trunkmock_log_lines_dropped_total Log lines dropped because stdout could not keep up.\n# TYPE trunkmock_log_lines_dropped_total counter\n");
+    let _ = writeln!(
+        out,
+        "trunkmock_log_lines_dropped_total {}",
+        crate::logging::dropped_lines()
+    );
     out
 }
 

@@ -323,6 +323,40 @@ async fn text_logs_name_method_path_status_and_session() {
 }
 
 #[tokio::test]
+async fn a_stdout_nobody_reads_never_stalls_requests() {
+    // A log collector that stops reading: the pipe fills after a few hundred lines. Lines then
+    // wait in the writer's queue (and past it are dropped); requests keep being answered.
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0"])
+        .current_dir(common::repo())
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn trunkmock");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let base: String = first[first.find("http://").expect("the listening line")..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let client = plain::client();
+    // About 300 KB of request lines, several times what a pipe holds.
+    let answered = tokio::time::timeout(LOG_DEADLINE, async {
+        for _ in 0..2_000 {
+            let r = client.get(format!("{base}/api/providers")).send().await;
+            assert_eq!(r.unwrap().status(), 200);
+        }
+    })
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answered.is_ok(), "requests stalled behind a full stdout");
+    drop(stdout);
+}
+
+#[tokio::test]
 async fn rust_log_is_respected() {
     // Request lines off, everything else of trunkmock on.
     let mut s = Served::start(

@@ -58,6 +58,8 @@ async fn metrics_count_requests_by_operation_and_status_faults_latency_and_sessi
         "trunkmock_sessions 2",
         "trunkmock_journal_entries 5",
         "trunkmock_journal_bytes_limit 67108864",
+        // In-process servers log through the host's subscriber: nothing queued, nothing lost.
+        "trunkmock_log_lines_dropped_total 0",
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
     }

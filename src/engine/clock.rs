@@ -86,6 +86,11 @@ pub fn rfc3339(ms: i64) -> String {
     stamp(ms, b'T', "Z")
 }
 
+/// `2024-05-01T12:30:00`, with no zone: the log timestamp appends its fraction and `Z`.
+pub fn date_time(ms: i64) -> String {
+    stamp(ms, b'T', "")
+}
+
 /// `2024-05-01 12:30:00` (the space-separated form some vendors print).
 pub fn datetime_space(ms: i64) -> String {
     stamp(ms, b' ', "")

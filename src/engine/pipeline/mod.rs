@@ -502,17 +502,15 @@ impl Engine {
                 user: outcome.who.clone(),
             });
         }
-        tracing::info!(
-            target: "trunkmock::request",
-            method = %head.method,
-            path = %path,
+        crate::logging::request(&crate::logging::RequestLine {
+            method: head.method.as_str(),
+            path,
             status,
-            duration_us = elapsed.as_micros() as u64,
-            session = %session_name,
-            fault = outcome.fault.as_deref(),
-            user = outcome.who.as_deref(),
-            "request"
-        );
+            duration_us: elapsed.as_micros() as u64,
+            session: session_name,
+            fault: outcome.fault.as_deref(),
+            user: outcome.who.as_deref(),
+        });
     }
 }
 
