@@ -196,9 +196,21 @@ pub fn request(line: &RequestLine<'_>) {
     enqueue(sink, bytes);
 }
 
-/// `2026-11-29T21:42:15.913816Z`, as tracing-subscriber writes its time.
+/// `2026-11-29T21:42:15.913816Z`, as tracing-subscriber writes its time. The date and time of
+/// day are kept per thread for the current second: most lines share it.
 fn timestamp(out: &mut Vec<u8>, micros: i64) {
-    out.extend_from_slice(crate::engine::clock::date_time(micros.div_euclid(1000)).as_bytes());
+    thread_local! {
+        static SECOND: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let secs = micros.div_euclid(1_000_000);
+    SECOND.with_borrow_mut(|(cached, text)| {
+        if *cached != secs {
+            *cached = secs;
+            *text = crate::engine::clock::date_time(secs * 1000);
+        }
+        out.extend_from_slice(text.as_bytes());
+    });
     let frac = micros.rem_euclid(1_000_000) as u32;
     out.push(b'.');
     for div in [100_000, 10_000, 1_000, 100, 10, 1] {
@@ -234,9 +246,9 @@ fn text_line(l: &RequestLine<'_>, micros: i64, ansi: bool) -> Vec<u8> {
     field(&mut out, "path");
     plain_text(&mut out, l.path);
     field(&mut out, "status");
-    out.extend_from_slice(itoa(u64::from(l.status)).as_bytes());
+    itoa(&mut out, u64::from(l.status));
     field(&mut out, "duration_us");
-    out.extend_from_slice(itoa(l.duration_us).as_bytes());
+    itoa(&mut out, l.duration_us);
     field(&mut out, "session");
     plain_text(&mut out, l.session);
     for (name, value) in [("fault", l.fault), ("user", l.user)] {
@@ -253,9 +265,13 @@ fn text_line(l: &RequestLine<'_>, micros: i64, ansi: bool) -> Vec<u8> {
 
 /// Text as is, but control characters escaped: one request is always one line.
 fn plain_text(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        out.extend_from_slice(s.as_bytes());
+        return;
+    }
     for c in s.chars() {
         if c.is_control() {
-            out.extend_from_slice(c.escape_default().to_string().as_bytes());
+            out.extend(c.escape_default().map(|e| e as u8));
         } else {
             let mut buf = [0; 4];
             out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
@@ -273,9 +289,9 @@ fn json_line(l: &RequestLine<'_>, micros: i64) -> Vec<u8> {
     out.extend_from_slice(b",\"path\":");
     json_str(&mut out, l.path);
     out.extend_from_slice(b",\"status\":");
-    out.extend_from_slice(itoa(u64::from(l.status)).as_bytes());
+    itoa(&mut out, u64::from(l.status));
     out.extend_from_slice(b",\"duration_us\":");
-    out.extend_from_slice(itoa(l.duration_us).as_bytes());
+    itoa(&mut out, l.duration_us);
     out.extend_from_slice(b",\"session\":");
     json_str(&mut out, l.session);
     for (name, value) in [("fault", l.fault), ("user", l.user)] {
@@ -295,8 +311,8 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
-/// Decimal digits of `n` without the formatting machinery.
-fn itoa(mut n: u64) -> String {
+/// Decimal digits of `n`, without the formatting machinery.
+fn itoa(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {
@@ -307,7 +323,7 @@ fn itoa(mut n: u64) -> String {
             break;
         }
     }
-    digits[i..].iter().map(|&b| b as char).collect()
+    out.extend_from_slice(&digits[i..]);
 }
 
 #[cfg(test)]
@@ -363,9 +379,25 @@ mod tests {
     }
 
     #[test]
+    fn the_per_second_cache_follows_the_clock() {
+        let mut out = Vec::new();
+        for micros in [AT, AT + 1, AT + 1_000_000, AT - 86_400_000_000] {
+            timestamp(&mut out, micros);
+            out.push(b' ');
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "2026-11-29T21:42:15.913816Z 2026-11-29T21:42:15.913817Z \
+             2026-11-29T21:42:16.913816Z 2026-11-28T21:42:15.913816Z "
+        );
+    }
+
+    #[test]
     fn itoa_writes_every_width() {
         for n in [0, 7, 10, 999, 1_000_000, u64::MAX] {
-            assert_eq!(itoa(n), n.to_string());
+            let mut out = Vec::new();
+            itoa(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
         }
     }
 }

@@ -86,7 +86,12 @@ pub struct CompactHeaders(Box<str>);
 
 impl CompactHeaders {
     pub fn from_map(map: &hyper::HeaderMap) -> Self {
-        let mut s = String::new();
+        // Sized for `name: value\n` per header; masking or lossy decoding may still grow it.
+        let size = map
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len() + 3)
+            .sum();
+        let mut s = String::with_capacity(size);
         for (name, value) in map {
             s.push_str(name.as_str());
             s.push_str(": ");
