@@ -316,6 +316,30 @@ async fn idle_sessions_are_swept_but_never_default_or_one_in_use() {
 }
 
 #[tokio::test]
+async fn every_request_keeps_its_session_from_being_idle() {
+    let srv = TestServer::start_with(|o| o.engine.session_ttl_secs = 60).await;
+    let get = || srv.req(Method::GET, "/api/providers").session("steady");
+    get().send().await.expect(200);
+    let clock = &srv.engine().clock;
+    let created = clock.now_ms();
+    // Bounded poll until the real clock has moved on, so "used again" is a later time.
+    for _ in 0..1_000 {
+        if clock.now_ms() > created {
+            break;
+        }
+        tokio::task::yield_now().await;
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+    let used_again = clock.now_ms();
+    assert!(used_again > created);
+    get().send().await.expect(200);
+    // 60 s after the second request: idle only if that request did not count as use.
+    let sessions = &srv.engine().sessions;
+    assert_eq!(sessions.sweep(used_again + 60_000), 0);
+    assert_eq!(sessions.sweep(used_again + 61_000), 1);
+}
+
+#[tokio::test]
 async fn a_full_session_table_makes_room_by_sweeping_idle_sessions() {
     let srv = TestServer::start_with(|o| {
         o.engine.max_sessions = 2;

@@ -236,7 +236,9 @@ impl Engine {
 
     /// The named session, created on first use.
     pub fn session(&self, name: &str) -> Result<Arc<store::Session>, SessionError> {
-        if let Some(s) = self.sessions.get(name) {
+        // Every request and admin call counts as use, so the TTL sweep never drops a session
+        // a suite is still driving.
+        if let Some(s) = self.sessions.get_used(name, self.clock.now_ms()) {
             return Ok(s);
         }
         self.sessions

@@ -267,6 +267,14 @@ impl Sessions {
         Ok(built)
     }
 
+    /// The session called `name` if it exists, marked as used at `now_ms` (see [`Self::sweep`]).
+    pub fn get_used(&self, name: &str, now_ms: i64) -> Option<Arc<Session>> {
+        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+        let s = map.get(name)?;
+        s.last_used_ms.store(now_ms, Ordering::Relaxed);
+        Some(s.clone())
+    }
+
     pub fn get(&self, name: &str) -> Option<Arc<Session>> {
         self.map
             .read()
