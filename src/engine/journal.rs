@@ -30,7 +30,7 @@ pub struct JournalEntry {
     pub body: Option<String>,
     /// The matched operation, `null` for unknown paths.
     pub operation_id: Option<String>,
-    pub family: Option<String>,
+    pub family: Option<&'static str>,
     /// `0` when a fault broke the connection before any status was sent.
     pub status: u16,
     pub duration_ms: f64,
@@ -144,7 +144,6 @@ impl JournalEntry {
             + self.headers.0.len()
             + self.body.as_ref().map_or(0, String::len)
             + self.operation_id.as_ref().map_or(0, String::len)
-            + self.family.as_ref().map_or(0, String::len)
             + self.fault.as_ref().map_or(0, String::len)
             + self.user.as_ref().map_or(0, String::len)
             + self.fault_rule.as_ref().map_or(0, String::len)

@@ -480,7 +480,7 @@ impl Engine {
                 operation_id: routing
                     .operation
                     .map(|o| self.contracts.operations[o].operation_id.clone()),
-                family: routing.family.map(|f| self.families[f].name().to_string()),
+                family: routing.family.map(|f| self.families[f].name()),
                 status,
                 duration_ms: elapsed.as_secs_f64() * 1000.0,
                 fault: outcome.fault.clone(),
