@@ -258,4 +258,21 @@ mod tests {
             .unwrap();
         assert_eq!(s, TrunkSettings::default());
     }
+
+    #[test]
+    fn a_request_changes_only_the_settings_it_names() {
+        let mut s = TrunkSettings::default();
+        let body =
+            json!({"name": "x", "hostedUsers": [], "maxActiveCalls": 9, "prefixEnabled": "true"});
+        s.apply(body.as_object().unwrap()).unwrap();
+        let expected = TrunkSettings {
+            max_active_calls: 9,
+            prefix_enabled: true,
+            ..TrunkSettings::default()
+        };
+        assert_eq!(s, expected);
+        // The contract lets an integer past 2^64 through; no field can hold it.
+        let huge: Value = serde_json::from_str(r#"{"maxActiveCalls": 1e30}"#).unwrap();
+        assert_eq!(s.apply(huge.as_object().unwrap()), Err("maxActiveCalls"));
+    }
 }
