@@ -208,6 +208,22 @@ mod tests {
                 "/tenants/t/groups/g/trunkGroups/0/maxActiveCalls",
             ),
             (
+                json!({"trunkGroups": [{"name": "a", "maxIncomingCalls": "3"}]}),
+                "/tenants/t/groups/g/trunkGroups/0/maxIncomingCalls",
+            ),
+            (
+                json!({"trunkGroups": [{"name": "a", "invitationTimeout": -1}]}),
+                "/tenants/t/groups/g/trunkGroups/0/invitationTimeout",
+            ),
+            (
+                json!({"trunkGroups": [{"name": "a", "userLookupPolicy": "Fuzzy"}]}),
+                "/tenants/t/groups/g/trunkGroups/0/userLookupPolicy",
+            ),
+            (
+                json!({"trunkGroups": [{"name": "a", "unreachableDestinationRerouteTrunkGroup": {"nam": "b"}}]}),
+                "/tenants/t/groups/g/trunkGroups/0/unreachableDestinationRerouteTrunkGroup",
+            ),
+            (
                 json!({"trunkGroups": [{"name": "a"}, {"name": "a"}]}),
                 "/tenants/t/groups/g/trunkGroups/1/name",
             ),
