@@ -6,8 +6,9 @@ use serde_json::{Map, Value, json};
 
 use super::model::connectivity::{AssignedPrefix, AssignedRange, RangeUser};
 use super::model::itc_kinds::{ItcKind, Numbers, Prefixes};
-use super::model::trunk_fields::{self, Field};
+use super::model::trunk_fields::{CALL_TOTALS_AFTER, HOSTED_USERS_AFTER};
 use super::model::trunk_groups::TrunkGroup;
+use super::model::trunk_values::{RedirectAction, SettingValue};
 use super::model::{Group, User};
 
 /// `GET .../trunk_groups/`: one summary per trunk group, with the group it lives in. The
@@ -62,33 +63,26 @@ pub fn trunk_group(group: &Group, tg: &TrunkGroup) -> Value {
             json!({"name": d.name, "level": d.level.as_str()}),
         );
     }
-    for field in trunk_fields::FIELDS {
-        match field {
-            Field::Setting(name, _) => {
-                if let Some(v) = tg.settings.get(*name).filter(|v| !v.is_null()) {
-                    o.insert(name.to_string(), v.clone());
-                }
-            }
-            Field::HostedUsers => {
-                let users: Vec<Value> = group
-                    .users
-                    .iter()
-                    .filter(|u| u.trunk_group.as_deref() == Some(tg.name.as_str()))
-                    .filter(|u| tg.pilot_user_id.as_deref() != Some(u.user_id.as_str()))
-                    .map(hosted_user)
-                    .collect();
-                o.insert("hostedUsers".into(), Value::Array(users));
-            }
-            Field::TotalActiveIncomingCalls => {
-                o.insert("totalActiveIncomingCalls".into(), Value::from(0));
-            }
-            Field::TotalActiveOutgoingCalls => {
-                o.insert("totalActiveOutgoingCalls".into(), Value::from(0));
-            }
+    tg.settings.each(|name, value| {
+        if let Some(v) = value {
+            o.insert(name.into(), v);
         }
-    }
+        if name == HOSTED_USERS_AFTER {
+            let users: Vec<Value> = group
+                .users
+                .iter()
+                .filter(|u| u.trunk_group.as_deref() == Some(tg.name.as_str()))
+                .filter(|u| tg.pilot_user_id.as_deref() != Some(u.user_id.as_str()))
+                .map(hosted_user)
+                .collect();
+            o.insert("hostedUsers".into(), Value::Array(users));
+        } else if name == CALL_TOTALS_AFTER {
+            o.insert("totalActiveIncomingCalls".into(), Value::from(0));
+            o.insert("totalActiveOutgoingCalls".into(), Value::from(0));
+        }
+    });
     if let Some(t) = &tg.template_name {
-        o.insert("templateName".into(), Value::String(t.clone()));
+        o.insert("templateName".into(), Value::String(t.to_string()));
     }
     Value::Object(o)
 }
@@ -117,24 +111,19 @@ fn hosted_user(u: &User) -> Value {
 pub fn backup(tg: &TrunkGroup) -> Value {
     let s = &tg.settings;
     let mut o = Map::new();
-    let mode = s
-        .get("unreachableDestinationAction")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    o.insert("mode".into(), Value::String(mode.into()));
+    let mode = s.unreachable_action;
+    let text = mode.map_or("", RedirectAction::as_str);
+    o.insert("mode".into(), Value::String(text.into()));
     // Only what belongs to the mode: a Forward shows its destination, a Reroute its trunk,
     // even when the trunk group still stores the other one.
-    if let Some(d) = s
-        .get("unreachableDestinationForwardAddress")
-        .filter(|v| v.is_string() && mode == "Forward")
-    {
-        o.insert("destination".into(), d.clone());
-    }
-    if let Some(k) = s
-        .get("unreachableDestinationRerouteTrunkGroup")
-        .filter(|v| v.is_object() && mode == "Reroute")
-    {
-        o.insert("trunk".into(), k.clone());
+    match (mode, &s.unreachable_forward_address, &s.unreachable_reroute) {
+        (Some(RedirectAction::Forward), Some(d), _) => {
+            o.insert("destination".into(), Value::String(d.to_string()));
+        }
+        (Some(RedirectAction::Reroute), _, Some(k)) => {
+            o.extend(k.write().map(|k| ("trunk".to_string(), k)));
+        }
+        _ => {}
     }
     Value::Object(o)
 }

@@ -2,7 +2,7 @@
 //! devices, users, phone numbers, the immediate trunking connectivity service). Pure Rust, no
 //! HTTP. The serde form below is the family's entry in a scenario's `state.apio`.
 //!
-//! - [`trunk_groups`] (with [`trunk_fields`], [`devices`], [`pilots`], [`reroutes`],
+//! - [`trunk_groups`] (with [`trunk_fields`], [`trunk_values`], [`trunk_serde`], [`devices`], [`pilots`], [`reroutes`],
 //!   [`seed_checks`]) and [`backup`]: group trunk groups and their backup view
 //!   (apio-group-trunk-groups.txt);
 //! - [`connectivity`] (with [`itc_kinds`]): immediate trunking connectivity ranges and
@@ -19,6 +19,8 @@ pub mod reroutes;
 pub mod seed_checks;
 pub mod trunk_fields;
 pub mod trunk_groups;
+pub mod trunk_serde;
+pub mod trunk_values;
 
 use std::collections::BTreeMap;
 
@@ -189,9 +191,9 @@ mod tests {
             {"name": "a", "maxActiveCalls": 3, "limitIncomingCalls": 1}]}}}}}))
         .unwrap();
         let tg = &s.tenants["t"].groups["g"].trunk_groups[0];
-        assert_eq!(tg.settings["invitationTimeout"], json!(6));
-        assert_eq!(tg.settings["limitIncomingCalls"], json!(true));
-        assert!(!tg.settings.contains_key("capacityExceededAction"));
+        assert_eq!(tg.settings.invitation_timeout, 6);
+        assert!(tg.settings.limit_incoming_calls);
+        assert!(tg.settings.capacity_exceeded_action.is_none());
     }
 
     #[test]
@@ -204,6 +206,22 @@ mod tests {
             (
                 json!({"trunkGroups": [{"name": "a", "maxActiveCalls": "3"}]}),
                 "/tenants/t/groups/g/trunkGroups/0/maxActiveCalls",
+            ),
+            (
+                json!({"trunkGroups": [{"name": "a", "maxIncomingCalls": "3"}]}),
+                "/tenants/t/groups/g/trunkGroups/0/maxIncomingCalls",
+            ),
+            (
+                json!({"trunkGroups": [{"name": "a", "invitationTimeout": -1}]}),
+                "/tenants/t/groups/g/trunkGroups/0/invitationTimeout",
+            ),
+            (
+                json!({"trunkGroups": [{"name": "a", "userLookupPolicy": "Fuzzy"}]}),
+                "/tenants/t/groups/g/trunkGroups/0/userLookupPolicy",
+            ),
+            (
+                json!({"trunkGroups": [{"name": "a", "unreachableDestinationRerouteTrunkGroup": {"nam": "b"}}]}),
+                "/tenants/t/groups/g/trunkGroups/0/unreachableDestinationRerouteTrunkGroup",
             ),
             (
                 json!({"trunkGroups": [{"name": "a"}, {"name": "a"}]}),

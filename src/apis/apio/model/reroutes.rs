@@ -2,11 +2,9 @@
 //! Trunk Group Key. The target must exist and must not be the trunk group itself; a rename
 //! carries the keys along; a target cannot be deleted while a key names it.
 
-use serde_json::Value;
-
 use super::ApioState;
-use super::trunk_fields::ACTIONS;
 use super::trunk_groups::{TrunkGroup, find};
+use super::trunk_values::TrunkKey;
 use crate::apis::apio::errors::ApioError;
 
 /// A trunk group named by a Trunk Group Key, its tenant and group filled in.
@@ -26,20 +24,14 @@ impl TrunkRef {
         }
     }
 
-    /// Reads a stored key (`{"tenantId"?, "groupId"?, "name"}`); a missing tenant or group is
-    /// the one of the trunk group holding the key.
-    pub(super) fn from_key(key: &Value, tenant: &str, group: &str) -> Option<Self> {
-        let field = |f: &str, default: &str| {
-            key.get(f)
-                .and_then(Value::as_str)
-                .unwrap_or(default)
-                .to_string()
-        };
-        Some(Self {
-            tenant: field("tenantId", tenant),
-            group: field("groupId", group),
-            name: key.get("name")?.as_str()?.to_string(),
-        })
+    /// Resolves a stored key; a missing tenant or group is the one of the trunk group holding
+    /// the key.
+    pub(super) fn from_key(key: &TrunkKey, tenant: &str, group: &str) -> Self {
+        Self {
+            tenant: key.tenant_id.as_deref().unwrap_or(tenant).to_string(),
+            group: key.group_id.as_deref().unwrap_or(group).to_string(),
+            name: key.name.to_string(),
+        }
     }
 }
 
@@ -67,13 +59,10 @@ impl ApioState {
         for (t, tenant) in &self.tenants {
             for (g, group) in &tenant.groups {
                 for tg in &group.trunk_groups {
-                    for (_, _, key) in ACTIONS {
-                        if let Some(target) = tg
-                            .settings
-                            .get(*key)
-                            .and_then(|v| TrunkRef::from_key(v, t, g))
-                        {
-                            out.push((TrunkRef::new(t, g, &tg.name), *key, target));
+                    for r in tg.settings.redirects() {
+                        if let Some(key) = r.trunk {
+                            let target = TrunkRef::from_key(key, t, g);
+                            out.push((TrunkRef::new(t, g, &tg.name), r.trunk_name, target));
                         }
                     }
                 }
@@ -90,14 +79,11 @@ impl ApioState {
         tg: &TrunkGroup,
         old_name: &str,
     ) -> Result<(), ApioError> {
-        for (_, _, key) in ACTIONS {
-            let Some(target) = tg
-                .settings
-                .get(*key)
-                .and_then(|v| TrunkRef::from_key(v, t, g))
-            else {
+        for r in tg.settings.redirects() {
+            let Some(target) = r.trunk.map(|k| TrunkRef::from_key(k, t, g)) else {
                 continue;
             };
+            let key = r.trunk_name;
             if target.tenant == t
                 && target.group == g
                 && (target.name == tg.name || target.name == old_name)
@@ -120,11 +106,9 @@ impl ApioState {
         for (t, tenant) in self.tenants.iter_mut() {
             for (g, group) in tenant.groups.iter_mut() {
                 for tg in group.trunk_groups.iter_mut() {
-                    for (_, _, key) in ACTIONS {
-                        if let Some(v) = tg.settings.get_mut(*key)
-                            && TrunkRef::from_key(v, t, g).as_ref() == Some(old)
-                        {
-                            v["name"] = Value::String(new_name.to_string());
+                    for key in tg.settings.reroutes_mut().into_iter().flatten() {
+                        if TrunkRef::from_key(key, t, g) == *old {
+                            key.name = new_name.into();
                         }
                     }
                 }

@@ -2,15 +2,13 @@
 //! `PUT /__admin/state`): its trunk groups, and its connectivity ranges and prefixes. Every
 //! problem is reported with its JSON pointer.
 
-use serde_json::Value;
-
 use super::itc_kinds::number_key;
-use super::trunk_fields::{self, is_reroute_key, is_setting, stored_form};
 use super::{ApioState, Group};
 use crate::engine::family::StateError;
 
-/// Checks a group's seeded trunk groups: unique names, known settings of the right type,
-/// a pilot that is a user of the group. Fills in the defaults a seed leaves out.
+/// Checks a group's seeded trunk groups: unique names and a pilot that is a user of the group.
+/// Their settings were checked (names and types) and defaulted as they were read
+/// ([`super::trunk_serde`]).
 pub fn normalise_group(group: &mut Group, at: &str) -> Result<(), StateError> {
     let mut seen = std::collections::HashSet::new();
     for (i, tg) in group.trunk_groups.iter_mut().enumerate() {
@@ -20,41 +18,6 @@ pub fn normalise_group(group: &mut Group, at: &str) -> Result<(), StateError> {
                 format!("{here}/name"),
                 "empty or duplicate trunk group name",
             ));
-        }
-        let given = std::mem::take(&mut tg.settings);
-        for (k, v) in &given {
-            if !is_setting(k) {
-                return Err(StateError::new(
-                    format!("{here}/{k}"),
-                    "not a trunk group setting",
-                ));
-            }
-            let stored = stored_form(k, v);
-            let default = trunk_fields::settings()
-                .find(|(n, _)| n == k)
-                .map(|(_, d)| d.value());
-            let same_type = match default {
-                Some(Value::Bool(_)) => stored.is_boolean(),
-                Some(Value::Number(_)) => stored.is_i64(),
-                Some(Value::String(_)) => stored.is_string(),
-                _ if is_reroute_key(k) => stored.get("name").is_some_and(Value::is_string),
-                _ => stored.is_string() || stored.is_i64(),
-            };
-            if !same_type {
-                return Err(StateError::new(
-                    format!("{here}/{k}"),
-                    "wrong type for this setting",
-                ));
-            }
-        }
-        for (k, d) in trunk_fields::settings() {
-            let v = given
-                .get(k)
-                .map(|v| stored_form(k, v))
-                .unwrap_or_else(|| d.value());
-            if !v.is_null() {
-                tg.settings.insert(k.to_string(), v);
-            }
         }
         if let Some(p) = &tg.pilot_user_id
             && !group.users.iter().any(|u| &u.user_id == p)

@@ -1,44 +1,35 @@
 //! Group trunk groups (apio-group-trunk-groups.txt): create with defaults and conditional
 //! requirements, read, partial update with rename, and delete with its cascade options.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::devices::{DeviceKey, DeviceLevel};
 use super::reroutes::TrunkRef;
-use super::trunk_fields::{ACTIONS, backward_limit_calls, defaults, is_setting, stored_form};
+use super::trunk_fields::{TrunkSettings, backward_limit_calls};
+use super::trunk_values::RedirectAction;
 use super::{ApioState, Group, TenantKind, User, group_not_found};
 use crate::apis::apio::errors::ApioError;
 use crate::engine::ids::IdGen;
 
-/// A trunk group as the state keeps it. `settings` holds every documented setting that has a
-/// value (an unset one is absent), so the serde form reads like the API's own answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A trunk group as the state keeps it: the members the API handles on their own, then every
+/// documented setting as a typed field. Its serde form is in [`super::trunk_serde`].
+#[derive(Debug, Clone, PartialEq)]
 pub struct TrunkGroup {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Kept as sent: the answer echoes the client's department object member for member.
     pub department: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_device: Option<DeviceKey>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pilot_user_id: Option<String>,
     /// Write-only: kept for the admin state, never answered by the API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sip_authentication_password: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template_name: Option<String>,
-    #[serde(flatten)]
-    pub settings: Map<String, Value>,
+    pub sip_authentication_password: Option<Box<str>>,
+    pub template_name: Option<Box<str>>,
+    pub settings: TrunkSettings,
 }
 
 impl TrunkGroup {
     /// `normal` unless set.
-    pub fn trunking_mode(&self) -> &str {
-        self.settings
-            .get("trunkingMode")
-            .and_then(Value::as_str)
-            .unwrap_or("normal")
+    pub fn trunking_mode(&self) -> &'static str {
+        self.settings.trunking_mode.as_str()
     }
 }
 
@@ -77,26 +68,18 @@ pub(super) fn find<'a>(group: &'a Group, name: &str) -> Option<&'a TrunkGroup> {
     group.trunk_groups.get(name)
 }
 
-/// Copies the settings a request gives into `settings`; `null` unsets one.
-fn apply_settings(settings: &mut Map<String, Value>, body: &Map<String, Value>) {
-    for (k, v) in body.iter().filter(|(k, _)| is_setting(k)) {
-        match stored_form(k, v) {
-            Value::Null => {
-                settings.remove(k);
-            }
-            v => {
-                settings.insert(k.clone(), v);
-            }
-        }
-    }
+/// Copies the settings a request gives into `settings`; `null` unsets an optional one.
+fn apply_settings(
+    settings: &mut TrunkSettings,
+    body: &Map<String, Value>,
+) -> Result<(), ApioError> {
+    settings
+        .apply(body)
+        .map_err(|name| ApioError::bad(format!("{name}: a value this setting cannot hold.")))
 }
 
-fn is_set(settings: &Map<String, Value>, key: &str) -> bool {
-    match settings.get(key) {
-        None | Some(Value::Null) => false,
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(_) => true,
-    }
+fn is_set(v: Option<&str>) -> bool {
+    v.is_some_and(|s| !s.is_empty())
 }
 
 /// Refuses a create that would take a group past the limits of [`WriteRules`].
@@ -131,30 +114,28 @@ fn check_capacity(
 /// the write (so a field set earlier satisfies them).
 fn check_conditionals(tg: &TrunkGroup) -> Result<(), ApioError> {
     let s = &tg.settings;
-    if s.get("requireAuthentication") == Some(&Value::Bool(true))
-        && (!is_set(s, "sipAuthenticationUserName")
-            || tg
-                .sip_authentication_password
-                .as_deref()
-                .is_none_or(str::is_empty))
+    if s.require_authentication
+        && (!is_set(s.sip_authentication_user_name.as_deref())
+            || !is_set(tg.sip_authentication_password.as_deref()))
     {
         return Err(ApioError::bad(
             "sipAuthenticationUserName and sipAuthenticationPassword are required when requireAuthentication is true.",
         ));
     }
-    if s.get("enableBursting") == Some(&Value::Bool(true)) && !is_set(s, "burstingMaxActiveCalls") {
+    if s.enable_bursting && s.bursting_max_active_calls.is_none() {
         return Err(ApioError::bad(
             "burstingMaxActiveCalls is required when enableBursting is true.",
         ));
     }
-    for (action, address, trunk) in ACTIONS {
-        match s.get(*action).and_then(Value::as_str) {
-            Some("Forward") if !is_set(s, address) => {
+    for r in s.redirects() {
+        let (action, address, trunk) = (r.action_name, r.address_name, r.trunk_name);
+        match r.action {
+            Some(RedirectAction::Forward) if !is_set(r.address) => {
                 return Err(ApioError::bad(format!(
                     "{address} is required when {action} is 'Forward'."
                 )));
             }
-            Some("Reroute") if !is_set(s, trunk) => {
+            Some(RedirectAction::Reroute) if r.trunk.is_none() => {
                 return Err(ApioError::bad(format!(
                     "{trunk} is required when {action} is 'Reroute'."
                 )));
@@ -227,20 +208,16 @@ impl ApioState {
             department: body.get("department").cloned(),
             access_device: None,
             pilot_user_id: None,
-            sip_authentication_password: str_of(body, "sipAuthenticationPassword")
-                .map(String::from),
-            template_name: str_of(body, "templateName").map(String::from),
-            settings: defaults()
-                .into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .collect(),
+            sip_authentication_password: str_of(body, "sipAuthenticationPassword").map(Into::into),
+            template_name: str_of(body, "templateName").map(Into::into),
+            settings: TrunkSettings::default(),
         };
-        apply_settings(&mut tg.settings, body);
+        apply_settings(&mut tg.settings, body)?;
         if rules.backward_limit_calls {
             backward_limit_calls(body, &mut tg.settings);
         }
 
-        let mode = tg.settings.get("trunkingMode").and_then(Value::as_str);
+        let mode = Some(tg.trunking_mode());
         let (device, new_device) =
             self.trunk_device(t, g, &name, mode, body, rules.teams_sbc_device.as_deref())?;
         tg.access_device = device;
@@ -293,12 +270,12 @@ impl ApioState {
             }
             tg.name = new_name.to_string();
         }
-        apply_settings(&mut tg.settings, body);
+        apply_settings(&mut tg.settings, body)?;
         if rules.backward_limit_calls {
             backward_limit_calls(body, &mut tg.settings);
         }
         if let Some(p) = str_of(body, "sipAuthenticationPassword") {
-            tg.sip_authentication_password = Some(p.to_string());
+            tg.sip_authentication_password = Some(p.into());
         }
         if let Some(d) = body.get("department") {
             tg.department = Some(d.clone());
