@@ -13,6 +13,7 @@ pub fn tick(state: &mut FusionState, now_ms: i64, settings: &FusionSettings) {
     state.ensure_queue();
     // Most requests find nothing due: answered without looking further.
     if state.due.next_due().is_none_or(|due| due > now_ms) {
+        check_queue(state);
         return;
     }
     let mut before = Snapshot::default();
@@ -50,8 +51,20 @@ pub fn tick(state: &mut FusionState, now_ms: i64, settings: &FusionSettings) {
     }
     let changes = before.changes(state);
     state.events.extend(changes);
+    check_queue(state);
+}
+
+/// Debug builds (every test server) walk the state after each tick to prove the queue holds
+/// every pending item no later than it falls due: a write that sets a due time without
+/// queueing it fails the test that makes it, instead of leaving something pending forever.
+fn check_queue(state: &FusionState) {
     #[cfg(debug_assertions)]
     if let Some(miss) = state.queue_miss() {
         panic!("fusion's due-time queue misses {miss}");
     }
+    let _ = state;
 }
+
+#[cfg(test)]
+#[path = "tick_tests.rs"]
+mod tests;
