@@ -147,11 +147,20 @@ fn write(state: &mut FusionState, r: &mut Lcg, ids: &mut IdGen, now_ms: i64, n: 
                 json!({"name": format!("bulk{n}")}),
                 json!({"name": format!("bulk{n}")}),
             ];
-            if let Some((_, _, uuid)) = pick {
-                items.push(json!({"uuid": uuid, "name": format!("bulkre{n}")}));
+            let mut at = k;
+            if let Some((tg_key, _, uuid)) = pick {
+                at = tg_key;
+                if n % 2 == 0 {
+                    items.push(json!({"uuid": uuid, "name": format!("bulkre{n}")}));
+                } else {
+                    // Written, then undone whole (the pilot is not among the numbers): the
+                    // trunk group goes back to the due time it had before the job.
+                    items.push(json!({"uuid": uuid, "name": format!("bulkundo{n}"),
+                        "numbers": ["+3226260100"], "pilot": "+3226260199"}));
+                }
             }
             state
-                .submit_bulk_job(k, Parents::Lenient, BulkKind::TrunkGroups, "t", items, cx)
+                .submit_bulk_job(at, Parents::Lenient, BulkKind::TrunkGroups, "t", items, cx)
                 .map(|_| ())
         }
         _ => Ok(()),
