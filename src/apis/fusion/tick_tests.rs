@@ -150,7 +150,7 @@ fn write(state: &mut FusionState, r: &mut Lcg, ids: &mut IdGen, now_ms: i64, n: 
             let mut at = k;
             if let Some((tg_key, _, uuid)) = pick {
                 at = tg_key;
-                if n % 2 == 0 {
+                if n.is_multiple_of(2) {
                     items.push(json!({"uuid": uuid, "name": format!("bulkre{n}")}));
                 } else {
                     // Written, then undone whole (the pilot is not among the numbers): the
