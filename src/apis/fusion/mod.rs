@@ -9,6 +9,7 @@ pub mod injected;
 pub mod model;
 pub mod notifications;
 pub mod settings;
+mod tick;
 pub mod views;
 
 use crate::engine::family::{Family, HandlerTable, StateError, VendorError};
@@ -155,18 +156,6 @@ impl Family for Fusion {
     }
 
     fn tick(&self, state: &mut FusionState, now_ms: i64, settings: &FusionSettings) {
-        // Most requests find nothing due: answered without walking the state.
-        let min_delay = model::sync::min_delay_ms(settings);
-        if state.due.nothing_due(now_ms, min_delay) {
-            return;
-        }
-        let before = notifications::Snapshot::take(state);
-        // Bulk jobs first: what they change starts its own sync delay from the job's run time.
-        model::bulk_run::run_due(state, now_ms, settings);
-        state.settle(now_ms, settings.sync_outcome);
-        let changes = before.changes(state);
-        state.events.extend(changes);
-        let next = state.next_due_ms();
-        state.due.scanned(now_ms, next, min_delay);
+        tick::tick(state, now_ms, settings);
     }
 }

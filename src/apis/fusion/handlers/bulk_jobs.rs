@@ -18,8 +18,12 @@ use crate::engine::reply::Reply;
 /// Seeded `ongoing` jobs start their run the first time a client reaches the bulk API.
 fn start_seeded(state: &mut FusionState, call: &Call<'_>) {
     let duration = call.settings.bulk_duration_seconds.as_ms();
-    for tenant in &mut state.tenants {
-        bulk_jobs::start_seeded(&mut tenant.bulk_jobs, call.now_ms, duration);
+    for ti in 0..state.tenants.len() {
+        let jobs = &mut state.tenants[ti].bulk_jobs;
+        for id in bulk_jobs::start_seeded(jobs, call.now_ms, duration) {
+            let due = Some(call.now_ms + duration.max(0));
+            state.schedule_job(ti, id, due);
+        }
     }
 }
 

@@ -69,6 +69,7 @@ impl FusionState {
         tg.access_trunks.extend(created);
         // The trunk group's status follows its access trunks: it is pending while they are.
         tg.mark_changed(cx.now_ms, cx.settings);
+        self.schedule_trunk_group(t, key.subscription, tg_id);
         Ok(ids)
     }
 
@@ -96,6 +97,7 @@ impl FusionState {
         merged.mark_changed(cx.now_ms, cx.settings);
         *slot = merged;
         tg.mark_changed(cx.now_ms, cx.settings);
+        self.schedule_trunk_group(t, key.subscription, tg_id);
         Ok(())
     }
 }

@@ -174,14 +174,17 @@ impl BulkJob {
 /// Gives every seeded `ongoing` job (it has no instant yet) the instant it finishes:
 /// `duration_ms` after now. Called when a client first looks at or adds to the bulk jobs, so the
 /// history first shows the job `ongoing`, as the document's example does, and a client polling it
-/// sees it end `success` on the virtual clock like any job.
-pub fn start_seeded(jobs: &mut [BulkJob], now_ms: i64, duration_ms: i64) {
+/// sees it end `success` on the virtual clock like any job. Returns the ids it started.
+pub fn start_seeded(jobs: &mut [BulkJob], now_ms: i64, duration_ms: i64) -> Vec<u64> {
+    let mut started = Vec::new();
     for job in jobs
         .iter_mut()
         .filter(|j| j.status == BulkStatus::Ongoing && j.due_ms.is_none())
     {
         job.due_ms = Some(now_ms + duration_ms.max(0));
+        started.push(job.id);
     }
+    started
 }
 
 /// The history of one kind among a tenant's jobs, newest first, searched and filtered.

@@ -53,32 +53,72 @@ impl FusionState {
                 id_seed: cx.ids.next_u64(),
             },
         );
+        let due = job.due_ms;
         tenant.bulk_jobs.push(job);
         prune(&mut tenant.bulk_jobs, cx.settings.max_bulk_jobs_per_tenant);
+        self.schedule_job(t, id, due);
         Ok(id)
     }
 }
 
+/// A job whose time has come: when, its id, its tenant's slot and its subscription.
+#[derive(Debug, Clone, Copy)]
+pub struct DueJob {
+    pub due_ms: i64,
+    pub id: u64,
+    pub tenant: usize,
+    pub subscription: i64,
+}
+
+/// Takes the jobs due at `now_ms` off the queue, oldest first (by due time, then id). Queue
+/// entries for jobs pruned or finished since are dropped here.
+pub fn take_due_jobs(state: &mut FusionState, now_ms: i64) -> Vec<DueJob> {
+    let mut due: Vec<DueJob> = state
+        .due
+        .jobs
+        .pop_due(now_ms)
+        .into_iter()
+        .filter_map(|(ti, id)| {
+            let job = state
+                .tenants_slot(ti)?
+                .bulk_jobs
+                .iter()
+                .find(|j| j.id == id)?;
+            job.is_due(now_ms).then(|| DueJob {
+                due_ms: job.due_ms.unwrap_or_default(),
+                id,
+                tenant: ti,
+                subscription: job.subscription_id,
+            })
+        })
+        .collect();
+    due.sort_by_key(|j| (j.due_ms, j.id));
+    due
+}
+
 /// Runs every job whose time has come, oldest first.
 pub fn run_due(state: &mut FusionState, now_ms: i64, settings: &FusionSettings) {
-    loop {
-        let next = state
-            .tenants
-            .iter()
-            .enumerate()
-            .flat_map(|(ti, t)| {
-                t.bulk_jobs
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, j)| j.is_due(now_ms))
-                    .map(move |(ji, j)| (j.due_ms.unwrap_or_default(), j.id, ti, ji))
-            })
-            .min();
-        let Some((due, _, ti, ji)) = next else { break };
+    state.ensure_queue();
+    let jobs = take_due_jobs(state, now_ms);
+    run_jobs(state, &jobs, settings);
+}
+
+/// Runs the given jobs in order; each job's subscription is queued again afterwards, since
+/// its items (and the undoing of failed ones) changed what falls due there.
+pub fn run_jobs(state: &mut FusionState, jobs: &[DueJob], settings: &FusionSettings) {
+    for &DueJob {
+        due_ms: due,
+        id,
+        tenant: ti,
+        subscription,
+    } in jobs
+    {
+        let Some(ji) = state.tenants[ti].bulk_jobs.iter().position(|j| j.id == id) else {
+            continue;
+        };
         let job = &mut state.tenants[ti].bulk_jobs[ji];
         let items = std::mem::take(&mut job.items);
         let kind = job.kind;
-        let subscription = job.subscription_id;
         let mut ids = IdGen::new(job.id_seed.unwrap_or_default());
         let instance = state.tenants[ti].draas_instance.clone();
         let tenant = state.tenants[ti].uuid.clone();
@@ -113,6 +153,7 @@ pub fn run_due(state: &mut FusionState, now_ms: i64, settings: &FusionSettings) 
             }
         }
         state.tenants[ti].bulk_jobs[ji].finish(errors);
+        state.schedule_subscription(ti, subscription);
     }
 }
 

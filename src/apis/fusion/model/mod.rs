@@ -9,6 +9,7 @@ pub mod bulk_items;
 pub mod bulk_jobs;
 pub mod bulk_run;
 pub mod disaster_recovery;
+pub mod due;
 pub mod load_checks;
 pub mod numbers;
 pub mod paging;
@@ -29,7 +30,6 @@ use super::settings::FusionSettings;
 use crate::engine::family::StateError;
 use crate::engine::indexed::{Indexed, Keyed};
 use pops::Pop;
-use sync::Synced;
 use trunk_groups::TrunkGroup;
 
 /// Everything the fusion fake remembers for one session.
@@ -44,9 +44,9 @@ pub struct FusionState {
     /// The next integer id of each kind; raised on load above every id in the state.
     #[serde(default)]
     pub next_ids: IdCounters,
-    /// When `tick` next has work to do; never stored, recomputed after a load.
+    /// What falls due when, for `tick`; never stored, rebuilt from the state after a load.
     #[serde(skip)]
-    pub due: sync::DueCache,
+    pub due: due::Due,
     /// Changes the clock made, until the engine takes them as events.
     #[serde(skip)]
     pub events: Vec<crate::engine::events::FamilyEvent>,
@@ -58,7 +58,7 @@ impl Default for FusionState {
             pops: pops::default_pops(),
             tenants: Indexed::new(),
             next_ids: IdCounters::default(),
-            due: sync::DueCache::default(),
+            due: due::Due::default(),
             events: Vec::new(),
         }
     }
@@ -437,29 +437,9 @@ impl FusionState {
         Ok((t, s))
     }
 
-    /// Finishes every synchronisation whose time has come.
-    pub fn settle(&mut self, now_ms: i64, outcome: crate::apis::fusion::settings::SyncOutcome) {
-        for tg in self.trunk_groups_mut() {
-            tg.settle(now_ms, outcome);
-            for p in &mut tg.peer_trunks {
-                p.settle(now_ms, outcome);
-            }
-            for a in &mut tg.access_trunks {
-                a.settle(now_ms, outcome);
-            }
-        }
-    }
-
-    /// Every trunk group of every tenant and subscription.
-    pub fn trunk_groups_mut(&mut self) -> impl Iterator<Item = &mut TrunkGroup> {
-        self.tenants
-            .iter_mut()
-            .flat_map(|t| t.subscriptions.iter_mut())
-            .flat_map(|s| s.trunk_groups.iter_mut())
-    }
-
     /// Checks a loaded state's cross-references and raises the id counters above its ids.
     pub fn normalise(mut self) -> Result<Self, StateError> {
+        self.reset_queue();
         let mut pop_ids = HashSet::new();
         for (i, p) in self.pops.iter().enumerate() {
             if !pop_ids.insert(p.id) {

@@ -170,7 +170,9 @@ impl FusionState {
             ..
         } = self;
         let tg = tenants[t].subscriptions[s].trunk_group_mut(tg_id)?;
-        add_to(tg, pops, &mut next_ids.peer_trunk, body, &mut cx)
+        let id = add_to(tg, pops, &mut next_ids.peer_trunk, body, &mut cx)?;
+        self.schedule_trunk_group(t, key.subscription, tg_id);
+        Ok(id)
     }
 
     /// `PUT .../peer_trunks/{id}`.
@@ -186,7 +188,9 @@ impl FusionState {
         let (t, s) = self.locate_trunk_group(key, parents, tg_id)?;
         let FusionState { pops, tenants, .. } = self;
         let tg = tenants[t].subscriptions[s].trunk_group_mut(tg_id)?;
-        modify_in(tg, pops, id, body, &mut cx)
+        modify_in(tg, pops, id, body, &mut cx)?;
+        self.schedule_trunk_group(t, key.subscription, tg_id);
+        Ok(())
     }
 }
 

@@ -101,6 +101,7 @@ impl FusionState {
         }
         list.retain(|c| c.id() != id);
         tg.mark_changed(cx.now_ms, cx.settings);
+        self.schedule_trunk_group(t, key.subscription, tg_id);
         Ok(())
     }
 }

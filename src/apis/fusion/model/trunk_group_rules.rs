@@ -201,6 +201,7 @@ impl FusionState {
         let id = tg.id;
         // A fresh id of the sequence, above every id loaded: never refused.
         sub.add(tg)?;
+        self.schedule_trunk_group(t, key.subscription, id);
         Ok(id)
     }
 
@@ -269,6 +270,7 @@ impl FusionState {
         }
         tg.mark_changed(cx.now_ms, cx.settings);
         sub.put(tg)?;
+        self.schedule_trunk_group(t, key.subscription, id);
         Ok(())
     }
 
@@ -292,6 +294,7 @@ impl FusionState {
             });
         }
         sub.remove(id);
+        self.schedule_trunk_group(t, key.subscription, id);
         Ok(())
     }
 }
