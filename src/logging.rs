@@ -5,27 +5,32 @@
 //! lock, one system call per request, and a slow reader (a CI log collector) then stalls every
 //! worker. The request line is also the hottest log call: formatted through tracing's field
 //! visitors it cost about 9 700 instructions, a fifth of a GET (callgrind). So request lines are
-//! written here by hand in the same text and JSON shapes, every line goes through one bounded
-//! queue, and the writer flushes whenever the queue runs empty. A full queue drops lines
-//! (counted in [`dropped_lines`]) rather than slow requests down.
+//! written here by hand in the same text and JSON shapes, straight into a buffer of the
+//! thread that serves the request, and a writer thread drains every buffer each few
+//! milliseconds while there is traffic. A full buffer drops lines (counted in
+//! [`dropped_lines`]) rather than slow requests down. Lines of different threads may come out
+//! a few milliseconds out of order; each thread's own lines keep their order.
 //!
 //! Without [`install`] (trunkmock used as a library), request lines go to whatever tracing
 //! subscriber the host installed, as ordinary events.
 
 use std::io::Write;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The target of request lines; `RUST_LOG=trunkmock::request=off` silences them.
 pub const REQUEST_TARGET: &str = "trunkmock::request";
 
-/// Lines waiting for the writer; past this, lines are dropped and counted.
-const QUEUE_LINES: usize = 65_536;
+/// What one thread may hold for the writer (about 6 000 request lines); past this, lines
+/// are dropped and counted.
+const THREAD_BUFFER_MAX: usize = 1024 * 1024;
 
 /// How much the writer gathers before one write to stdout.
 const BATCH_BYTES: usize = 64 * 1024;
+
+/// How long a line may wait while requests keep coming (see [`write_loop`]).
+const POLL_EVERY: Duration = Duration::from_millis(5);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -33,20 +38,32 @@ pub enum Format {
     Json,
 }
 
-enum Message {
-    Line(Vec<u8>),
-    /// Everything queued before it is written; then the sender is told.
-    Flush(SyncSender<()>),
-}
-
 struct Sink {
-    queue: SyncSender<Message>,
     format: Format,
     ansi: bool,
+    writer: std::thread::Thread,
 }
 
 static SINK: OnceLock<Sink> = OnceLock::new();
 static DROPPED: AtomicU64 = AtomicU64::new(0);
+/// Set by whoever adds a line, cleared by the writer before it drains.
+static PENDING: AtomicBool = AtomicBool::new(false);
+/// Drain rounds completed, for [`flush`].
+static ROUNDS: AtomicU64 = AtomicU64::new(0);
+
+/// One buffer per thread that logs. Appending takes only that thread's own lock (the writer
+/// takes it for a swap every few milliseconds), so no request waits on another; a line costs
+/// no allocation, and no thread is woken per line.
+type Buffer = Arc<Mutex<Vec<u8>>>;
+static BUFFERS: Mutex<Vec<Buffer>> = Mutex::new(Vec::new());
+
+thread_local! {
+    static MINE: Buffer = {
+        let b = Buffer::default();
+        BUFFERS.lock().unwrap_or_else(|e| e.into_inner()).push(b.clone());
+        b
+    };
+}
 
 /// Log lines dropped because the writer could not keep up.
 pub fn dropped_lines() -> u64 {
@@ -57,22 +74,19 @@ pub fn dropped_lines() -> u64 {
 /// writer thread. Colours only on a terminal, so piped logs stay plain text.
 pub fn install(format: Format) {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let (queue, lines) = mpsc::sync_channel(QUEUE_LINES);
-    if SINK
-        .set(Sink {
-            queue,
-            format,
-            ansi,
-        })
-        .is_err()
-    {
-        return;
-    }
     let started = std::thread::Builder::new()
         .name("trunkmock-log".into())
-        .spawn(move || write_loop(lines));
-    if started.is_err() {
+        .spawn(write_loop);
+    let Ok(handle) = started else {
         eprintln!("trunkmock: no log writer thread; logging is off");
+        return;
+    };
+    let sink = Sink {
+        format,
+        ansi,
+        writer: handle.thread().clone(),
+    };
+    if SINK.set(sink).is_err() {
         return;
     }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -87,47 +101,82 @@ pub fn install(format: Format) {
     };
 }
 
-/// Waits (at most 5 s) until every line queued so far is on stdout. Call before exiting.
+/// Waits (at most 5 s) until every line logged so far is on stdout. Call before exiting.
 pub fn flush() {
     let Some(sink) = SINK.get() else { return };
-    let (done, written) = mpsc::sync_channel(1);
-    if sink.queue.send(Message::Flush(done)).is_ok() {
-        let _ = written.recv_timeout(Duration::from_secs(5));
+    // A round that starts after this call has seen every line logged before it.
+    let target = ROUNDS.load(Ordering::Acquire) + 2;
+    PENDING.store(true, Ordering::Release);
+    sink.writer.unpark();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while ROUNDS.load(Ordering::Acquire) < target && std::time::Instant::now() < deadline {
+        sink.writer.unpark();
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
-fn enqueue(sink: &Sink, line: Vec<u8>) {
-    if sink.queue.try_send(Message::Line(line)).is_err() {
+/// Appends one line to this thread's buffer; `write` formats it in place.
+fn enqueue(sink: &Sink, write: impl FnOnce(&mut Vec<u8>)) {
+    let kept = MINE.with(|b| {
+        let mut buf = b.lock().unwrap_or_else(|e| e.into_inner());
+        if buf.len() >= THREAD_BUFFER_MAX {
+            return false;
+        }
+        write(&mut buf);
+        true
+    });
+    if !kept {
         DROPPED.fetch_add(1, Ordering::Relaxed);
+    } else if !PENDING.swap(true, Ordering::AcqRel) {
+        // The first line since the last drain; later ones find the flag set.
+        sink.writer.unpark();
     }
 }
 
-fn write_loop(lines: Receiver<Message>) {
+/// Parks while the server is quiet; once lines are pending, drains every thread's buffer each
+/// [`POLL_EVERY`] until a round finds nothing new. An unpark costs a system call only when the
+/// writer is parked, so under steady traffic no request wakes anyone.
+fn write_loop() {
     let mut batch = Vec::with_capacity(BATCH_BYTES);
-    let mut waiting = Vec::new();
-    while let Ok(first) = lines.recv() {
-        let mut next = Some(first);
-        // Drain what is queued (up to a batch), then write it with one call.
-        while let Some(message) = next {
-            match message {
-                Message::Line(l) => batch.extend_from_slice(&l),
-                Message::Flush(done) => waiting.push(done),
+    let mut spare = Vec::new();
+    loop {
+        if !PENDING.swap(false, Ordering::AcqRel) {
+            ROUNDS.fetch_add(1, Ordering::AcqRel);
+            std::thread::park();
+            continue;
+        }
+        let buffers: Vec<Buffer> = {
+            let mut all = BUFFERS.lock().unwrap_or_else(|e| e.into_inner());
+            // A thread that has ended leaves its buffer to us alone: drain it one last time.
+            let gone: Vec<Buffer> = all.extract_if(.., |b| Arc::strong_count(b) == 1).collect();
+            all.iter().cloned().chain(gone).collect()
+        };
+        for b in &buffers {
+            std::mem::swap(
+                &mut *b.lock().unwrap_or_else(|e| e.into_inner()),
+                &mut spare,
+            );
+            batch.extend_from_slice(&spare);
+            spare.clear();
+            if batch.len() >= BATCH_BYTES {
+                write_out(&mut batch);
             }
-            next = if batch.len() < BATCH_BYTES {
-                lines.try_recv().ok()
-            } else {
-                None
-            };
         }
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(&batch).and_then(|()| out.flush());
-        drop(out);
-        batch.clear();
-        batch.shrink_to(BATCH_BYTES);
-        for done in waiting.drain(..) {
-            let _ = done.send(());
-        }
+        write_out(&mut batch);
+        ROUNDS.fetch_add(1, Ordering::AcqRel);
+        std::thread::sleep(POLL_EVERY);
     }
+}
+
+fn write_out(batch: &mut Vec<u8>) {
+    if batch.is_empty() {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(batch).and_then(|()| out.flush());
+    drop(out);
+    batch.clear();
+    batch.shrink_to(BATCH_BYTES);
 }
 
 /// tracing-subscriber formats a whole line into this, which queues it when dropped.
@@ -149,7 +198,7 @@ impl Drop for QueuedLine {
         if let Some(sink) = SINK.get()
             && !self.0.is_empty()
         {
-            enqueue(sink, std::mem::take(&mut self.0));
+            enqueue(sink, |buf| buf.extend_from_slice(&self.0));
         }
     }
 }
@@ -189,11 +238,10 @@ pub fn request(line: &RequestLine<'_>) {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as i64);
-    let bytes = match sink.format {
-        Format::Text => text_line(line, now, sink.ansi),
-        Format::Json => json_line(line, now),
-    };
-    enqueue(sink, bytes);
+    enqueue(sink, |out| match sink.format {
+        Format::Text => text_line(out, line, now, sink.ansi),
+        Format::Json => json_line(out, line, now),
+    });
 }
 
 /// `2026-11-29T21:42:15.913816Z`, as tracing-subscriber writes its time. The date and time of
@@ -221,15 +269,14 @@ fn timestamp(out: &mut Vec<u8>, micros: i64) {
 
 /// The shape of tracing-subscriber's text format (`... INFO trunkmock::request: request
 /// method=GET ...`), with its colours on a terminal.
-fn text_line(l: &RequestLine<'_>, micros: i64, ansi: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(160 + l.path.len());
+fn text_line(out: &mut Vec<u8>, l: &RequestLine<'_>, micros: i64, ansi: bool) {
     let (dim, green, italic, reset) = if ansi {
         ("\x1b[2m", "\x1b[32m", "\x1b[3m", "\x1b[0m")
     } else {
         ("", "", "", "")
     };
     out.extend_from_slice(dim.as_bytes());
-    timestamp(&mut out, micros);
+    timestamp(out, micros);
     for part in [reset, " ", green, " INFO", reset, " ", dim, REQUEST_TARGET] {
         out.extend_from_slice(part.as_bytes());
     }
@@ -241,26 +288,25 @@ fn text_line(l: &RequestLine<'_>, micros: i64, ansi: bool) -> Vec<u8> {
             out.extend_from_slice(part.as_bytes());
         }
     };
-    field(&mut out, "method");
-    plain_text(&mut out, l.method);
-    field(&mut out, "path");
-    plain_text(&mut out, l.path);
-    field(&mut out, "status");
-    itoa(&mut out, u64::from(l.status));
-    field(&mut out, "duration_us");
-    itoa(&mut out, l.duration_us);
-    field(&mut out, "session");
-    plain_text(&mut out, l.session);
+    field(out, "method");
+    plain_text(out, l.method);
+    field(out, "path");
+    plain_text(out, l.path);
+    field(out, "status");
+    itoa(out, u64::from(l.status));
+    field(out, "duration_us");
+    itoa(out, l.duration_us);
+    field(out, "session");
+    plain_text(out, l.session);
     for (name, value) in [("fault", l.fault), ("user", l.user)] {
         if let Some(v) = value {
-            field(&mut out, name);
+            field(out, name);
             out.push(b'"');
-            plain_text(&mut out, v);
+            plain_text(out, v);
             out.push(b'"');
         }
     }
     out.push(b'\n');
-    out
 }
 
 /// Text as is, but control characters escaped: one request is always one line.
@@ -280,30 +326,28 @@ fn plain_text(out: &mut Vec<u8>, s: &str) {
 }
 
 /// The shape of tracing-subscriber's flattened JSON format.
-fn json_line(l: &RequestLine<'_>, micros: i64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(200 + l.path.len());
+fn json_line(out: &mut Vec<u8>, l: &RequestLine<'_>, micros: i64) {
     out.extend_from_slice(b"{\"timestamp\":\"");
-    timestamp(&mut out, micros);
+    timestamp(out, micros);
     out.extend_from_slice(b"\",\"level\":\"INFO\",\"message\":\"request\",\"method\":");
-    json_str(&mut out, l.method);
+    json_str(out, l.method);
     out.extend_from_slice(b",\"path\":");
-    json_str(&mut out, l.path);
+    json_str(out, l.path);
     out.extend_from_slice(b",\"status\":");
-    itoa(&mut out, u64::from(l.status));
+    itoa(out, u64::from(l.status));
     out.extend_from_slice(b",\"duration_us\":");
-    itoa(&mut out, l.duration_us);
+    itoa(out, l.duration_us);
     out.extend_from_slice(b",\"session\":");
-    json_str(&mut out, l.session);
+    json_str(out, l.session);
     for (name, value) in [("fault", l.fault), ("user", l.user)] {
         if let Some(v) = value {
             out.extend_from_slice(b",\"");
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
-            json_str(&mut out, v);
+            json_str(out, v);
         }
     }
     out.extend_from_slice(b",\"target\":\"trunkmock::request\"}\n");
-    out
 }
 
 fn json_str(out: &mut Vec<u8>, s: &str) {
@@ -347,13 +391,20 @@ mod tests {
 
     #[test]
     fn text_reads_like_tracing_subscribers_line() {
-        let t = text_line(&line("/api/providers", None, None), AT, false);
+        let mut t = Vec::new();
+        text_line(&mut t, &line("/api/providers", None, None), AT, false);
         assert_eq!(
             String::from_utf8(t).unwrap(),
             "2026-11-29T21:42:15.913816Z  INFO trunkmock::request: request method=GET \
              path=/api/providers status=200 duration_us=128 session=default\n"
         );
-        let t = text_line(&line("/a\nb", Some("prefer"), Some("admin")), AT, false);
+        let mut t = Vec::new();
+        text_line(
+            &mut t,
+            &line("/a\nb", Some("prefer"), Some("admin")),
+            AT,
+            false,
+        );
         assert!(
             String::from_utf8(t)
                 .unwrap()
@@ -363,7 +414,8 @@ mod tests {
 
     #[test]
     fn json_is_one_object_per_line_with_tracings_member_names() {
-        let j = json_line(&line("/p\"q", Some("rule-1"), None), AT);
+        let mut j = Vec::new();
+        json_line(&mut j, &line("/p\"q", Some("rule-1"), None), AT);
         let s = String::from_utf8(j).unwrap();
         assert_eq!(s.matches('\n').count(), 1);
         let v: serde_json::Value = serde_json::from_str(&s).unwrap();
