@@ -120,7 +120,7 @@ impl EventLog {
     /// push, so the order in the ring is the order readers see.
     pub fn push(&self, mut event: Event) -> Arc<Event> {
         // Weighed before the lock: serialising a large resource must not hold up readers.
-        let weight = serde_json::to_vec(&event.resource).map_or(0, |v| v.len()) + EVENT_OVERHEAD;
+        let weight = json_size(&event.resource) + EVENT_OVERHEAD;
         let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         event.seq = ring.next_seq;
         event.id = format!("evt-{}", event.seq);
@@ -294,9 +294,31 @@ impl Engine {
     }
 }
 
+/// The length of `value` as compact JSON, counted without building the text.
+fn json_size(value: &impl Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value).map_or(0, |()| count.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_size_is_the_length_of_the_compact_text() {
+        let v = serde_json::json!({"name": "é\"x", "n": [1, 2.5, null], "deep": {"a": true}});
+        assert_eq!(json_size(&v), serde_json::to_vec(&v).unwrap().len());
+    }
 
     fn event(family: &str, kind: &str) -> Event {
         Event {
