@@ -754,8 +754,15 @@ async fn watch_flag_reloads_an_edited_scenario_and_logs_a_refused_edit() {
         .unwrap()
         .pop();
     write_json(&file, &scenario);
-    let reloaded = s.logged(1);
-    assert!(reloaded[0].contains("scenario reloaded"), "{reloaded:?}");
+    // The poll may catch the file half written: that version is refused, and the complete one
+    // (another size) is then loaded. Each wait is bounded by `logged`.
+    loop {
+        let line = s.logged(1).remove(0);
+        if line.contains("scenario reloaded") {
+            break;
+        }
+        assert!(line.contains("scenario edit refused"), "{line}");
+    }
     let (_, health) = plain::get(&s.url("/__admin/health")).await;
     assert_eq!(health["scenario_revision"], 2);
     let r = plain::client()
