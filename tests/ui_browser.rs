@@ -35,6 +35,17 @@ async fn row_with(browser: &Browser, needle: &str) -> Value {
         .await
 }
 
+/// The CSS selector of the journal row [`row_with`] found.
+fn row_selector(seq: &Value) -> String {
+    format!("#journal tbody tr[data-seq=\"{}\"]", seq.as_str().unwrap())
+}
+
+/// Clicks the journal row that shows `needle` open.
+async fn open_row_with(browser: &Browser, needle: &str) {
+    let seq = row_with(browser, needle).await;
+    browser.click(&row_selector(&seq)).await;
+}
+
 #[tokio::test]
 #[ignore = "needs chromium and chromium-driver (apt-get install; .ci/run does)"]
 async fn the_dashboard_shows_the_journal_and_steers_faults_clock_and_reset() {
@@ -90,13 +101,7 @@ async fn the_dashboard_shows_the_journal_and_steers_faults_clock_and_reset() {
         .await;
 
     // Opening the create shows both bodies.
-    let created = row_with(&browser, "201").await;
-    browser
-        .click(&format!(
-            "#journal tbody tr[data-seq=\"{}\"]",
-            created.as_str().unwrap()
-        ))
-        .await;
+    open_row_with(&browser, "201").await;
     let request_body = browser.text("#detail-request-body").await;
     assert!(
         request_body.contains("seen-in-the-browser"),
@@ -114,11 +119,7 @@ async fn the_dashboard_shows_the_journal_and_steers_faults_clock_and_reset() {
             "return document.querySelector('#detail').hidden",
         )
         .await;
-    let refused = row_with(&browser, "400").await;
-    let refused_row = format!(
-        "#journal tbody tr[data-seq=\"{}\"]",
-        refused.as_str().unwrap()
-    );
+    let refused_row = row_selector(&row_with(&browser, "400").await);
     browser.keys(&refused_row, ENTER).await;
     let problem = browser.text("#detail-problem").await;
     assert!(problem.contains("request validation failed"), "{problem}");
@@ -325,13 +326,7 @@ async fn a_screenshot_of_a_busy_session_for_the_readme() {
     browser
         .wait_until("the page is ready", "return document.body.dataset.ready")
         .await;
-    let created = row_with(&browser, "201").await;
-    browser
-        .click(&format!(
-            "#journal tbody tr[data-seq=\"{}\"]",
-            created.as_str().unwrap()
-        ))
-        .await;
+    open_row_with(&browser, "201").await;
     browser.text("#detail-response-body").await;
     browser.screenshot(&shot("dashboard.png")).await;
 }
