@@ -25,6 +25,13 @@ pub const SCHEME: AuthScheme = AuthScheme {
     open_operations: &["apio_login", "apio_logout"],
 };
 
+/// The family's sign-in rules, as the engine asks for them.
+pub static RULES: crate::engine::auth::AuthRules = crate::engine::auth::AuthRules {
+    scheme: SCHEME,
+    check_user,
+    permits,
+};
+
 /// The levels, lowest first.
 const LEVELS: &[&str] = &["Group Admin", "Tenant Admin", "System"];
 

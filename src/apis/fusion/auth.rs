@@ -25,6 +25,13 @@ pub const SCHEME: AuthScheme = AuthScheme {
     open_operations: &["fusion_login", "fusion_refresh"],
 };
 
+/// The family's sign-in rules, as the engine asks for them.
+pub static RULES: crate::engine::auth::AuthRules = crate::engine::auth::AuthRules {
+    scheme: SCHEME,
+    check_user,
+    permits: |user, attempt| permits(user, attempt.operation_id, attempt.path_params),
+};
+
 const TG: &str = "tenants.instance.subscriptions.instance.trunkgroups";
 
 /// The role each operation needs, from the document's "Required role" lines.

@@ -139,20 +139,8 @@ impl Family for Fusion {
         injected::vendor_error(operation_id, status, code)
     }
 
-    fn auth_scheme(&self) -> Option<crate::engine::auth::AuthScheme> {
-        Some(auth::SCHEME)
-    }
-
-    fn check_user(&self, user: &crate::engine::auth::AuthUser) -> Result<(), StateError> {
-        auth::check_user(user)
-    }
-
-    fn permits(
-        &self,
-        user: &crate::engine::auth::AuthUser,
-        attempt: &crate::engine::auth::Attempt<'_>,
-    ) -> Result<(), String> {
-        auth::permits(user, attempt.operation_id, attempt.path_params)
+    fn auth(&self) -> Option<&'static crate::engine::auth::AuthRules> {
+        Some(&auth::RULES)
     }
 
     fn tick(&self, state: &mut FusionState, now_ms: i64, settings: &FusionSettings) {

@@ -13,6 +13,13 @@ pub const SCHEME: AuthScheme = AuthScheme {
     open_operations: &[],
 };
 
+/// The family's sign-in rules, as the engine asks for them.
+pub static RULES: crate::engine::auth::AuthRules = crate::engine::auth::AuthRules {
+    scheme: SCHEME,
+    check_user,
+    permits: |user, attempt| permits(user, attempt.operation_id),
+};
+
 pub fn check_user(user: &AuthUser) -> Result<(), StateError> {
     if user.roles.is_empty() {
         return Err(StateError::new(

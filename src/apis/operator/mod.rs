@@ -81,23 +81,8 @@ impl Family for Operator {
         state.normalise()
     }
 
-    fn auth_scheme(&self) -> Option<crate::engine::auth::AuthScheme> {
-        Some(auth::SCHEME)
-    }
-
-    fn check_user(
-        &self,
-        user: &crate::engine::auth::AuthUser,
-    ) -> Result<(), crate::engine::family::StateError> {
-        auth::check_user(user)
-    }
-
-    fn permits(
-        &self,
-        user: &crate::engine::auth::AuthUser,
-        attempt: &crate::engine::auth::Attempt<'_>,
-    ) -> Result<(), String> {
-        auth::permits(user, attempt.operation_id)
+    fn auth(&self) -> Option<&'static crate::engine::auth::AuthRules> {
+        Some(&auth::RULES)
     }
 
     fn render_problem(&self, problem: &Problem) -> Reply {

@@ -23,6 +23,13 @@ pub const SCHEME: AuthScheme = AuthScheme {
     open_operations: &["pbx_sign_in", "pbx_refresh"],
 };
 
+/// The family's sign-in rules, as the engine asks for them.
+pub static RULES: crate::engine::auth::AuthRules = crate::engine::auth::AuthRules {
+    scheme: SCHEME,
+    check_user,
+    permits: |user, attempt| permits(user, attempt.operation_id),
+};
+
 const ROLES: &[&str] = &["admin", "viewer"];
 
 pub fn check_user(user: &AuthUser) -> Result<(), StateError> {

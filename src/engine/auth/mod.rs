@@ -2,8 +2,8 @@
 //! credentials a request carries, and the per-session token book on the virtual clock.
 //!
 //! What a family adds (its scheme, its sign-in handlers, what each user may do) lives in
-//! `apis/<family>/auth.rs`; the engine only asks the family through
-//! [`crate::engine::family::Family::auth_scheme`] and `permits`.
+//! `apis/<family>/auth.rs`; the engine only asks the family for its [`AuthRules`] through
+//! [`crate::engine::family::Family::auth`].
 
 pub mod credentials;
 pub mod step;
@@ -99,6 +99,18 @@ impl FamilyUsers {
 
 /// A scenario's whole `auth` key: family name → its users.
 pub type AuthSection = BTreeMap<String, FamilyUsers>;
+
+/// A family's sign-in rules in one place: how clients present credentials, which scenario
+/// users it accepts, and what each may do. A family names its rules with
+/// [`crate::engine::family::Family::auth`].
+pub struct AuthRules {
+    pub scheme: AuthScheme,
+    /// Checks one scenario user's family-specific fields (roles, level, scope); the error's
+    /// pointer is relative to the user (`/roles/0`).
+    pub check_user: fn(&AuthUser) -> Result<(), crate::engine::family::StateError>,
+    /// Whether the user may make this attempt; `Err` carries the 403's wording.
+    pub permits: fn(&AuthUser, &Attempt<'_>) -> Result<(), String>,
+}
 
 /// How a family's clients present credentials.
 #[derive(Debug, Clone, Copy)]

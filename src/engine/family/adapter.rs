@@ -91,11 +91,13 @@ impl<F: Family> DynFamily for FamilyAdapter<F> {
     }
 
     fn auth_scheme(&self) -> Option<crate::engine::auth::AuthScheme> {
-        self.family.auth_scheme()
+        self.family.auth().map(|rules| rules.scheme)
     }
 
     fn check_user(&self, user: &crate::engine::auth::AuthUser) -> Result<(), StateError> {
-        self.family.check_user(user)
+        self.family
+            .auth()
+            .map_or(Ok(()), |rules| (rules.check_user)(user))
     }
 
     fn permits(
@@ -103,7 +105,9 @@ impl<F: Family> DynFamily for FamilyAdapter<F> {
         user: &crate::engine::auth::AuthUser,
         attempt: &crate::engine::auth::Attempt<'_>,
     ) -> Result<(), String> {
-        self.family.permits(user, attempt)
+        self.family
+            .auth()
+            .map_or(Ok(()), |rules| (rules.permits)(user, attempt))
     }
 
     fn check_settings(&self, value: &Value) -> Result<(), StateError> {

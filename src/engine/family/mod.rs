@@ -171,24 +171,10 @@ pub trait Family: Send + Sync + 'static {
         self.vendor_error(operation_id, status, code)
     }
 
-    /// How the family's clients sign in; `None`: the family takes no credentials at all.
-    fn auth_scheme(&self) -> Option<crate::engine::auth::AuthScheme> {
+    /// How the family's clients sign in and what each user may do; `None`: the family takes
+    /// no credentials at all.
+    fn auth(&self) -> Option<&'static crate::engine::auth::AuthRules> {
         None
-    }
-
-    /// Checks one scenario user's family-specific fields (roles, level, scope); the error's
-    /// pointer is relative to the user (`/roles/0`).
-    fn check_user(&self, _user: &crate::engine::auth::AuthUser) -> Result<(), StateError> {
-        Ok(())
-    }
-
-    /// Whether `user` may make this attempt; `Err` carries the 403's wording.
-    fn permits(
-        &self,
-        _user: &crate::engine::auth::AuthUser,
-        _attempt: &crate::engine::auth::Attempt<'_>,
-    ) -> Result<(), String> {
-        Ok(())
     }
 }
 
