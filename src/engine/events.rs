@@ -50,22 +50,28 @@ pub struct Event {
     pub id: String,
     pub seq: u64,
     pub session: String,
-    pub family: String,
+    pub family: &'static str,
     /// The operation that caused it, or `clock` for changes the virtual clock drove.
     pub operation_id: String,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: &'static str,
     /// The vendor's notification name (fusion), else absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub resource_type: String,
     pub resource_id: Option<String>,
-    /// Virtual time of the session (RFC 3339).
-    pub time: String,
-    /// Real time of the process (RFC 3339).
-    pub wall_time: String,
+    /// Virtual time of the session, listed as RFC 3339; formatted only when read.
+    #[serde(rename = "time", serialize_with = "as_rfc3339")]
+    pub time_ms: i64,
+    /// Real time of the process, listed as RFC 3339.
+    #[serde(rename = "wall_time", serialize_with = "as_rfc3339")]
+    pub wall_time_ms: i64,
     /// The resource after the change (the answer's body; `null` for a delete without one).
     pub resource: Value,
+}
+
+fn as_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&clock::rfc3339(*ms))
 }
 
 /// What `GET /__admin/events` filters on.
@@ -173,7 +179,9 @@ pub(crate) struct Write<'a> {
     /// The request's parsed body (`null` without one).
     pub request: &'a Value,
     pub now_ms: i64,
-    pub reply: &'a Reply,
+    /// The answer; a JSON body is serialised here, so the event keeps the tree the handler
+    /// built instead of a copy.
+    pub reply: &'a mut Reply,
 }
 
 /// Whether an answer to `method` means the state changed.
@@ -195,10 +203,11 @@ fn resource_type(path: &str) -> String {
         .to_string()
 }
 
-/// The answer's JSON body, whichever way the handler built it.
-fn answer_body(reply: &Reply) -> Value {
+/// The answer's JSON body, whichever way the handler built it. A tree the handler built is
+/// moved out and the reply keeps its serialised bytes (what the wire sends anyway).
+fn answer_body(reply: &mut Reply) -> Value {
     match &reply.body {
-        ReplyBody::Json(v) => v.clone(),
+        ReplyBody::Json(_) => reply.serialize_body().unwrap_or(Value::Null),
         ReplyBody::Bytes(b) => serde_json::from_slice(b).unwrap_or(Value::Null),
         ReplyBody::Empty => Value::Null,
     }
@@ -250,14 +259,14 @@ impl Engine {
             id: String::new(),
             seq: 0,
             session: session.name.clone(),
-            family: fam.name().to_string(),
+            family: fam.name(),
             operation_id: op.operation_id.clone(),
-            kind: kind.to_string(),
+            kind,
             name,
             resource_type: resource_type(&op.path),
             resource_id: resource_id(&body, path_params),
-            time: clock::rfc3339(now_ms),
-            wall_time: clock::rfc3339(self.clock.now_ms()),
+            time_ms: now_ms,
+            wall_time_ms: self.clock.now_ms(),
             resource: body,
         });
         session.webhooks.offer(&event);
@@ -279,14 +288,14 @@ impl Engine {
                 id: String::new(),
                 seq: 0,
                 session: session.name.clone(),
-                family: fam.name().to_string(),
+                family: fam.name(),
                 operation_id: "clock".to_string(),
-                kind: e.kind.to_string(),
+                kind: e.kind,
                 name: e.name,
                 resource_type: e.resource_type,
                 resource_id: e.resource_id,
-                time: clock::rfc3339(now_ms),
-                wall_time: clock::rfc3339(self.clock.now_ms()),
+                time_ms: now_ms,
+                wall_time_ms: self.clock.now_ms(),
                 resource: e.resource,
             });
             session.webhooks.offer(&event);
@@ -320,19 +329,19 @@ mod tests {
         assert_eq!(json_size(&v), serde_json::to_vec(&v).unwrap().len());
     }
 
-    fn event(family: &str, kind: &str) -> Event {
+    fn event(family: &'static str, kind: &'static str) -> Event {
         Event {
             id: String::new(),
             seq: 0,
             session: "s".into(),
-            family: family.into(),
+            family,
             operation_id: "op".into(),
-            kind: kind.into(),
+            kind,
             name: None,
             resource_type: "things".into(),
             resource_id: None,
-            time: String::new(),
-            wall_time: String::new(),
+            time_ms: 0,
+            wall_time_ms: 0,
             resource: Value::Null,
         }
     }

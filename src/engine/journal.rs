@@ -20,7 +20,8 @@ pub struct JournalEntry {
     /// Virtual time of arrival, shown as RFC 3339 (UTC); formatted only when listed.
     #[serde(rename = "time", serialize_with = "as_rfc3339")]
     pub time_ms: i64,
-    pub method: String,
+    #[serde(serialize_with = "method_as_str")]
+    pub method: hyper::Method,
     pub path: String,
     pub query: String,
     /// Listed as `{name: value}` or `{name: [values]}`.
@@ -55,6 +56,10 @@ pub struct JournalEntry {
 
 fn as_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&super::clock::rfc3339(*ms))
+}
+
+fn method_as_str<S: serde::Serializer>(m: &hyper::Method, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(m.as_str())
 }
 
 fn headers_as_object<S: serde::Serializer>(h: &CompactHeaders, s: S) -> Result<S::Ok, S::Error> {
@@ -102,7 +107,7 @@ impl CompactHeaders {
                 continue;
             }
             // Header values cannot hold a newline, so lines split back unambiguously.
-            s.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            s.push_str(&text(value.as_bytes()));
             s.push('\n');
         }
         CompactHeaders(s.into_boxed_str())
@@ -110,6 +115,15 @@ impl CompactHeaders {
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.lines().filter_map(|l| l.split_once(": "))
+    }
+}
+
+/// Bytes as text, invalid UTF-8 replaced. `std::str::from_utf8` first: its ASCII fast path
+/// costs a fraction of the lossy decoder's, and nearly every body and header is valid.
+pub fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
@@ -125,7 +139,7 @@ impl JournalQuery {
     fn matches(&self, e: &JournalEntry) -> bool {
         self.method
             .as_ref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(&e.method))
+            .is_none_or(|m| m.eq_ignore_ascii_case(e.method.as_str()))
             && self.path.as_ref().is_none_or(|r| r.is_match(&e.path))
             && self
                 .operation_id
@@ -138,7 +152,7 @@ impl JournalEntry {
     /// What the entry holds in memory, near enough to budget by: its own size plus its texts.
     pub fn weight(&self) -> usize {
         std::mem::size_of::<Self>()
-            + self.method.len()
+            + self.method.as_str().len()
             + self.path.len()
             + self.query.len()
             + self.headers.0.len()
@@ -320,7 +334,7 @@ mod tests {
         JournalEntry {
             seq,
             time_ms: 0,
-            method: method.into(),
+            method: method.parse().unwrap(),
             path: path.into(),
             query: String::new(),
             headers: Default::default(),

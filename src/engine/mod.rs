@@ -4,6 +4,7 @@
 //! never back.
 
 pub mod auth;
+pub mod body_json;
 pub mod call;
 pub mod clock;
 pub mod contracts;

@@ -93,11 +93,16 @@ impl Reply {
         self
     }
 
-    /// Serialises a JSON body once, so the journal and the wire share the same bytes.
-    pub fn serialize_body(&mut self) {
+    /// Serialises a JSON body once, so the journal and the wire share the same bytes. Hands
+    /// back the tree it replaced, for a caller that keeps it (the event step).
+    pub fn serialize_body(&mut self) -> Option<Value> {
         if let ReplyBody::Json(_) = self.body {
-            self.body = ReplyBody::Bytes(self.body_bytes());
+            let bytes = ReplyBody::Bytes(self.body_bytes());
+            if let ReplyBody::Json(v) = std::mem::replace(&mut self.body, bytes) {
+                return Some(v);
+            }
         }
+        None
     }
 
     /// The JSON body, if the reply has one.

@@ -144,7 +144,7 @@ impl Engine {
             (Ok(s), Ok(raw)) => self.serve(s, &head, &routing, raw).await,
         };
         // Serialised once here: the journal keeps these bytes and the wire sends them.
-        outcome.reply.serialize_body();
+        let _ = outcome.reply.serialize_body();
         self.record(
             &head,
             &routing,
@@ -384,13 +384,13 @@ impl Engine {
             auth: desk.as_ref(),
             ..parts
         };
-        let reply = session.slot(target.family).handle(target.handler, &parts);
+        let mut reply = session.slot(target.family).handle(target.handler, &parts);
         let write = super::events::Write {
             method: &request.head.method,
             path_params: request.path_params,
             request: &body,
             now_ms: request.now_ms,
-            reply: &reply,
+            reply: &mut reply,
         };
         self.note_change(session, operation, write);
         reply
@@ -432,7 +432,7 @@ impl Engine {
                         )));
                     }
                 }
-                match serde_json::from_slice::<Value>(request.raw) {
+                match super::body_json::parse(request.raw) {
                     Ok(v) => {
                         violations.extend(op.validate_body(&v));
                         body = v;
@@ -472,7 +472,7 @@ impl Engine {
             s.journal.record(JournalEntry {
                 seq: s.journal.next_seq(),
                 time_ms: outcome.now_ms,
-                method: head.method.to_string(),
+                method: head.method.clone(),
                 path: path.to_string(),
                 query: head.uri.query().unwrap_or("").to_string(),
                 headers: CompactHeaders::from_map(&head.headers),
@@ -516,8 +516,7 @@ impl Engine {
 
 /// A body as the journal keeps it: text of at most [`BODY_KEEP`] bytes, `None` when empty.
 fn kept_text(raw: &[u8]) -> Option<String> {
-    (!raw.is_empty())
-        .then(|| String::from_utf8_lossy(&raw[..raw.len().min(BODY_KEEP)]).into_owned())
+    (!raw.is_empty()).then(|| super::journal::text(&raw[..raw.len().min(BODY_KEEP)]).into_owned())
 }
 
 impl Outcome {
