@@ -82,7 +82,7 @@ pub struct EventStream {
 impl EventStream {
     fn frame(e: &Event) -> Bytes {
         let data = serde_json::to_string(e).unwrap_or_default();
-        let name = e.name.as_deref().unwrap_or(&e.kind);
+        let name = e.name.as_deref().unwrap_or(e.kind);
         Bytes::from(format!("id: {}\nevent: {name}\ndata: {data}\n\n", e.id))
     }
 }

@@ -221,7 +221,7 @@ async fn post_once(r: &Receiver, event: &Event) -> Result<u16, String> {
         .header("X-Trunkmock-Event-Id", &event.id)
         .header(
             "X-Trunkmock-Event",
-            event.name.as_deref().unwrap_or(&event.kind),
+            event.name.as_deref().unwrap_or(event.kind),
         )
         .header("X-Trunkmock-Session", &event.session);
     if let Some(secret) = &r.secret {
