@@ -118,6 +118,8 @@ struct Stats {
     rps: f64,
     p50_us: u64,
     p99_us: u64,
+    /// The slowest request: a stall (a whole-table rehash, say) shows here first.
+    max_us: u64,
     errors: u64,
 }
 
@@ -531,7 +533,8 @@ async fn flat_case(
     let ratio = |big: Stats, empty: Stats| big.p99_us as f64 / empty.p99_us.max(1) as f64;
     let stored = first.requests + second.requests - fill_errors;
     let line = format!(
-        "{f}: filled {count} in {fill_s:.1} s ({fill_errors} errors); p99 {stored}/empty: GET by id {:.2}x, POST {:.2}x (goal: within 2x); {}",
+        "{f}: filled {count} in {fill_s:.1} s ({fill_errors} errors, slowest create {:.1} ms); p99 {stored}/empty: GET by id {:.2}x, POST {:.2}x (goal: within 2x); {}",
+        first.max_us.max(second.max_us) as f64 / 1000.0,
         ratio(get_big, get_empty),
         ratio(post_big, post_empty),
         per_resource.map_or("RSS n/a".into(), |b| format!(
@@ -764,6 +767,7 @@ async fn load_with(
         rps: all.len() as f64 / elapsed,
         p50_us: pct(0.50),
         p99_us: pct(0.99),
+        max_us: all.last().copied().unwrap_or(0) as u64,
         errors,
     }
 }

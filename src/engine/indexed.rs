@@ -10,11 +10,12 @@
 //! duplicate and refuse the state.
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::steady_map::SteadyMap;
 
 /// A value that carries its own id.
 pub trait Keyed {
@@ -26,7 +27,7 @@ pub trait Keyed {
 #[derive(Clone)]
 pub struct Indexed<V: Keyed> {
     slots: Vec<Option<V>>,
-    at: HashMap<V::Key, usize>,
+    at: SteadyMap<V::Key, usize>,
     live: usize,
 }
 
@@ -34,7 +35,7 @@ impl<V: Keyed> Default for Indexed<V> {
     fn default() -> Self {
         Indexed {
             slots: Vec::new(),
-            at: HashMap::new(),
+            at: SteadyMap::new(),
             live: 0,
         }
     }
@@ -184,7 +185,10 @@ impl<V: Keyed> Indexed<V> {
         for (i, v) in self.slots.iter().enumerate() {
             if let Some(v) = v {
                 // The first value owns an id, as at load time.
-                self.at.entry(v.key()).or_insert(i);
+                let key = v.key();
+                if !self.at.contains_key(&key) {
+                    self.at.insert(key, i);
+                }
             }
         }
     }
@@ -200,10 +204,13 @@ impl<V: Keyed> FromIterator<V> for Indexed<V> {
     /// Keeps every value; a repeated id stays owned by its first value (see the module note).
     fn from_iter<I: IntoIterator<Item = V>>(iter: I) -> Self {
         let slots: Vec<Option<V>> = iter.into_iter().map(Some).collect();
-        let mut at = HashMap::with_capacity(slots.len());
+        let mut at = SteadyMap::new();
         for (i, v) in slots.iter().enumerate() {
             if let Some(v) = v {
-                at.entry(v.key()).or_insert(i);
+                let key = v.key();
+                if !at.contains_key(&key) {
+                    at.insert(key, i);
+                }
             }
         }
         Indexed {

@@ -21,6 +21,7 @@ pub mod reply;
 pub mod router;
 pub mod scenario;
 pub mod settings;
+pub mod steady_map;
 pub mod store;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -9,7 +9,7 @@ pub mod checks;
 pub mod did_index;
 pub mod provider;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -18,6 +18,7 @@ use super::errors::PbxError;
 use super::filter::{Filter, Record, compare, parse_orderby};
 use crate::engine::family::StateError;
 use crate::engine::ids::IdGen;
+use crate::engine::steady_map::SteadyMap;
 use did_index::DidIndex;
 pub use provider::{Field, Provider};
 
@@ -97,7 +98,7 @@ pub struct PbxState {
     /// How many slots hold a provider.
     live: usize,
     /// id → position in `slots`, so lookups stay O(1) however many providers a suite makes.
-    index: HashMap<Box<str>, usize>,
+    index: SteadyMap<Box<str>, usize>,
     /// Every provider's numeric did_numbers ranges.
     dids: DidIndex,
     /// Providers read from a scenario, waiting for `normalise`.

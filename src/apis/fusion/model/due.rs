@@ -8,7 +8,9 @@
 //! been deleted, or has settled, is skipped when popped: the tick checks the item against the
 //! state before it touches it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::engine::steady_map::SteadyMap;
 use std::hash::Hash;
 
 use super::FusionState;
@@ -28,7 +30,7 @@ pub type JobKey = (usize, u64);
 pub struct DueQueue<K> {
     seq: u64,
     by_due: BTreeMap<(i64, u64), K>,
-    entry: HashMap<K, (i64, u64)>,
+    entry: SteadyMap<K, (i64, u64)>,
 }
 
 impl<K> Default for DueQueue<K> {
@@ -36,7 +38,7 @@ impl<K> Default for DueQueue<K> {
         DueQueue {
             seq: 0,
             by_due: BTreeMap::new(),
-            entry: HashMap::new(),
+            entry: SteadyMap::new(),
         }
     }
 }

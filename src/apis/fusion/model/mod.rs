@@ -21,7 +21,9 @@ pub mod trunk_children;
 pub mod trunk_group_rules;
 pub mod trunk_groups;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use crate::engine::steady_map::SteadyMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -79,7 +81,7 @@ pub struct Tenant {
     /// Full number → the trunk group it is attached to, over every subscription of the
     /// tenant, so adding numbers does not walk them all. Never stored; see `reindex_numbers`.
     #[serde(skip)]
-    pub number_owner: HashMap<String, i64>,
+    pub number_owner: SteadyMap<String, i64>,
 }
 
 impl Tenant {
@@ -89,7 +91,7 @@ impl Tenant {
             uuid: uuid.to_ascii_lowercase(),
             subscriptions: Indexed::new(),
             bulk_jobs: Vec::new(),
-            number_owner: HashMap::new(),
+            number_owner: SteadyMap::new(),
         }
     }
 
@@ -153,7 +155,7 @@ pub struct Subscription {
     /// Lowercase name → trunk group id: names are unique per subscription regardless of
     /// case, checked on every create and rename. Never stored; see `reindex_names`.
     #[serde(skip)]
-    names: HashMap<String, i64>,
+    names: SteadyMap<String, i64>,
 }
 
 impl Subscription {
@@ -161,7 +163,7 @@ impl Subscription {
         Subscription {
             id,
             trunk_groups: Indexed::new(),
-            names: HashMap::new(),
+            names: SteadyMap::new(),
         }
     }
 

@@ -208,7 +208,7 @@ impl OperatorState {
         };
         let t = self.incoming_trunks.push(t).map_err(taken)?;
         let ix = &mut self.index;
-        *ix.trunks_of.entry(t.customer_id.clone()).or_default() += 1;
+        *ix.trunks_of.get_or_insert_with(t.customer_id.clone(), || 0) += 1;
         ix.domains.insert(t.domain.clone());
         Ok(&*t)
     }

@@ -4,7 +4,9 @@
 pub mod customers;
 pub mod incoming_trunks;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use crate::engine::steady_map::SteadyMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +44,7 @@ pub struct OperatorState {
 #[derive(Debug, Clone, Default)]
 struct Index {
     /// customer id → how many incoming trunks it owns.
-    trunks_of: HashMap<String, usize>,
+    trunks_of: SteadyMap<String, usize>,
     domains: HashSet<String>,
 }
 
@@ -50,7 +52,7 @@ impl Index {
     fn build(state: &OperatorState) -> Self {
         let mut ix = Index::default();
         for t in &state.incoming_trunks {
-            *ix.trunks_of.entry(t.customer_id.clone()).or_default() += 1;
+            *ix.trunks_of.get_or_insert_with(t.customer_id.clone(), || 0) += 1;
             ix.domains.insert(t.domain.clone());
         }
         ix
