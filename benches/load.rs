@@ -70,7 +70,10 @@ fn main() {
 /// The server binary: BENCH_TRUNKMOCK, to compare two builds (another allocator, say) in one
 /// checkout; by default the one cargo built for this bench.
 fn trunkmock_bin() -> String {
-    std::env::var("BENCH_TRUNKMOCK").unwrap_or_else(|_| env!("CARGO_BIN_EXE_trunkmock").into())
+    std::env::var("BENCH_TRUNKMOCK")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_trunkmock").into())
 }
 
 fn taskset_available() -> bool {
