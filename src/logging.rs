@@ -267,40 +267,74 @@ fn timestamp(out: &mut Vec<u8>, micros: i64) {
     out.push(b'Z');
 }
 
+/// The fixed pieces of a text line, with or without tracing-subscriber's colours: each is
+/// one copy instead of the handful of small writes it is made of.
+struct TextPieces {
+    before_time: &'static str,
+    after_time: &'static str,
+    method: &'static str,
+    path: &'static str,
+    status: &'static str,
+    duration_us: &'static str,
+    session: &'static str,
+    fault: &'static str,
+    user: &'static str,
+}
+
+/// ` name=` as tracing-subscriber writes a field, plain or coloured (italic name, dim `=`).
+macro_rules! field {
+    ($name:literal) => {
+        concat!(" ", $name, "=")
+    };
+    ($name:literal, ansi) => {
+        concat!(" \x1b[3m", $name, "\x1b[0m\x1b[2m=\x1b[0m")
+    };
+}
+
+const PLAIN: TextPieces = TextPieces {
+    before_time: "",
+    after_time: "  INFO trunkmock::request: request",
+    method: field!("method"),
+    path: field!("path"),
+    status: field!("status"),
+    duration_us: field!("duration_us"),
+    session: field!("session"),
+    fault: field!("fault"),
+    user: field!("user"),
+};
+
+const ANSI: TextPieces = TextPieces {
+    before_time: "\x1b[2m",
+    after_time: "\x1b[0m \x1b[32m INFO\x1b[0m \x1b[2mtrunkmock::request\x1b[0m\x1b[2m:\x1b[0m request",
+    method: field!("method", ansi),
+    path: field!("path", ansi),
+    status: field!("status", ansi),
+    duration_us: field!("duration_us", ansi),
+    session: field!("session", ansi),
+    fault: field!("fault", ansi),
+    user: field!("user", ansi),
+};
+
 /// The shape of tracing-subscriber's text format (`... INFO trunkmock::request: request
 /// method=GET ...`), with its colours on a terminal.
 fn text_line(out: &mut Vec<u8>, l: &RequestLine<'_>, micros: i64, ansi: bool) {
-    let (dim, green, italic, reset) = if ansi {
-        ("\x1b[2m", "\x1b[32m", "\x1b[3m", "\x1b[0m")
-    } else {
-        ("", "", "", "")
-    };
-    out.extend_from_slice(dim.as_bytes());
+    let p = if ansi { &ANSI } else { &PLAIN };
+    out.extend_from_slice(p.before_time.as_bytes());
     timestamp(out, micros);
-    for part in [reset, " ", green, " INFO", reset, " ", dim, REQUEST_TARGET] {
-        out.extend_from_slice(part.as_bytes());
-    }
-    for part in [reset, dim, ":", reset, " request"] {
-        out.extend_from_slice(part.as_bytes());
-    }
-    let field = |out: &mut Vec<u8>, name: &str| {
-        for part in [" ", italic, name, reset, dim, "=", reset] {
-            out.extend_from_slice(part.as_bytes());
-        }
-    };
-    field(out, "method");
+    out.extend_from_slice(p.after_time.as_bytes());
+    out.extend_from_slice(p.method.as_bytes());
     plain_text(out, l.method);
-    field(out, "path");
+    out.extend_from_slice(p.path.as_bytes());
     plain_text(out, l.path);
-    field(out, "status");
+    out.extend_from_slice(p.status.as_bytes());
     itoa(out, u64::from(l.status));
-    field(out, "duration_us");
+    out.extend_from_slice(p.duration_us.as_bytes());
     itoa(out, l.duration_us);
-    field(out, "session");
+    out.extend_from_slice(p.session.as_bytes());
     plain_text(out, l.session);
-    for (name, value) in [("fault", l.fault), ("user", l.user)] {
+    for (name, value) in [(p.fault, l.fault), (p.user, l.user)] {
         if let Some(v) = value {
-            field(out, name);
+            out.extend_from_slice(name.as_bytes());
             out.push(b'"');
             plain_text(out, v);
             out.push(b'"');
@@ -409,6 +443,30 @@ mod tests {
             String::from_utf8(t)
                 .unwrap()
                 .ends_with("path=/a\\nb status=200 duration_us=128 session=default fault=\"prefer\" user=\"admin\"\n")
+        );
+    }
+
+    #[test]
+    fn the_fixed_pieces_name_the_request_target() {
+        for p in [&PLAIN, &ANSI] {
+            assert!(p.after_time.contains(REQUEST_TARGET));
+        }
+    }
+
+    #[test]
+    fn text_on_a_terminal_has_tracings_colours() {
+        let mut t = Vec::new();
+        text_line(&mut t, &line("/p", Some("prefer"), Some("admin")), AT, true);
+        assert_eq!(
+            String::from_utf8(t).unwrap(),
+            "\u{1b}[2m2026-11-29T21:42:15.913816Z\u{1b}[0m \u{1b}[32m INFO\u{1b}[0m \
+             \u{1b}[2mtrunkmock::request\u{1b}[0m\u{1b}[2m:\u{1b}[0m request \
+             \u{1b}[3mmethod\u{1b}[0m\u{1b}[2m=\u{1b}[0mGET \u{1b}[3mpath\u{1b}[0m\u{1b}[2m=\u{1b}[0m/p \
+             \u{1b}[3mstatus\u{1b}[0m\u{1b}[2m=\u{1b}[0m200 \
+             \u{1b}[3mduration_us\u{1b}[0m\u{1b}[2m=\u{1b}[0m128 \
+             \u{1b}[3msession\u{1b}[0m\u{1b}[2m=\u{1b}[0mdefault \
+             \u{1b}[3mfault\u{1b}[0m\u{1b}[2m=\u{1b}[0m\"prefer\" \
+             \u{1b}[3muser\u{1b}[0m\u{1b}[2m=\u{1b}[0m\"admin\"\n"
         );
     }
 

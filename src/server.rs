@@ -107,12 +107,13 @@ async fn respond(
     if crate::admin::is_admin_path(req.uri().path()) {
         return crate::admin::answer(engine, req).await.map(Either::Left);
     }
-    let (response, delivery) = if engine.may_wait(req.headers()) {
+    let known = engine.existing_session(req.headers());
+    let (response, delivery) = if engine.may_wait(req.headers(), known.as_deref()) {
         // A request that may be delayed runs in a task of its own: when its client gives up
         // waiting, hyper drops this future, but the request is still carried out and
         // journaled, as on a real slow server; only the answer is lost.
         let engine = engine.clone();
-        match tokio::spawn(async move { engine.answer(req).await }).await {
+        match tokio::spawn(async move { engine.answer(req, known).await }).await {
             Ok(answer) => answer,
             Err(e) => {
                 tracing::error!(error = %e, "request task failed");
@@ -122,7 +123,7 @@ async fn respond(
             }
         }
     } else {
-        engine.answer(req).await
+        engine.answer(req, known).await
     };
     if let Some(fault) = delivery.wire {
         control.arm(fault);

@@ -70,21 +70,30 @@ pub fn decode_component(s: &str) -> String {
 /// schema has no default, so "absent" and "not declared" stay apart.
 #[derive(Debug, Clone, Default)]
 pub struct Params {
-    path: Vec<(String, Value)>,
-    query: Vec<(String, Option<Value>)>,
+    /// Names are the contract's own (shared, not copied per request).
+    path: Vec<(std::sync::Arc<str>, Value)>,
+    query: Vec<(std::sync::Arc<str>, Option<Value>)>,
 }
 
 impl Params {
-    pub fn push_path(&mut self, name: &str, value: Value) {
-        self.path.push((name.to_string(), value));
+    /// Room for `path` and `query` parameters, so reading them never regrows the lists.
+    pub fn with_capacity(path: usize, query: usize) -> Self {
+        Params {
+            path: Vec::with_capacity(path),
+            query: Vec::with_capacity(query),
+        }
     }
 
-    pub fn push_query(&mut self, name: &str, value: Option<Value>) {
-        self.query.push((name.to_string(), value));
+    pub fn push_path(&mut self, name: &std::sync::Arc<str>, value: Value) {
+        self.path.push((name.clone(), value));
+    }
+
+    pub fn push_query(&mut self, name: &std::sync::Arc<str>, value: Option<Value>) {
+        self.query.push((name.clone(), value));
     }
 
     pub fn path_value(&self, name: &str) -> Option<&Value> {
-        self.path.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.path.iter().find(|(k, _)| &**k == name).map(|(_, v)| v)
     }
 
     /// A string path parameter (the router guarantees it exists).
@@ -109,7 +118,7 @@ impl Params {
     pub fn query_value(&self, name: &str) -> Option<Option<&Value>> {
         self.query
             .iter()
-            .find(|(k, _)| k == name)
+            .find(|(k, _)| &**k == name)
             .map(|(_, v)| v.as_ref())
     }
 }

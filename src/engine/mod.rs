@@ -317,18 +317,26 @@ impl Engine {
     /// Whether a request may be made to wait: it carries a `Prefer` header, or its session
     /// (or, for a session not created yet, the scenario) has fault rules or a default delay.
     /// The server carries such a request out even when its client stops waiting, as a real
-    /// slow server would. Cheap: no lock beyond the session map's read lock.
-    pub fn may_wait(&self, headers: &HeaderMap) -> bool {
+    /// slow server would. `session` is the request's session when it already exists (see
+    /// [`Engine::existing_session`]).
+    pub fn may_wait(&self, headers: &HeaderMap, session: Option<&store::Session>) -> bool {
         if headers.contains_key(&faults::prefer::PREFER) {
             return true;
         }
-        match self.sessions.get(session_name(headers)) {
+        match session {
             Some(s) => !s.faults.is_empty() || s.settings().delay.is_some(),
             None => {
                 let blueprint = self.blueprint();
                 !blueprint.rules.is_empty() || blueprint.settings.0.contains_key("delay")
             }
         }
+    }
+
+    /// The request's session if it exists, marked as used: the server looks it up once and
+    /// hands it to [`Engine::answer`], which creates it when it does not exist yet.
+    pub fn existing_session(&self, headers: &HeaderMap) -> Option<Arc<store::Session>> {
+        self.sessions
+            .get_used(session_name(headers), self.clock.now_ms())
     }
 }
 

@@ -138,7 +138,7 @@ impl<'doc> Compiler<'_, 'doc> {
             if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
                 && !parameters
                     .iter()
-                    .any(|p| p.location == Location::Path && p.name == name)
+                    .any(|p| p.location == Location::Path && &*p.name == name)
             {
                 self.problem(pointer, &format!("path parameter {name} is not declared"));
             }
@@ -259,7 +259,7 @@ impl<'doc> Compiler<'_, 'doc> {
         };
         let validator = self.validator(&schema_ptr)?;
         Some(Parameter {
-            name: name.to_string(),
+            name: name.into(),
             required: location == Location::Path
                 || p.get("required").and_then(Value::as_bool).unwrap_or(false),
             location,

@@ -27,7 +27,7 @@ pub(super) enum ParamType {
 }
 
 pub struct Parameter {
-    pub name: String,
+    pub name: Arc<str>,
     pub location: Location,
     pub required: bool,
     pub(super) kind: ParamType,
@@ -81,7 +81,12 @@ impl Operation {
     /// Converts path and query parameters to their declared types and validates them. The
     /// handler gets the converted values (with schema defaults filled in), never the text.
     pub fn read_params(&self, path: &Pairs, query: &Pairs) -> Result<Params, Vec<Violation>> {
-        let mut out = Params::default();
+        let paths = self
+            .parameters
+            .iter()
+            .filter(|p| p.location == Location::Path)
+            .count();
+        let mut out = Params::with_capacity(paths, self.parameters.len() - paths);
         let mut violations = Vec::new();
         for p in &self.parameters {
             let raw: Vec<&str> = match p.location {
@@ -90,8 +95,8 @@ impl Operation {
                 _ => continue,
             };
             let violation = |m: String| match p.location {
-                Location::Path => Violation::path(&p.name, m),
-                _ => Violation::query(&p.name, m),
+                Location::Path => Violation::path(&*p.name, m),
+                _ => Violation::query(&*p.name, m),
             };
             let value = if raw.is_empty() {
                 if p.required {

@@ -109,8 +109,13 @@ impl Shape for FamilyShape<'_> {
 
 impl Engine {
     /// Answers one API request: the response, plus what the connection must do with it
-    /// (break, or send the body slowly).
-    pub async fn answer<B>(self: &Arc<Self>, req: Request<B>) -> (Response<Full<Bytes>>, Delivery)
+    /// (break, or send the body slowly). `known` is the request's session when the server
+    /// already looked it up ([`Engine::existing_session`]), so it is found once per request.
+    pub async fn answer<B>(
+        self: &Arc<Self>,
+        req: Request<B>,
+        known: Option<Arc<Session>>,
+    ) -> (Response<Full<Bytes>>, Delivery)
     where
         B: Body<Data = Bytes> + Send,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -127,7 +132,7 @@ impl Engine {
             head.headers.insert(hyper::header::HOST, v);
         }
         let session_name = session_name(&head.headers);
-        let session = self.session_for(session_name);
+        let session = self.session_for(session_name, known);
         let routing = self.route(&head);
         let body = read_body(body, &head.headers, self.config.body_limit).await;
         let mut outcome = match (&session, body) {
@@ -158,8 +163,15 @@ impl Engine {
     }
 
     /// Step 1: the session the request names, created on first use.
-    fn session_for(&self, name: &str) -> Result<Arc<Session>, SessionError> {
-        self.session(name)
+    fn session_for(
+        &self,
+        name: &str,
+        known: Option<Arc<Session>>,
+    ) -> Result<Arc<Session>, SessionError> {
+        match known {
+            Some(s) => Ok(s),
+            None => self.session(name),
+        }
     }
 
     /// Step 2: the operation for method + path, and the family whose error shape applies.
