@@ -237,7 +237,7 @@ async fn run_fuzz_cases(seed: u64, cases: usize) {
                 .parameters
                 .iter()
                 .filter(|p| matches!(p.location, Location::Query))
-                .map(|p| p.name.clone())
+                .map(|p| p.name.to_string())
                 .collect();
             (
                 o.operation_id.clone(),
