@@ -390,7 +390,7 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Decimal digits of `n`, without the formatting machinery.
-fn itoa(out: &mut Vec<u8>, mut n: u64) {
+pub(crate) fn itoa(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {

@@ -76,21 +76,11 @@ fn as_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
 
 /// `evt-<seq>`, written digit by digit: `format!` costs several times as much, on every write.
 fn event_id(seq: u64) -> String {
-    let mut digits = [0u8; 20];
-    let mut n = seq;
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut id = String::with_capacity(4 + digits.len() - at);
-    id.push_str("evt-");
-    id.extend(digits[at..].iter().map(|&d| d as char));
-    id
+    let mut id = Vec::with_capacity(24);
+    id.extend_from_slice(b"evt-");
+    crate::logging::itoa(&mut id, seq);
+    // ASCII only, so this never falls back.
+    String::from_utf8(id).unwrap_or_default()
 }
 
 /// What `GET /__admin/events` filters on.
