@@ -86,6 +86,12 @@ pub fn rfc3339(ms: i64) -> String {
     stamp(ms, b'T', "Z")
 }
 
+/// Serialises milliseconds since the epoch as [`rfc3339`] text (`serialize_with`), so records
+/// keep a number and format it only when listed.
+pub fn serialize_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*ms))
+}
+
 /// `2024-05-01T12:30:00`, with no zone: the log timestamp appends its fraction and `Z`.
 pub fn date_time(ms: i64) -> String {
     stamp(ms, b'T', "")

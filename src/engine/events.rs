@@ -61,17 +61,13 @@ pub struct Event {
     pub resource_type: String,
     pub resource_id: Option<String>,
     /// Virtual time of the session, listed as RFC 3339; formatted only when read.
-    #[serde(rename = "time", serialize_with = "as_rfc3339")]
+    #[serde(rename = "time", serialize_with = "clock::serialize_rfc3339")]
     pub time_ms: i64,
     /// Real time of the process, listed as RFC 3339.
-    #[serde(rename = "wall_time", serialize_with = "as_rfc3339")]
+    #[serde(rename = "wall_time", serialize_with = "clock::serialize_rfc3339")]
     pub wall_time_ms: i64,
     /// The resource after the change (the answer's body; `null` for a delete without one).
     pub resource: Value,
-}
-
-fn as_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&clock::rfc3339(*ms))
 }
 
 /// `evt-<seq>`, written digit by digit: `format!` costs several times as much, on every write.

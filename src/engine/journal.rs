@@ -18,7 +18,7 @@ pub const BODY_KEEP: usize = 16 * 1024;
 pub struct JournalEntry {
     pub seq: u64,
     /// Virtual time of arrival, shown as RFC 3339 (UTC); formatted only when listed.
-    #[serde(rename = "time", serialize_with = "as_rfc3339")]
+    #[serde(rename = "time", serialize_with = "super::clock::serialize_rfc3339")]
     pub time_ms: i64,
     #[serde(serialize_with = "method_as_str")]
     pub method: hyper::Method,
@@ -52,10 +52,6 @@ pub struct JournalEntry {
     /// request (no credentials, or sign-in not in play).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
-}
-
-fn as_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&super::clock::rfc3339(*ms))
 }
 
 fn method_as_str<S: serde::Serializer>(m: &hyper::Method, s: S) -> Result<S::Ok, S::Error> {
