@@ -120,7 +120,7 @@ pub fn render(engine: &Engine) -> String {
     let family_name = |i: usize| engine.families.get(i).map_or("none", |f| f.name());
     let label = |row: usize| -> (String, String) {
         match engine.contracts.operations.get(row) {
-            Some(op) if row < m.operations => (op.family.clone(), op.operation_id.clone()),
+            Some(op) if row < m.operations => (op.family.clone(), op.operation_id.to_string()),
             _ => (family_name(row - m.operations).to_string(), "none".into()),
         }
     };

@@ -25,7 +25,7 @@ pub fn snapshot(engine: &Engine) -> Value {
     for s in engine.sessions.all() {
         let now = s.clock.now_ms(&engine.clock);
         sessions.insert(
-            s.name.clone(),
+            s.name.to_string(),
             json!({
                 "clock_offset_ms": s.clock.offset_ms(),
                 "state": Value::Object(dump_world(&s, &engine.families, now)),

@@ -90,7 +90,7 @@ fn operation_id(method: &Method, path: &str) -> String {
         .operation_for(&m, path)
         .unwrap_or_else(|| panic!("{method} {path} is not in the admin contract"))
         .operation_id
-        .clone()
+        .to_string()
 }
 
 #[tokio::test]
@@ -236,7 +236,7 @@ async fn every_admin_operation_answers_as_the_contract_says() {
     let missing: Vec<&str> = contracts
         .operations
         .iter()
-        .map(|o| o.operation_id.as_str())
+        .map(|o| &*o.operation_id)
         .filter(|id| !called.contains(*id))
         .filter(|id| dashboard_built() || !id.starts_with("admin_dashboard"))
         .collect();

@@ -101,7 +101,7 @@ async fn the_backup_get_example_answer_is_also_a_valid_backup_write() {
         .contracts
         .operations
         .iter()
-        .find(|o| o.operation_id == "apio_update_trunk_group_backup")
+        .find(|o| &*o.operation_id == "apio_update_trunk_group_backup")
         .unwrap();
     let body = json!({"mode": "Forward", "destination": "trunkgroup1@netaxis.be"});
     let violations = op.validate_body(&body);

@@ -72,7 +72,7 @@ async fn send_example(stem: &str, i: usize, ex: &Example) {
                 ex.method, ex.path
             )
         });
-    assert_eq!(op.operation_id, ex.operation_id, "{stem}[{i}]");
+    assert_eq!(&*op.operation_id, ex.operation_id, "{stem}[{i}]");
     let media = op
         .body
         .as_ref()
@@ -184,7 +184,7 @@ fn operation<'a>(srv: &'a TestServer, id: &str) -> &'a trunkmock::engine::contra
         .contracts
         .operations
         .iter()
-        .find(|o| o.operation_id == id)
+        .find(|o| &*o.operation_id == id)
         .unwrap()
 }
 

@@ -1265,7 +1265,7 @@ async fn every_example_request_body_of_the_second_half_is_accepted_by_the_contra
             .contracts
             .operations
             .iter()
-            .find(|o| o.operation_id == operation)
+            .find(|o| &*o.operation_id == operation)
             .unwrap_or_else(|| panic!("no operation {operation}"));
         let violations = op.validate_body(&body);
         assert!(violations.is_empty(), "{operation}: {violations:?}");

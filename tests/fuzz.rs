@@ -264,7 +264,10 @@ async fn run_fuzz_cases(seed: u64, cases: usize) {
         if !q.is_empty() && url.len() + q.len() < 60_000 {
             url = format!("{url}?{q}");
         }
-        let body = body(&mut rng, examples.get(op_id).map_or(&[][..], Vec::as_slice));
+        let body = body(
+            &mut rng,
+            examples.get(&**op_id).map_or(&[][..], Vec::as_slice),
+        );
         let content_type = CONTENT_TYPES[rng.range(0, CONTENT_TYPES.len() as u64 - 1) as usize];
         let session = ["default", "fz1", "fz2"][rng.range(0, 2) as usize];
         let report = CaseReport(format!(

@@ -306,7 +306,7 @@ async fn idle_sessions_are_swept_but_never_default_or_one_in_use() {
     assert_eq!(sessions.sweep(now), 0, "nothing is idle yet");
     let in_use = srv.engine().session("busy").unwrap();
     assert_eq!(sessions.sweep(now + 61_000), 1);
-    let names: Vec<String> = sessions.all().iter().map(|s| s.name.clone()).collect();
+    let names: Vec<String> = sessions.all().iter().map(|s| s.name.to_string()).collect();
     assert_eq!(names, ["busy", "default"]);
     drop(in_use);
     assert_eq!(sessions.sweep(now + 61_000), 1);

@@ -361,7 +361,7 @@ async fn every_documented_example_request_is_accepted_by_the_contract_and_by_jso
         let op = contracts
             .operations
             .iter()
-            .find(|o| o.operation_id == operation)
+            .find(|o| &*o.operation_id == operation)
             .expect("operation");
         assert_eq!(op.validate_body(&doc), vec![], "{operation}");
         assert_request_document(&method, &doc);

@@ -113,7 +113,7 @@ pub(super) fn compile_rules(
             .contracts
             .operations
             .iter()
-            .any(|o| o.operation_id == op)
+            .any(|o| &*o.operation_id == op)
     };
     let mut rules = Vec::new();
     let mut problems = Vec::new();

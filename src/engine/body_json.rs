@@ -26,7 +26,17 @@ thread_local! {
 
 /// Parses one JSON document (trailing whitespace allowed, nothing else) into a [`Value`].
 pub fn parse(bytes: &[u8]) -> Result<Value, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // One UTF-8 check of the whole body lets serde_json skip its check of every string (its
+    // `&str` reader); a body that is not UTF-8 goes through the byte reader for the same error.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_with(serde_json::Deserializer::from_str(text)),
+        Err(_) => parse_with(serde_json::Deserializer::from_slice(bytes)),
+    }
+}
+
+fn parse_with<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+) -> Result<Value, serde_json::Error> {
     let value = ValueSeed.deserialize(&mut de)?;
     de.end()?;
     Ok(value)
@@ -167,6 +177,21 @@ mod tests {
             "tru",
         ] {
             same_as_serde_json(text);
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_get_serde_jsons_byte_reader_errors() {
+        for bytes in [
+            &b"{\"a\": \"\xff\"}"[..],
+            b"{\"\xc3\": 1}",
+            b"\xef\xbb\xbf{}",
+            b"{\"a\": 1}\xff",
+        ] {
+            let ours = parse(bytes).map_err(|e| e.to_string());
+            let theirs = serde_json::from_slice::<Value>(bytes).map_err(|e| e.to_string());
+            assert_eq!(ours, theirs, "{bytes:?}");
+            assert!(ours.is_err(), "{bytes:?}");
         }
     }
 

@@ -47,18 +47,18 @@ pub struct FamilyEvent {
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
     /// Unique within the session and stable: `evt-<seq>`; webhooks send it for de-duplication.
-    pub id: String,
+    pub id: EventId,
     pub seq: u64,
-    pub session: String,
+    pub session: Arc<str>,
     pub family: &'static str,
     /// The operation that caused it, or `clock` for changes the virtual clock drove.
-    pub operation_id: String,
+    pub operation_id: Arc<str>,
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// The vendor's notification name (fusion), else absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    pub resource_type: String,
+    pub resource_type: Arc<str>,
     pub resource_id: Option<String>,
     /// Virtual time of the session, listed as RFC 3339; formatted only when read.
     #[serde(rename = "time", serialize_with = "clock::serialize_rfc3339")]
@@ -70,13 +70,24 @@ pub struct Event {
     pub resource: Value,
 }
 
-/// `evt-<seq>`, written digit by digit: `format!` costs several times as much, on every write.
-fn event_id(seq: u64) -> String {
-    let mut id = Vec::with_capacity(24);
-    id.extend_from_slice(b"evt-");
-    crate::logging::itoa(&mut id, seq);
-    // ASCII only, so this never falls back.
-    String::from_utf8(id).unwrap_or_default()
+/// An event's id, `evt-<seq>`: kept as the number and written out when listed or sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventId(pub u64);
+
+impl std::fmt::Display for EventId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "evt-{}", self.0)
+    }
+}
+
+impl Serialize for EventId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Digit by digit: `format!` costs several times as much, and lists write many.
+        let mut id = Vec::with_capacity(24);
+        id.extend_from_slice(b"evt-");
+        crate::logging::itoa(&mut id, self.0);
+        s.serialize_str(std::str::from_utf8(&id).unwrap_or_default())
+    }
 }
 
 /// What `GET /__admin/events` filters on.
@@ -92,10 +103,9 @@ pub struct EventQuery {
 impl EventQuery {
     pub fn matches_event(&self, e: &Event) -> bool {
         self.family.as_ref().is_none_or(|f| *f == e.family)
-            && self
-                .kind
-                .as_ref()
-                .is_none_or(|k| *k == e.kind || Some(k) == e.name.as_ref() || *k == e.resource_type)
+            && self.kind.as_ref().is_none_or(|k| {
+                *k == e.kind || Some(k) == e.name.as_ref() || **k == *e.resource_type
+            })
             && self.since.is_none_or(|s| e.seq > s)
     }
 }
@@ -129,12 +139,19 @@ impl Default for EventLog {
 impl EventLog {
     /// Numbers the event, keeps it and tells live readers. The lock is held only to number and
     /// push, so the order in the ring is the order readers see.
-    pub fn push(&self, mut event: Event) -> Arc<Event> {
+    pub fn push(&self, event: Event) -> Arc<Event> {
         // Weighed before the lock: serialising a large resource must not hold up readers.
-        let weight = json_size(&event.resource) + EVENT_OVERHEAD;
+        let size = json_size(&event.resource);
+        self.push_weighed(event, size)
+    }
+
+    /// [`EventLog::push`] for a resource whose compact JSON length is already known (the
+    /// answer's bytes), so it is not serialised again to be weighed.
+    pub fn push_weighed(&self, mut event: Event, resource_size: usize) -> Arc<Event> {
+        let weight = resource_size + EVENT_OVERHEAD;
         let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         event.seq = ring.next_seq;
-        event.id = event_id(event.seq);
+        event.id = EventId(event.seq);
         ring.next_seq += 1;
         let event = Arc::new(event);
         // The newest event is always kept, however large.
@@ -198,24 +215,24 @@ fn is_change(method: &Method, status: StatusCode) -> bool {
         )
 }
 
-/// The resource type of a contract path: its last literal segment, singular-ish as written
-/// (`/v1/trunk_groups/{id}` → `trunk_groups`).
-fn resource_type(path: &str) -> String {
-    path.split('/')
-        .rev()
-        .find(|s| !s.is_empty() && !s.starts_with('{'))
-        .unwrap_or("resource")
-        .to_string()
-}
-
-/// The answer's JSON body, whichever way the handler built it. A tree the handler built is
-/// moved out and the reply keeps its serialised bytes (what the wire sends anyway).
-fn answer_body(reply: &mut Reply) -> Value {
-    match &reply.body {
-        ReplyBody::Json(_) => reply.serialize_body().unwrap_or(Value::Null),
-        ReplyBody::Bytes(b) => serde_json::from_slice(b).unwrap_or(Value::Null),
-        ReplyBody::Empty => Value::Null,
+/// The answer's JSON body, whichever way the handler built it, and the length of its compact
+/// text. A tree the handler built is moved out and the reply keeps its serialised bytes (what
+/// the wire sends anyway).
+fn answer_body(reply: &mut Reply) -> (Value, usize) {
+    if let ReplyBody::Json(_) = reply.body {
+        let tree = reply.serialize_body().unwrap_or(Value::Null);
+        let size = match &reply.body {
+            ReplyBody::Bytes(b) => b.len(),
+            _ => json_size(&tree),
+        };
+        return (tree, size);
     }
+    let tree = match &reply.body {
+        ReplyBody::Bytes(b) => serde_json::from_slice(b).unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    let size = json_size(&tree);
+    (tree, size)
 }
 
 /// The changed resource's id: the answer's `id` (also under JSON:API `data`), else the last
@@ -249,7 +266,7 @@ impl Engine {
         }
         let op = &self.contracts.operations[operation];
         let fam = &self.families[family];
-        let body = answer_body(reply);
+        let (body, size) = answer_body(reply);
         let kind = match *method {
             Method::DELETE => "deleted",
             Method::POST
@@ -260,20 +277,21 @@ impl Engine {
             _ => "updated",
         };
         let name = fam.event_name(&op.operation_id, request, &body);
-        let event = session.events.push(Event {
-            id: String::new(),
+        let event = Event {
+            id: EventId::default(),
             seq: 0,
             session: session.name.clone(),
             family: fam.name(),
             operation_id: op.operation_id.clone(),
             kind,
             name,
-            resource_type: resource_type(&op.path),
+            resource_type: op.resource_type.clone(),
             resource_id: resource_id(&body, path_params),
             time_ms: now_ms,
             wall_time_ms: self.clock.now_ms(),
             resource: body,
-        });
+        };
+        let event = session.events.push_weighed(event, size);
         session.webhooks.offer(&event);
     }
 
@@ -290,14 +308,14 @@ impl Engine {
         let fam = &self.families[family];
         for e in session.slot(family).take_events(now_ms) {
             let event = session.events.push(Event {
-                id: String::new(),
+                id: EventId::default(),
                 seq: 0,
                 session: session.name.clone(),
                 family: fam.name(),
-                operation_id: "clock".to_string(),
+                operation_id: "clock".into(),
                 kind: e.kind,
                 name: e.name,
-                resource_type: e.resource_type,
+                resource_type: e.resource_type.into(),
                 resource_id: e.resource_id,
                 time_ms: now_ms,
                 wall_time_ms: self.clock.now_ms(),
@@ -331,7 +349,9 @@ mod tests {
     #[test]
     fn event_ids_read_like_format() {
         for seq in [0, 1, 9, 10, 99, 1000, 123_456_789, u64::MAX] {
-            assert_eq!(event_id(seq), format!("evt-{seq}"));
+            let id = EventId(seq);
+            assert_eq!(id.to_string(), format!("evt-{seq}"));
+            assert_eq!(serde_json::to_value(id).unwrap(), format!("evt-{seq}"));
         }
     }
 
@@ -343,7 +363,7 @@ mod tests {
 
     fn event(family: &'static str, kind: &'static str) -> Event {
         Event {
-            id: String::new(),
+            id: EventId::default(),
             seq: 0,
             session: "s".into(),
             family,
@@ -367,7 +387,7 @@ mod tests {
         let all = log.list(&EventQuery::default(), usize::MAX);
         assert_eq!(all.len(), EVENT_LIMIT);
         assert_eq!(all[0].seq, (EVENT_LIMIT + 5) as u64);
-        assert_eq!(all[0].id, format!("evt-{}", EVENT_LIMIT + 5));
+        assert_eq!(all[0].id.to_string(), format!("evt-{}", EVENT_LIMIT + 5));
     }
 
     #[test]
@@ -397,11 +417,5 @@ mod tests {
         };
         let got: Vec<u64> = log.list(&q, 10).iter().map(|e| e.seq).collect();
         assert_eq!(got, vec![3]);
-    }
-
-    #[test]
-    fn resource_type_is_the_last_literal_segment() {
-        assert_eq!(resource_type("/a/trunk_groups/{id}"), "trunk_groups");
-        assert_eq!(resource_type("/a/trunk_groups/{id}/suspend"), "suspend");
     }
 }

@@ -107,7 +107,7 @@ pub fn compile_scenario_rules(
     rules: &[(String, String, Value)],
     contracts: &Contracts,
 ) -> Result<Vec<NamedRule>, Vec<ScenarioProblem>> {
-    let known = |op: &str| contracts.operations.iter().any(|o| o.operation_id == op);
+    let known = |op: &str| contracts.operations.iter().any(|o| &*o.operation_id == op);
     let mut out: Vec<NamedRule> = Vec::new();
     let mut problems = Vec::new();
     for (i, (file, pointer, value)) in rules.iter().enumerate() {

@@ -14,103 +14,209 @@ use serde::Serialize;
 pub const BODY_KEEP: usize = 16 * 1024;
 
 /// One received request, as `GET /__admin/requests` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct JournalEntry {
     pub seq: u64,
     /// Virtual time of arrival, shown as RFC 3339 (UTC); formatted only when listed.
-    #[serde(rename = "time", serialize_with = "super::clock::serialize_rfc3339")]
     pub time_ms: i64,
-    #[serde(serialize_with = "method_as_str")]
     pub method: hyper::Method,
-    pub path: String,
-    pub query: String,
-    /// Listed as `{name: value}` or `{name: [values]}`.
-    #[serde(serialize_with = "headers_as_object")]
-    pub headers: CompactHeaders,
-    /// The body as text (truncated past 16 KiB), `null` when empty.
-    pub body: Option<String>,
-    /// The matched operation, `null` for unknown paths.
-    pub operation_id: Option<String>,
+    /// Path, query, headers and both bodies (see [`Texts`]).
+    pub texts: Texts,
+    /// The matched operation, `None` for unknown paths.
+    pub operation_id: Option<Arc<str>>,
     pub family: Option<&'static str>,
     /// `0` when a fault broke the connection before any status was sent.
     pub status: u16,
     pub duration_ms: f64,
     /// What a fault rule or `Prefer` header did to the request (`"bulk-rejected"`,
     /// `"prefer"`); absent for a request answered normally.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
     /// The id of the fault rule that acted; absent for `Prefer` or no fault.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fault_rule: Option<String>,
     /// The engine's reason when it refused the request (validation, sign-in, contract, an
     /// injected error), in its own words; absent when the handler answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<Box<str>>,
-    /// The answer's body as text (truncated past 16 KiB), `null` when empty or never sent.
-    pub response_body: Option<String>,
     /// Who the request was made as: the signed-in (or Basic) user; absent for an anonymous
     /// request (no credentials, or sign-in not in play).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
 
-fn method_as_str<S: serde::Serializer>(m: &hyper::Method, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(m.as_str())
+/// The listed form of an entry: the same fields, in this order.
+#[derive(Serialize)]
+struct Listed<'a> {
+    seq: u64,
+    #[serde(rename = "time", serialize_with = "super::clock::serialize_rfc3339")]
+    time_ms: i64,
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    /// `{name: value}`, or `{name: [values]}` for a repeated name.
+    headers: HeaderLines<'a>,
+    /// The body as text (truncated past 16 KiB), `null` when empty.
+    body: Option<&'a str>,
+    operation_id: Option<&'a str>,
+    family: Option<&'static str>,
+    status: u16,
+    duration_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fault: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fault_rule: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<&'a str>,
+    /// The answer's body as text (truncated past 16 KiB), `null` when empty or never sent.
+    response_body: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<&'a str>,
 }
 
-fn headers_as_object<S: serde::Serializer>(h: &CompactHeaders, s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    // Repeated names become a list, in the order received.
-    let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
-    for (name, value) in h.iter() {
-        match grouped.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, values)) => values.push(value),
-            None => grouped.push((name, vec![value])),
+impl Serialize for JournalEntry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let t = &self.texts;
+        Listed {
+            seq: self.seq,
+            time_ms: self.time_ms,
+            method: self.method.as_str(),
+            path: t.path(),
+            query: t.query(),
+            headers: HeaderLines(t.header_lines()),
+            body: t.body(),
+            operation_id: self.operation_id.as_deref(),
+            family: self.family,
+            status: self.status,
+            duration_ms: self.duration_ms,
+            fault: self.fault.as_deref(),
+            fault_rule: self.fault_rule.as_deref(),
+            problem: self.problem.as_deref(),
+            response_body: t.response_body(),
+            user: self.user.as_deref(),
         }
+        .serialize(s)
     }
-    let mut map = s.serialize_map(Some(grouped.len()))?;
-    for (name, values) in grouped {
-        if values.len() == 1 {
-            map.serialize_entry(name, values[0])?;
-        } else {
-            map.serialize_entry(name, &values)?;
-        }
-    }
-    map.end()
 }
 
-/// Request headers in one allocation (`name: value` lines). Keeping hyper's `HeaderMap` would
-/// hold its spare capacity and, through shared bytes, the connection's read buffer alive for
-/// every journal entry.
+/// `name: value` lines, listed as an object.
+struct HeaderLines<'a>(&'a str);
+
+impl Serialize for HeaderLines<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        // Repeated names become a list, in the order received.
+        let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
+        for (name, value) in self.0.lines().filter_map(|l| l.split_once(": ")) {
+            match grouped.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, values)) => values.push(value),
+                None => grouped.push((name, vec![value])),
+            }
+        }
+        let mut map = s.serialize_map(Some(grouped.len()))?;
+        for (name, values) in grouped {
+            if values.len() == 1 {
+                map.serialize_entry(name, values[0])?;
+            } else {
+                map.serialize_entry(name, &values)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// An entry's texts in one allocation: path, query, the headers as `name: value` lines, the
+/// request body and the response body, one after the other. Five separate strings cost five
+/// allocations per request, and five frees when the entry leaves the ring long after, when
+/// its memory is no longer in any cache. Keeping hyper's `HeaderMap` or the body's `Bytes`
+/// instead would hold their spare capacity and, through shared bytes, the connection's read
+/// buffer alive for every entry.
 #[derive(Debug, Clone, Default)]
-pub struct CompactHeaders(Box<str>);
+pub struct Texts {
+    all: Box<str>,
+    /// Where the path, the query, the headers and the request body end in `all`.
+    ends: [usize; 4],
+}
 
-impl CompactHeaders {
-    pub fn from_map(map: &hyper::HeaderMap) -> Self {
-        // Sized for `name: value\n` per header; masking or lossy decoding may still grow it.
-        let size = map
-            .iter()
-            .map(|(n, v)| n.as_str().len() + v.len() + 3)
-            .sum();
-        let mut s = String::with_capacity(size);
-        for (name, value) in map {
-            s.push_str(name.as_str());
-            s.push_str(": ");
+/// What the journal keeps of a body: at most [`BODY_KEEP`] bytes.
+fn kept(raw: &[u8]) -> &[u8] {
+    &raw[..raw.len().min(BODY_KEEP)]
+}
+
+impl Texts {
+    /// Bodies are cut at [`BODY_KEEP`] bytes and decoded as UTF-8 (invalid bytes replaced);
+    /// `Authorization` and `Cookie` keep their scheme but lose their secret.
+    pub fn new(
+        path: &str,
+        query: &str,
+        headers: &hyper::HeaderMap,
+        body: &[u8],
+        response: &[u8],
+    ) -> Self {
+        let (body, response) = (kept(body), kept(response));
+        // Exact unless a header is masked or bytes are replaced, which only grows it.
+        let size = path.len()
+            + query.len()
+            + headers
+                .iter()
+                .map(|(n, v)| n.as_str().len() + v.len() + 3)
+                .sum::<usize>()
+            + body.len()
+            + response.len();
+        let mut all = String::with_capacity(size);
+        let mut ends = [0; 4];
+        all.push_str(path);
+        ends[0] = all.len();
+        all.push_str(query);
+        ends[1] = all.len();
+        for (name, value) in headers {
+            all.push_str(name.as_str());
+            all.push_str(": ");
             // Credentials never reach the journal in clear: the scheme stays, the secret goes.
             if name == hyper::header::AUTHORIZATION || name == hyper::header::COOKIE {
-                s.push_str(&super::auth::step::redact_header(value.as_bytes()));
-                s.push('\n');
-                continue;
+                all.push_str(&super::auth::step::redact_header(value.as_bytes()));
+            } else {
+                // Header values cannot hold a newline, so lines split back unambiguously.
+                all.push_str(&text(value.as_bytes()));
             }
-            // Header values cannot hold a newline, so lines split back unambiguously.
-            s.push_str(&text(value.as_bytes()));
-            s.push('\n');
+            all.push('\n');
         }
-        CompactHeaders(s.into_boxed_str())
+        ends[2] = all.len();
+        all.push_str(&text(body));
+        ends[3] = all.len();
+        all.push_str(&text(response));
+        Self {
+            all: all.into_boxed_str(),
+            ends,
+        }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.lines().filter_map(|l| l.split_once(": "))
+    pub fn path(&self) -> &str {
+        &self.all[..self.ends[0]]
+    }
+
+    pub fn query(&self) -> &str {
+        &self.all[self.ends[0]..self.ends[1]]
+    }
+
+    /// The headers as `name: value` lines, in the order received.
+    pub fn header_lines(&self) -> &str {
+        &self.all[self.ends[1]..self.ends[2]]
+    }
+
+    /// The request body as kept, `None` when empty.
+    pub fn body(&self) -> Option<&str> {
+        Some(&self.all[self.ends[2]..self.ends[3]]).filter(|b| !b.is_empty())
+    }
+
+    /// The response body as kept, `None` when empty or never sent.
+    pub fn response_body(&self) -> Option<&str> {
+        Some(&self.all[self.ends[3]..]).filter(|b| !b.is_empty())
+    }
+
+    /// The bytes held.
+    pub fn len(&self) -> usize {
+        self.all.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
     }
 }
 
@@ -136,7 +242,10 @@ impl JournalQuery {
         self.method
             .as_ref()
             .is_none_or(|m| m.eq_ignore_ascii_case(e.method.as_str()))
-            && self.path.as_ref().is_none_or(|r| r.is_match(&e.path))
+            && self
+                .path
+                .as_ref()
+                .is_none_or(|r| r.is_match(e.texts.path()))
             && self
                 .operation_id
                 .as_ref()
@@ -149,16 +258,12 @@ impl JournalEntry {
     pub fn weight(&self) -> usize {
         std::mem::size_of::<Self>()
             + self.method.as_str().len()
-            + self.path.len()
-            + self.query.len()
-            + self.headers.0.len()
-            + self.body.as_ref().map_or(0, String::len)
-            + self.operation_id.as_ref().map_or(0, String::len)
+            + self.texts.len()
+            + self.operation_id.as_ref().map_or(0, |o| o.len())
             + self.fault.as_ref().map_or(0, String::len)
             + self.user.as_ref().map_or(0, String::len)
             + self.fault_rule.as_ref().map_or(0, String::len)
             + self.problem.as_ref().map_or(0, |p| p.len())
-            + self.response_body.as_ref().map_or(0, String::len)
     }
 }
 
@@ -331,10 +436,7 @@ mod tests {
             seq,
             time_ms: 0,
             method: method.parse().unwrap(),
-            path: path.into(),
-            query: String::new(),
-            headers: Default::default(),
-            body: None,
+            texts: Texts::new(path, "", &Default::default(), b"", b""),
             operation_id: None,
             family: None,
             status: 200,
@@ -342,7 +444,6 @@ mod tests {
             fault: None,
             fault_rule: None,
             problem: None,
-            response_body: None,
             user: None,
         }
     }
@@ -394,5 +495,50 @@ mod tests {
             operation_id: None,
         };
         assert_eq!(j.count(&q), 1);
+    }
+
+    #[test]
+    fn texts_keep_each_piece_apart_and_list_as_before() {
+        let mut headers = hyper::HeaderMap::new();
+        headers.append("x-a", "1".parse().unwrap());
+        headers.append("authorization", "Bearer secret".parse().unwrap());
+        headers.append("x-a", "2".parse().unwrap());
+        let long = vec![b'x'; BODY_KEEP + 10];
+        let t = Texts::new("/p", "q=1", &headers, b"{\"a\":\xff}", &long);
+        assert_eq!((t.path(), t.query()), ("/p", "q=1"));
+        assert_eq!(t.body(), Some("{\"a\":\u{fffd}}"));
+        assert_eq!(t.response_body().map(str::len), Some(BODY_KEEP));
+        assert!(!t.header_lines().contains("secret"), "{}", t.header_lines());
+        let mut e = entry(1, "POST", "/p");
+        e.texts = t;
+        let listed = serde_json::to_value(&e).unwrap();
+        assert_eq!(listed["headers"]["x-a"], serde_json::json!(["1", "2"]));
+        assert_eq!(listed["query"], "q=1");
+        let empty = Texts::new("/p", "", &Default::default(), b"", b"");
+        assert_eq!((empty.body(), empty.response_body()), (None, None));
+        let keys: Vec<String> = serde_json::to_value(entry(2, "GET", "/x"))
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "seq",
+                "time",
+                "method",
+                "path",
+                "query",
+                "headers",
+                "body",
+                "operation_id",
+                "family",
+                "status",
+                "duration_ms",
+                "response_body"
+            ]
+        );
     }
 }

@@ -155,7 +155,7 @@ impl Engine {
                     Default::default()
                 }
             };
-            match index.get(op.operation_id.as_str()) {
+            match index.get(&*op.operation_id) {
                 Some(&h) => targets.push(Target {
                     family: fi,
                     handler: h,
@@ -184,7 +184,7 @@ impl Engine {
                 if !contracts
                     .operations
                     .iter()
-                    .any(|o| o.family == f.name() && o.operation_id == id)
+                    .any(|o| o.family == f.name() && &*o.operation_id == id)
                 {
                     errors.push(format!(
                         "family {}: handler {id} has no operation in contracts/{}.openapi.json",

@@ -20,7 +20,8 @@ use super::settings::{SessionSettings, Settings};
 
 /// One isolated session.
 pub struct Session {
-    pub name: String,
+    /// Shared with every event the session records.
+    pub name: Arc<str>,
     pub created_ms: i64,
     /// Real time of the last request or admin call naming this session.
     last_used_ms: AtomicI64,
@@ -148,7 +149,7 @@ impl Sessions {
     pub fn sweep(&self, now_ms: i64) -> usize {
         let Some(ttl) = self.ttl_ms else { return 0 };
         let idle = |s: &Arc<Session>| {
-            s.name != super::DEFAULT_SESSION
+            &*s.name != super::DEFAULT_SESSION
                 && now_ms.saturating_sub(s.last_used_ms()) > ttl
                 && Arc::strong_count(s) == 1
         };
@@ -203,7 +204,7 @@ impl Sessions {
             slots.push(slot);
         }
         Ok(Session {
-            name: name.to_string(),
+            name: name.into(),
             created_ms: now_ms,
             last_used_ms: AtomicI64::new(now_ms),
             slots,

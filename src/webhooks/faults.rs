@@ -93,7 +93,7 @@ impl DeliveryFault {
     pub fn decide(&mut self, event: &Event, draw: f64) -> bool {
         let wanted = self.events.is_empty()
             || self.events.iter().any(|w| {
-                *w == event.kind || Some(w) == event.name.as_ref() || *w == event.resource_type
+                *w == event.kind || Some(w) == event.name.as_ref() || **w == *event.resource_type
             });
         if !wanted {
             return false;

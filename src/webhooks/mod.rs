@@ -58,7 +58,7 @@ impl Receiver {
     pub fn wants(&self, e: &Event) -> bool {
         self.events.is_empty()
             || self.events.iter().any(|w| {
-                w == "*" || *w == e.kind || Some(w) == e.name.as_ref() || *w == e.resource_type
+                w == "*" || *w == e.kind || Some(w) == e.name.as_ref() || **w == *e.resource_type
             })
     }
 }

@@ -172,7 +172,7 @@ fn attempt(
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
     Attempt {
-        event_id: event.id.clone(),
+        event_id: event.id.to_string(),
         receiver: r.id.clone(),
         url: r.url.clone(),
         attempt: n,
@@ -218,12 +218,12 @@ async fn post_once(r: &Receiver, event: &Event) -> Result<u16, String> {
             uri.authority().map(|a| a.as_str()).unwrap_or(&host),
         )
         .header(hyper::header::CONTENT_TYPE, "application/json")
-        .header("X-Trunkmock-Event-Id", &event.id)
+        .header("X-Trunkmock-Event-Id", event.id.to_string())
         .header(
             "X-Trunkmock-Event",
             event.name.as_deref().unwrap_or(event.kind),
         )
-        .header("X-Trunkmock-Session", &event.session);
+        .header("X-Trunkmock-Session", &*event.session);
     if let Some(secret) = &r.secret {
         req = req.header("X-Trunkmock-Signature", sign::signature(secret, &body));
     }

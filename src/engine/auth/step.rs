@@ -48,7 +48,7 @@ impl Engine {
         let id = &self.contracts.operations[operation].operation_id;
         self.families[family]
             .auth_scheme()
-            .is_some_and(|s| s.open_operations.contains(&id.as_str()))
+            .is_some_and(|s| s.open_operations.contains(&&**id))
     }
 
     /// What a family's handlers may reach of sign-in: `None` for a family without a scheme.
@@ -81,7 +81,7 @@ impl Engine {
         let Some(scheme) = fam.auth_scheme() else {
             return Ok(None);
         };
-        let op_id = self.contracts.operations[operation].operation_id.as_str();
+        let op_id = self.contracts.operations[operation].operation_id.as_ref();
         let mode = self.auth_mode(session, family);
         if mode == AuthMode::Off || scheme.open_operations.contains(&op_id) {
             return Ok(None);

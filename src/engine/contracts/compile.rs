@@ -198,9 +198,10 @@ impl<'doc> Compiler<'_, 'doc> {
         let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).ok()?;
         Some(Operation {
             family: self.family.to_string(),
-            operation_id: operation_id.to_string(),
+            operation_id: operation_id.into(),
             method,
             path: path.to_string(),
+            resource_type: resource_type(path).into(),
             summary: op
                 .get("summary")
                 .and_then(Value::as_str)
@@ -267,5 +268,25 @@ impl<'doc> Compiler<'_, 'doc> {
             default: schema.get("default").cloned(),
             validator,
         })
+    }
+}
+
+/// The last literal segment of a path template, `resource` when it has none.
+fn resource_type(path: &str) -> &str {
+    path.split('/')
+        .rev()
+        .find(|s| !s.is_empty() && !s.starts_with('{'))
+        .unwrap_or("resource")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resource_type;
+
+    #[test]
+    fn resource_type_is_the_last_literal_segment() {
+        assert_eq!(resource_type("/a/trunk_groups/{id}"), "trunk_groups");
+        assert_eq!(resource_type("/a/trunk_groups/{id}/suspend"), "suspend");
+        assert_eq!(resource_type("/{id}"), "resource");
     }
 }

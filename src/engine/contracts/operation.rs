@@ -52,9 +52,13 @@ pub struct ResponseSpec {
 /// One operation of one contract.
 pub struct Operation {
     pub family: String,
-    pub operation_id: String,
+    /// Shared, so journal entries and events name their operation without a copy.
+    pub operation_id: Arc<str>,
     pub method: Method,
     pub path: String,
+    /// The path's last literal segment (`/v1/trunk_groups/{id}` → `trunk_groups`), which
+    /// events name as the changed resource's type.
+    pub resource_type: Arc<str>,
     pub summary: String,
     pub parameters: Vec<Parameter>,
     pub body: Option<RequestBody>,

@@ -40,7 +40,7 @@ use super::family::CallParts;
 use super::faults::answer::{Shape, preferred_answer, rule_answer};
 use super::faults::{self, Delivery, PlannedAction, Preference, RequestView, WireFaultKind};
 use super::http::{read_body, session_name, to_response};
-use super::journal::{BODY_KEEP, CompactHeaders, JournalEntry};
+use super::journal::{JournalEntry, Texts};
 use super::problem::{Location, Problem, ProblemKind, Violation};
 use super::reply::{Reply, ReplyBody};
 use super::router::RouteLookup;
@@ -480,15 +480,23 @@ impl Engine {
         (self.metrics).observe(routing.operation, routing.family, status, elapsed, faulted);
         let path = head.uri.path();
         if let Some(s) = session {
-            let raw = &outcome.raw;
+            // A broken connection, or an answer to HEAD, sent no body, so none is kept.
+            let response = if status != 0 && head.method != hyper::Method::HEAD {
+                let body = outcome.reply.body_bytes();
+                match routing.operation {
+                    // A sign-in answer holds the tokens: masked like the request's password.
+                    Some(op) if self.is_sign_in(op) => super::auth::step::redact_secrets(&body),
+                    _ => body,
+                }
+            } else {
+                Bytes::new()
+            };
+            let query = head.uri.query().unwrap_or("");
             s.journal.record(JournalEntry {
                 seq: s.journal.next_seq(),
                 time_ms: outcome.now_ms,
                 method: head.method.clone(),
-                path: path.to_string(),
-                query: head.uri.query().unwrap_or("").to_string(),
-                headers: CompactHeaders::from_map(&head.headers),
-                body: kept_text(raw),
+                texts: Texts::new(path, query, &head.headers, &outcome.raw, &response),
                 operation_id: routing
                     .operation
                     .map(|o| self.contracts.operations[o].operation_id.clone()),
@@ -498,19 +506,6 @@ impl Engine {
                 fault: outcome.fault.clone(),
                 fault_rule: outcome.fault_rule.clone(),
                 problem: outcome.reply.problem.clone(),
-                // A broken connection, or an answer to HEAD, sent no body, so none is shown.
-                response_body: (status != 0 && head.method != hyper::Method::HEAD)
-                    .then(|| {
-                        let body = outcome.reply.body_bytes();
-                        // A sign-in answer holds the tokens: masked like the request's password.
-                        match routing.operation {
-                            Some(op) if self.is_sign_in(op) => {
-                                kept_text(&super::auth::step::redact_secrets(&body))
-                            }
-                            _ => kept_text(&body),
-                        }
-                    })
-                    .flatten(),
                 user: outcome.who.clone(),
             });
         }
@@ -524,11 +519,6 @@ impl Engine {
             user: outcome.who.as_deref(),
         });
     }
-}
-
-/// A body as the journal keeps it: text of at most [`BODY_KEEP`] bytes, `None` when empty.
-fn kept_text(raw: &[u8]) -> Option<String> {
-    (!raw.is_empty()).then(|| super::journal::text(&raw[..raw.len().min(BODY_KEEP)]).into_owned())
 }
 
 impl Outcome {
