@@ -199,7 +199,15 @@ impl<K: Hash + Eq, V, S: BuildHasher> SteadyMap<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let tag = tag_of(self.hasher.hash_one(key));
+        self.position_tagged(tag_of(self.hasher.hash_one(key)), key)
+    }
+
+    /// [`Self::position`] for a key whose tag is already computed.
+    fn position_tagged<Q>(&self, tag: u64, key: &Q) -> Option<usize>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
         let is = |e: usize| self.entries[e].1.borrow() == key;
         if let Some(i) = self.current.find(tag, is) {
             return Some(self.current.at[i]);
@@ -235,10 +243,11 @@ impl<K: Hash + Eq, V, S: BuildHasher> SteadyMap<K, V, S> {
 
     /// Inserts or replaces; the replaced value is returned, as `HashMap::insert` does.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        if let Some(old) = self.get_mut(&key) {
-            return Some(std::mem::replace(old, value));
-        }
+        // Hashed once for the lookup and the placement.
         let tag = tag_of(self.hasher.hash_one(&key));
+        if let Some(e) = self.position_tagged(tag, &key) {
+            return Some(std::mem::replace(&mut self.entries[e].2, value));
+        }
         if !self.current.has_room() {
             self.grow();
         }

@@ -98,7 +98,9 @@ pub struct PbxState {
     /// How many slots hold a provider.
     live: usize,
     /// id → position in `slots`, so lookups stay O(1) however many providers a suite makes.
-    index: SteadyMap<Box<str>, usize>,
+    /// Hashed with foldhash rather than SipHash: every create hashes a new id twice, and the
+    /// keys are ids the server generated (or a scenario seeded), never chosen by a client.
+    index: SteadyMap<std::sync::Arc<str>, usize, foldhash::fast::RandomState>,
     /// Every provider's numeric did_numbers ranges.
     dids: DidIndex,
     /// Providers read from a scenario, waiting for `normalise`.
@@ -268,8 +270,14 @@ impl PbxState {
     fn new_id(&self, ids: &mut IdGen) -> String {
         use base64::Engine as _;
         loop {
-            let n = ids.range(100_000_000_000_000_000, 999_999_999_999_999_999);
-            let id = base64::engine::general_purpose::STANDARD.encode(n.to_string());
+            let mut n = ids.range(100_000_000_000_000_000, 999_999_999_999_999_999);
+            // Its 18 decimal digits, written on the stack rather than through `to_string`.
+            let mut digits = [0u8; 18];
+            for d in digits.iter_mut().rev() {
+                *d = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            let id = base64::engine::general_purpose::STANDARD.encode(digits);
             if self.find(&id).is_none() {
                 return id;
             }
@@ -421,7 +429,8 @@ impl PbxState {
     /// Types the providers read from a scenario, fills their defaults and checks ids and
     /// did_numbers.
     pub fn normalise(mut self, max_providers: usize) -> Result<Self, StateError> {
-        let mut seen: HashSet<Box<str>> = self.providers().map(|p| p.id.clone()).collect();
+        let mut seen: HashSet<std::sync::Arc<str>> =
+            self.providers().map(|p| p.id.clone()).collect();
         let start = self.live;
         if start + self.seeded.len() > max_providers {
             return Err(StateError::new(
@@ -494,6 +503,18 @@ mod tests {
     use serde_json::json;
 
     const MAX: usize = 10_000;
+
+    #[test]
+    fn new_ids_are_base64_of_the_drawn_eighteen_digits() {
+        use base64::Engine as _;
+        let s = PbxState::default();
+        let (mut ids, mut same) = (IdGen::new(9), IdGen::new(9));
+        for _ in 0..100 {
+            let n = same.range(100_000_000_000_000_000, 999_999_999_999_999_999);
+            let want = base64::engine::general_purpose::STANDARD.encode(n.to_string());
+            assert_eq!(s.new_id(&mut ids), want);
+        }
+    }
 
     #[test]
     fn destroy_keeps_creation_order_and_compacts_freed_slots() {

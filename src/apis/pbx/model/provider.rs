@@ -64,7 +64,8 @@ type Object = Option<Box<Map<String, Value>>>;
 /// A provider, every field of the document plus the write-only password.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Provider {
-    pub id: Box<str>,
+    /// Shared with the id index, so a create stores the id once.
+    pub id: std::sync::Arc<str>,
     pub name: Text,
     pub enabled: Option<bool>,
     pub brand: Text,
@@ -178,7 +179,7 @@ pub enum Slot<'a> {
 }
 
 enum SlotMut<'a> {
-    Id(&'a mut Box<str>),
+    Id(&'a mut std::sync::Arc<str>),
     Text(&'a mut Text),
     Flag(&'a mut Option<bool>),
     Port(&'a mut Option<u16>),
@@ -203,7 +204,7 @@ impl SlotMut<'_> {
             return self.blank();
         }
         match self {
-            SlotMut::Id(s) => *s = text().ok_or("a string")?,
+            SlotMut::Id(s) => *s = v.as_str().ok_or("a string")?.into(),
             SlotMut::Text(s) => *s = Some(text().ok_or("a string")?),
             SlotMut::Flag(s) => *s = Some(v.as_bool().ok_or("true or false")?),
             SlotMut::Port(s) => {
@@ -277,7 +278,7 @@ pub fn default_of(f: Field) -> Value {
 
 impl Provider {
     /// A provider with this id and every other field at its documented default.
-    pub fn new(id: Box<str>) -> Self {
+    pub fn new(id: std::sync::Arc<str>) -> Self {
         Provider {
             id,
             name: None,
