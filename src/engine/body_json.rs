@@ -6,6 +6,11 @@
 //!
 //! Limits and errors are serde_json's own: the deserializer still enforces its nesting limit
 //! (128) and reports the same messages and positions.
+//!
+//! Strings (keys and values) come from a per-thread store of spare strings that [`recycle`]
+//! fills from the bodies of answered requests, so a steady stream of creates parses its keys
+//! and values without a call to the allocator: a typical create body holds eleven short
+//! strings, more than glibc keeps at hand per size, so each of them also cost a slow path.
 
 use std::cell::RefCell;
 
@@ -18,10 +23,59 @@ const KEPT_BUFFERS: usize = 8;
 /// allocation behind.
 const KEPT_CAPACITY: usize = 256;
 
+/// Spare strings kept per thread, and the largest capacity one may have to be kept: the
+/// store stays under 8 KiB whatever bodies come.
+const SPARE_STRINGS: usize = 64;
+const SPARE_CAPACITY: usize = 128;
+/// A new string gets at least this capacity (glibc's smallest block holds 24 bytes anyway),
+/// so a spare fits most later keys and values without growing.
+const MIN_CAPACITY: usize = 24;
+/// How deep [`recycle`] looks into a tree; deeper strings are simply dropped.
+const RECYCLE_DEPTH: usize = 128;
+
 type Members = Vec<(String, Value)>;
 
 thread_local! {
     static BUFFERS: RefCell<Vec<Members>> = const { RefCell::new(Vec::new()) };
+    static SPARES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `text` as an owned string, in a spare one when the thread has one.
+fn owned(text: &str) -> String {
+    let spare = SPARES.with(|s| s.borrow_mut().pop());
+    let mut out = spare.unwrap_or_else(|| String::with_capacity(text.len().max(MIN_CAPACITY)));
+    out.push_str(text);
+    out
+}
+
+/// Gives the strings of an answered request's body back for later parses (see the module
+/// notes); the rest of the tree is dropped. Bounded in count, size and depth.
+pub fn recycle(value: Value) {
+    SPARES.with(|s| keep_strings(&mut s.borrow_mut(), value, 0));
+}
+
+fn keep_strings(spares: &mut Vec<String>, value: Value, depth: usize) {
+    let keep = |spares: &mut Vec<String>, mut s: String| {
+        if spares.len() < SPARE_STRINGS && s.capacity() <= SPARE_CAPACITY {
+            s.clear();
+            spares.push(s);
+        }
+    };
+    match value {
+        Value::String(s) => keep(spares, s),
+        Value::Object(map) if depth < RECYCLE_DEPTH => {
+            for (k, v) in map {
+                keep(spares, k);
+                keep_strings(spares, v, depth + 1);
+            }
+        }
+        Value::Array(items) if depth < RECYCLE_DEPTH => {
+            for v in items {
+                keep_strings(spares, v, depth + 1);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Parses one JSON document (trailing whitespace allowed, nothing else) into a [`Value`].
@@ -78,7 +132,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
+        Ok(Value::String(owned(v)))
     }
 
     fn visit_string<E>(self, v: String) -> Result<Value, E> {
@@ -109,7 +163,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
         let mut members = BUFFERS.with(|b| b.borrow_mut().pop()).unwrap_or_default();
         // The buffer goes back even when a member fails to parse.
         let filled = (|| -> Result<(), A::Error> {
-            while let Some(key) = access.next_key::<String>()? {
+            while let Some(key) = access.next_key_seed(KeySeed)? {
                 let value = access.next_value_seed(ValueSeed)?;
                 members.push((key, value));
             }
@@ -128,6 +182,35 @@ impl<'de> Visitor<'de> for ValueVisitor {
             });
         }
         map.map(Value::Object)
+    }
+}
+
+/// A member's name, in a spare string.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = String;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<String, E> {
+        Ok(owned(v))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<String, E> {
+        Ok(v)
     }
 }
 
@@ -213,5 +296,40 @@ mod tests {
         }
         same_as_serde_json(r#"{"x": {"y": 1}, "z": 2}"#);
         BUFFERS.with(|b| assert!(b.borrow().len() <= KEPT_BUFFERS));
+    }
+
+    #[test]
+    fn recycled_strings_build_the_same_trees_and_the_store_stays_bounded() {
+        let text = r#"{"name": "bench", "hostname": "sip.example.net", "list": ["a", {"b": "c"}], "n": 1}"#;
+        for _ in 0..5 {
+            let tree = parse(text.as_bytes()).unwrap();
+            same_as_serde_json(text);
+            recycle(tree);
+        }
+        // Strings that outgrew the limit are dropped, not kept.
+        let long = format!(r#"{{"k": "{}"}}"#, "x".repeat(SPARE_CAPACITY + 1));
+        recycle(parse(long.as_bytes()).unwrap());
+        SPARES.with(|s| {
+            let s = s.borrow();
+            assert!(s.len() <= SPARE_STRINGS);
+            assert!(
+                s.iter()
+                    .all(|x| x.is_empty() && x.capacity() <= SPARE_CAPACITY)
+            );
+        });
+        // Many strings at once: the store keeps at most its bound.
+        let many = format!("[{}]", vec!["\"s\""; 500].join(","));
+        recycle(parse(many.as_bytes()).unwrap());
+        SPARES.with(|s| assert_eq!(s.borrow().len(), SPARE_STRINGS));
+        same_as_serde_json(&many);
+    }
+
+    #[test]
+    fn recycling_a_tree_deeper_than_its_limit_drops_the_rest() {
+        let mut deep = Value::String("leaf".into());
+        for _ in 0..(RECYCLE_DEPTH * 4) {
+            deep = Value::Array(vec![deep]);
+        }
+        recycle(deep);
     }
 }

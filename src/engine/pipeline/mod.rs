@@ -405,6 +405,8 @@ impl Engine {
             reply: &mut reply,
         };
         self.note_change(session, operation, write);
+        // Its strings serve the next bodies this thread parses.
+        super::body_json::recycle(body);
         reply
     }
 
