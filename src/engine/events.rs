@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use hyper::{Method, StatusCode};
 use serde::Serialize;
 use serde_json::Value;
@@ -66,8 +67,27 @@ pub struct Event {
     /// Real time of the process, listed as RFC 3339.
     #[serde(rename = "wall_time", serialize_with = "clock::serialize_rfc3339")]
     pub wall_time_ms: i64,
-    /// The resource after the change (the answer's body; `null` for a delete without one).
-    pub resource: Value,
+    /// The resource after the change as compact JSON text (the answer's body; `null` for a
+    /// delete without one). The reply's own bytes, shared: the event keeps no tree of its own,
+    /// so recording one allocates less and dropping an old one frees less.
+    #[serde(serialize_with = "raw_json")]
+    pub resource: Bytes,
+}
+
+/// JSON text, written as it is.
+fn raw_json<S: serde::Serializer>(bytes: &Bytes, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::Error;
+    let text = std::str::from_utf8(bytes).map_err(S::Error::custom)?;
+    let raw: &serde_json::value::RawValue = serde_json::from_str(text).map_err(S::Error::custom)?;
+    raw.serialize(s)
+}
+
+/// The resource of an event without one.
+const NULL: Bytes = Bytes::from_static(b"null");
+
+/// `value` as the compact JSON an event keeps.
+fn json_bytes(value: &Value) -> Bytes {
+    serde_json::to_vec(value).map_or(NULL, Bytes::from)
 }
 
 /// An event's id, `evt-<seq>`: kept as the number and written out when listed or sent.
@@ -139,16 +159,8 @@ impl Default for EventLog {
 impl EventLog {
     /// Numbers the event, keeps it and tells live readers. The lock is held only to number and
     /// push, so the order in the ring is the order readers see.
-    pub fn push(&self, event: Event) -> Arc<Event> {
-        // Weighed before the lock: serialising a large resource must not hold up readers.
-        let size = json_size(&event.resource);
-        self.push_weighed(event, size)
-    }
-
-    /// [`EventLog::push`] for a resource whose compact JSON length is already known (the
-    /// answer's bytes), so it is not serialised again to be weighed.
-    pub fn push_weighed(&self, mut event: Event, resource_size: usize) -> Arc<Event> {
-        let weight = resource_size + EVENT_OVERHEAD;
+    pub fn push(&self, mut event: Event) -> Arc<Event> {
+        let weight = event.resource.len() + EVENT_OVERHEAD;
         let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         event.seq = ring.next_seq;
         event.id = EventId(event.seq);
@@ -215,24 +227,22 @@ fn is_change(method: &Method, status: StatusCode) -> bool {
         )
 }
 
-/// The answer's JSON body, whichever way the handler built it, and the length of its compact
-/// text. A tree the handler built is moved out and the reply keeps its serialised bytes (what
-/// the wire sends anyway).
-fn answer_body(reply: &mut Reply) -> (Value, usize) {
+/// The answer's JSON body, whichever way the handler built it: as a tree, for the event's id
+/// and name, and as the compact text the event keeps. A tree the handler built is moved out,
+/// and the reply and the event share its serialised bytes (what the wire sends anyway).
+fn answer_body(reply: &mut Reply) -> (Value, Bytes) {
     if let ReplyBody::Json(_) = reply.body {
         let tree = reply.serialize_body().unwrap_or(Value::Null);
-        let size = match &reply.body {
-            ReplyBody::Bytes(b) => b.len(),
-            _ => json_size(&tree),
-        };
-        return (tree, size);
+        return (tree, reply.body_bytes());
     }
-    let tree = match &reply.body {
-        ReplyBody::Bytes(b) => serde_json::from_slice(b).unwrap_or(Value::Null),
-        _ => Value::Null,
-    };
-    let size = json_size(&tree);
-    (tree, size)
+    match &reply.body {
+        ReplyBody::Bytes(b) => match serde_json::from_slice(b) {
+            Ok(tree) => (tree, b.clone()),
+            // Not JSON (a file download, say): no resource.
+            Err(_) => (Value::Null, NULL),
+        },
+        _ => (Value::Null, NULL),
+    }
 }
 
 /// The changed resource's id: the answer's `id` (also under JSON:API `data`), else the last
@@ -266,7 +276,7 @@ impl Engine {
         }
         let op = &self.contracts.operations[operation];
         let fam = &self.families[family];
-        let (body, size) = answer_body(reply);
+        let (body, text) = answer_body(reply);
         let kind = match *method {
             Method::DELETE => "deleted",
             Method::POST
@@ -289,9 +299,9 @@ impl Engine {
             resource_id: resource_id(&body, path_params),
             time_ms: now_ms,
             wall_time_ms: self.clock.now_ms(),
-            resource: body,
+            resource: text,
         };
-        let event = session.events.push_weighed(event, size);
+        let event = session.events.push(event);
         session.webhooks.offer(&event);
     }
 
@@ -319,27 +329,11 @@ impl Engine {
                 resource_id: e.resource_id,
                 time_ms: now_ms,
                 wall_time_ms: self.clock.now_ms(),
-                resource: e.resource,
+                resource: json_bytes(&e.resource),
             });
             session.webhooks.offer(&event);
         }
     }
-}
-
-/// The length of `value` as compact JSON, counted without building the text.
-fn json_size(value: &impl Serialize) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    serde_json::to_writer(&mut count, value).map_or(0, |()| count.0)
 }
 
 #[cfg(test)]
@@ -356,9 +350,21 @@ mod tests {
     }
 
     #[test]
-    fn json_size_is_the_length_of_the_compact_text() {
-        let v = serde_json::json!({"name": "é\"x", "n": [1, 2.5, null], "deep": {"a": true}});
-        assert_eq!(json_size(&v), serde_json::to_vec(&v).unwrap().len());
+    fn the_resource_lists_as_the_json_it_was_given() {
+        let tree = serde_json::json!({"z": 1, "a": {"y": [true, null], "b": "é\"x"}});
+        let mut e = event("pbx", "created");
+        e.resource = json_bytes(&tree);
+        let listed = serde_json::to_value(&e).unwrap();
+        assert_eq!(listed["resource"], tree);
+        let text = serde_json::to_string(&e).unwrap();
+        assert!(
+            text.contains(r#""resource":{"z":1,"a":{"y":[true,null],"b":"é\"x"}}"#),
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::to_value(event("pbx", "deleted")).unwrap()["resource"],
+            Value::Null
+        );
     }
 
     fn event(family: &'static str, kind: &'static str) -> Event {
@@ -374,7 +380,7 @@ mod tests {
             resource_id: None,
             time_ms: 0,
             wall_time_ms: 0,
-            resource: Value::Null,
+            resource: NULL,
         }
     }
 
@@ -393,7 +399,7 @@ mod tests {
     #[test]
     fn the_ring_keeps_within_its_byte_bound() {
         let log = EventLog::default();
-        let big = Value::String("x".repeat(EVENT_BYTES / 4));
+        let big = json_bytes(&Value::String("x".repeat(EVENT_BYTES / 4)));
         for _ in 0..10 {
             let mut e = event("pbx", "created");
             e.resource = big.clone();

@@ -375,7 +375,13 @@ impl Journal {
             return;
         }
         entries.bytes += w;
-        entries.ring.push_back(entry);
+        // Grown to exactly `limit`, never past it: a full ring then writes each new entry into
+        // the slot its oldest entry just left, one place in memory instead of two.
+        let ring = &mut entries.ring;
+        if ring.len() == ring.capacity() && ring.capacity() < self.limit {
+            ring.reserve_exact(ring.capacity().clamp(1, self.limit - ring.capacity()));
+        }
+        ring.push_back(entry);
     }
 
     /// The bytes this journal holds (as [`JournalEntry::weight`] counts them).
@@ -446,6 +452,17 @@ mod tests {
             problem: None,
             user: None,
         }
+    }
+
+    #[test]
+    fn a_full_ring_holds_exactly_its_limit() {
+        let j = Journal::new(1500);
+        for i in 1..=4000 {
+            j.record(entry(i, "GET", "/a"));
+        }
+        let entries = j.entries.lock().unwrap();
+        assert_eq!((entries.ring.len(), entries.ring.capacity()), (1500, 1500));
+        assert_eq!(entries.ring.front().map(|e| e.seq), Some(2501));
     }
 
     #[test]

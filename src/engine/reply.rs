@@ -117,7 +117,13 @@ impl Reply {
     pub fn body_bytes(&self) -> Bytes {
         match &self.body {
             ReplyBody::Empty => Bytes::new(),
-            ReplyBody::Json(v) => Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+            ReplyBody::Json(v) => {
+                let mut text = serde_json::to_vec(v).unwrap_or_default();
+                // Exactly its length: events keep these bytes, and `Bytes` then needs no
+                // second allocation to remember a spare capacity.
+                text.shrink_to_fit();
+                Bytes::from(text)
+            }
             ReplyBody::Bytes(b) => b.clone(),
         }
     }
