@@ -514,8 +514,10 @@ async fn flat_case(
     let get_empty = get(paths[0].clone(), empty.clone()).await;
     let get_big = get(paths[1].clone(), big.clone()).await;
     // POSTs last: each adds to its session, the big one stays big.
-    let post = |session: String| {
-        let body = fill_phase("post-");
+    // Names stay unique across rounds (fusion and apio refuse a repeated name).
+    let post = |session: String, round: u64| {
+        let prefix = format!("post{round}-");
+        let body: BodyFn = Arc::new(move |n| make(&prefix, n).into());
         async move {
             load_with(
                 addr,
@@ -542,8 +544,8 @@ async fn flat_case(
             assert!(status < 300, "reset answered {status}");
             apply_settings(addr, &empty, settings).await;
         }
-        let e = post(empty.clone()).await;
-        let b = post(big.clone()).await;
+        let e = post(empty.clone(), round).await;
+        let b = post(big.clone(), round).await;
         post_rounds.push((ratio(b, e), e, b));
     }
     let each: Vec<String> = post_rounds.iter().map(|r| format!("{:.2}", r.0)).collect();
