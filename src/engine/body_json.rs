@@ -185,20 +185,18 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
-/// A member's name, in a spare string.
+/// A member's name, in a spare string: its own seed and visitor.
 struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = String;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
-        d.deserialize_str(KeyVisitor)
+        d.deserialize_str(self)
     }
 }
 
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
+impl<'de> Visitor<'de> for KeySeed {
     type Value = String;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
