@@ -52,6 +52,44 @@ async fn a_write_in_any_family_is_an_event_and_a_read_is_not() {
 }
 
 #[tokio::test]
+async fn a_pbx_destroy_is_a_deleted_provider_and_an_update_an_updated_one() {
+    let srv = TestServer::start().await;
+    let id = srv.post("/api/providers", provider("gone")).await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    srv.post(&format!("/api/providers/{id}"), json!({"name": "renamed"}))
+        .await
+        .expect(200);
+    srv.post(&format!("/api/providers/{id}/destroy"), json!({}))
+        .await
+        .expect(204);
+    let list = events(&srv, "").await;
+    let seen: Vec<(&str, &str, &str)> = list
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap(),
+                e["resource_type"].as_str().unwrap(),
+                e["resource_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Newest first.
+    assert_eq!(
+        seen,
+        [
+            ("deleted", "providers", id.as_str()),
+            ("updated", "providers", id.as_str()),
+            ("created", "providers", id.as_str()),
+        ]
+    );
+    assert_eq!(list[0]["resource"], Value::Null);
+    let deleted = events(&srv, "?type=deleted").await;
+    assert_eq!(deleted.len(), 1, "{deleted:?}");
+}
+
+#[tokio::test]
 async fn a_refused_write_is_no_event() {
     let srv = TestServer::start().await;
     srv.post("/api/providers", json!({"name": 5}))

@@ -278,7 +278,7 @@ impl Engine {
         let fam = &self.families[family];
         let (body, text) = answer_body(reply);
         let kind = match *method {
-            Method::DELETE => "deleted",
+            _ if op.removes => "deleted",
             Method::POST
                 if reply.status == StatusCode::CREATED || op.operation_id.starts_with("create") =>
             {

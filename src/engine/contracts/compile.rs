@@ -196,12 +196,14 @@ impl<'doc> Compiler<'_, 'doc> {
             _ => self.problem(pointer, "operation documents no responses"),
         }
         let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).ok()?;
+        let removes = method == Method::DELETE || is_destroy_action(path);
         Some(Operation {
             family: self.family.to_string(),
             operation_id: operation_id.into(),
             method,
             path: path.to_string(),
             resource_type: resource_type(path).into(),
+            removes,
             summary: op
                 .get("summary")
                 .and_then(Value::as_str)
@@ -271,8 +273,19 @@ impl<'doc> Compiler<'_, 'doc> {
     }
 }
 
-/// The last literal segment of a path template, `resource` when it has none.
+/// Whether a path template is a destroy action on one resource: pbx deletes a provider with
+/// `POST /api/providers/{id}/destroy`.
+fn is_destroy_action(path: &str) -> bool {
+    path.ends_with("}/destroy")
+}
+
+/// The last literal segment of a path template, `resource` when it has none; for a destroy
+/// action, the collection it removes from (`providers`).
 fn resource_type(path: &str) -> &str {
+    let path = match path.strip_suffix("/destroy") {
+        Some(target) if is_destroy_action(path) => target,
+        _ => path,
+    };
     path.split('/')
         .rev()
         .find(|s| !s.is_empty() && !s.starts_with('{'))
@@ -281,12 +294,16 @@ fn resource_type(path: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::resource_type;
+    use super::{is_destroy_action, resource_type};
 
     #[test]
     fn resource_type_is_the_last_literal_segment() {
         assert_eq!(resource_type("/a/trunk_groups/{id}"), "trunk_groups");
         assert_eq!(resource_type("/a/trunk_groups/{id}/suspend"), "suspend");
         assert_eq!(resource_type("/{id}"), "resource");
+        assert_eq!(resource_type("/api/providers/{id}/destroy"), "providers");
+        assert_eq!(resource_type("/a/destroy"), "destroy");
+        assert!(is_destroy_action("/api/providers/{id}/destroy"));
+        assert!(!is_destroy_action("/a/destroy"));
     }
 }

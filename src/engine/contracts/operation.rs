@@ -59,6 +59,9 @@ pub struct Operation {
     /// The path's last literal segment (`/v1/trunk_groups/{id}` → `trunk_groups`), which
     /// events name as the changed resource's type.
     pub resource_type: Arc<str>,
+    /// Whether a success removes the resource: `DELETE`, or a destroy action (pbx's
+    /// `POST /api/providers/{id}/destroy`); its event is `deleted`.
+    pub removes: bool,
     pub summary: String,
     pub parameters: Vec<Parameter>,
     pub body: Option<RequestBody>,
