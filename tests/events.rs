@@ -18,6 +18,13 @@ fn provider(name: &str) -> Value {
            "outbound_server": "sbc.example.net", "outbound_server_port": 5060, "concurrency": 8})
 }
 
+/// Creates a pbx provider; answers its id.
+async fn create_provider(srv: &TestServer, name: &str) -> String {
+    let r = srv.post("/api/providers", provider(name)).await;
+    r.expect(201);
+    r.json["id"].as_str().unwrap().to_string()
+}
+
 async fn events(srv: &TestServer, query: &str) -> Vec<Value> {
     let r = srv.get(&format!("/__admin/events{query}")).await;
     r.expect(200);
@@ -33,10 +40,7 @@ async fn advance(srv: &TestServer, seconds: u64) {
 #[tokio::test]
 async fn a_write_in_any_family_is_an_event_and_a_read_is_not() {
     let srv = TestServer::start().await;
-    let id = srv.post("/api/providers", provider("ev")).await.json["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = create_provider(&srv, "ev").await;
     srv.get("/api/providers").await.expect(200);
     let list = events(&srv, "").await;
     assert_eq!(list.len(), 1, "{list:?}");
@@ -54,10 +58,7 @@ async fn a_write_in_any_family_is_an_event_and_a_read_is_not() {
 #[tokio::test]
 async fn a_pbx_destroy_is_a_deleted_provider_and_an_update_an_updated_one() {
     let srv = TestServer::start().await;
-    let id = srv.post("/api/providers", provider("gone")).await.json["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = create_provider(&srv, "gone").await;
     srv.post(&format!("/api/providers/{id}"), json!({"name": "renamed"}))
         .await
         .expect(200);
